@@ -1,0 +1,154 @@
+"""Semantics shared by every resource family: lookups, references, filters, AWS's messages."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from ..domain.arn import AWS_OWNER, Arn, parse_arn
+from ..domain.semver import parse_version, parse_version_filter
+from ..protocol import errors
+from ..protocol.errors import invalid_parameter
+from ..protocol.model import service_model
+from ..store.repository import Resource
+from .context import Context
+
+# The type word AWS uses in "already exists" messages, by ARN resource type.
+RESOURCE_LABELS = {
+    "component": "Component",
+    "image-recipe": "ImageRecipe",
+    "container-recipe": "ContainerRecipe",
+    "infrastructure-configuration": "InfrastructureConfiguration",
+    "distribution-configuration": "DistributionConfiguration",
+    "image-pipeline": "ImagePipeline",
+    "image": "Image",
+    "workflow": "Workflow",
+    "lifecycle-policy": "LifecyclePolicy",
+}
+
+
+def not_found(arn: str) -> errors.ServiceError:
+    return errors.ERROR_CLASSES["ResourceNotFoundException"](f"The resource ARN '{arn}' does not exist.")
+
+
+def already_exists(resource_type: str, arn: str) -> errors.ServiceError:
+    return errors.ERROR_CLASSES["ResourceAlreadyExistsException"](
+        f"The following resource '{RESOURCE_LABELS[resource_type]}' already exists: '{arn}'.")
+
+
+def in_use(arn: str) -> errors.ServiceError:
+    return errors.ERROR_CLASSES["ResourceDependencyException"](
+        f"Resource dependency error: The resource ARN '{arn}' has other resources depended on it.")
+
+
+def get_owned(ctx: Context, arn: str) -> Resource:
+    """A resource of the caller's own, for Get/Update/Delete by exact ARN."""
+    resource = ctx.repo.get(arn)
+    if resource is None:
+        raise not_found(arn)
+    return resource
+
+
+def resolve(ctx: Context, arn_text: str, parameter: str) -> tuple[Resource, Arn]:
+    """A reference as users write it: a build-version ARN, a version ARN (newest build), or a
+    wildcard version (`1.x.x`, newest match). Owned by the caller or by AWS, in this region."""
+    arn = parse_arn(arn_text)
+    if arn is None:
+        raise invalid_parameter(parameter, f"The ARN '{arn_text}' is not valid.")
+    if arn.region != ctx.region or arn.owner not in (ctx.account_id, AWS_OWNER):
+        raise invalid_parameter(
+            parameter, f"The resource '{arn_text}' is not in this account and region.")
+    if arn.version is None or arn.build is not None:
+        resource = ctx.repo.get(arn_text)
+    else:
+        wanted = parse_version_filter(arn.version)
+        if wanted is None:
+            raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid.")
+        candidates = [
+            (version, resource.build, resource)
+            for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
+                                              owner=arn.owner)
+            if (version := parse_version(resource.version)) is not None and wanted.matches(version)
+        ]
+        resource = max(candidates, key=lambda entry: entry[:2])[2] if candidates else None
+    if resource is None:
+        raise invalid_parameter(parameter, f"The resource '{arn_text}' does not exist.")
+    return resource, arn
+
+
+def check_deletable(ctx: Context, resource: Resource) -> None:
+    """Refuses a delete that would leave another resource's reference with nothing to resolve to."""
+    references = ctx.repo.references_to(resource.kind, resource.name_id, resource.subtype)
+    if not references:
+        return
+    others = [(parse_version(r.version), r.build) for r in
+              ctx.repo.versions(resource.kind, resource.name_id, resource.subtype)
+              if r.arn != resource.arn] if resource.version else []
+    for reference in references:
+        target = reference.target
+        if not resource.version:
+            raise in_use(resource.arn)
+        wanted = parse_version_filter(target.version or "x.x.x")
+        if wanted is None:
+            continue
+        still_resolves = any(
+            version is not None and wanted.matches(version) and (target.build is None or build == target.build)
+            for version, build in others)
+        mine = parse_version(resource.version)
+        if mine is not None and wanted.matches(mine) and not still_resolves:
+            raise in_use(resource.arn)
+
+
+# -- filters ----------------------------------------------------------------------------------
+FilterFields = Mapping[str, Callable[[Resource], Any]]
+
+
+def filter_predicate(params: dict[str, Any], fields: FilterFields) -> Callable[[Resource], bool]:
+    """`filters` as the List operations take them: every filter must match (AND); a filter
+    matches when the resource's value equals any of its values (OR)."""
+    clauses: list[tuple[Callable[[Resource], Any], frozenset[str]]] = []
+    for index, item in enumerate(params.get("filters") or []):
+        name = item.get("name")
+        if name not in fields:
+            allowed = ", ".join(sorted(fields))
+            raise invalid_parameter(f"filters[{index}].name",
+                                    f"The filter name '{name}' is not supported. Supported filters: [{allowed}].")
+        values = item.get("values") or []
+        clauses.append((fields[name], frozenset(str(value) for value in values)))
+
+    def keep(resource: Resource) -> bool:
+        for field, values in clauses:
+            value = field(resource)
+            if isinstance(value, bool):
+                value = str(value).lower()
+            if value is None or str(value) not in values:
+                return False
+        return True
+    return keep
+
+
+def document_field(name: str) -> Callable[[Resource], Any]:
+    return lambda resource: resource.document.get(name)
+
+
+def version_arn_of(resource: Resource) -> str:
+    """The build-version ARN without its build number."""
+    arn = parse_arn(resource.arn)
+    assert arn is not None
+    return str(arn.version_arn()) if arn.build is not None else resource.arn
+
+
+def project(values: Mapping[str, Any], shape_name: str) -> dict[str, Any]:
+    """The entries of `values` that are members of a model shape (request → resource document,
+    resource → summary), leaving out unset ones."""
+    members = _members(shape_name)
+    return {key: value for key, value in values.items() if key in members and value is not None}
+
+
+def _members(shape_name: str) -> frozenset[str]:
+    cached = _MEMBER_CACHE.get(shape_name)
+    if cached is None:
+        cached = frozenset(service_model().shape_for(shape_name).members)
+        _MEMBER_CACHE[shape_name] = cached
+    return cached
+
+
+_MEMBER_CACHE: dict[str, frozenset[str]] = {}  # immutable model facts, filled once per shape

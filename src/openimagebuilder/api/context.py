@@ -1,0 +1,28 @@
+"""What a handler knows about its request: who is calling, where, and its transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.arn import Arn
+from ..domain.clock import Clock, format_date
+from ..store.repository import Repository
+
+
+@dataclass
+class Context:
+    account_id: str
+    region: str
+    partition: str
+    request_id: str
+    operation: str
+    repo: Repository
+    clock: Clock
+    secret: bytes  # signs pagination tokens
+
+    def now(self) -> str:
+        return format_date(self.clock.now())
+
+    def arn(self, resource_type: str, resource_id: str, version: str | None = None,
+            build: int | None = None, workflow_type: str | None = None) -> Arn:
+        return Arn(self.partition, self.region, self.account_id, resource_type, resource_id,
+                   version, build, workflow_type)

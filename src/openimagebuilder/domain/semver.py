@@ -1,0 +1,76 @@
+"""Semantic versions as Image Builder uses them: X.Y.Z with service-assigned build numbers and
+`x` wildcards that may only run from the right (`1.x.x` yes, `x.2.x` no)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_PART = 1073741823  # 2**30 - 1, AWS's documented bound for each part
+
+_EXACT = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+_PART = re.compile(r"^(?:[0-9]+|x)$")
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+def parse_version(text: str) -> Version | None:
+    """An exact version, or None. Leading zeros and parts above MAX_PART are rejected."""
+    match = _EXACT.match(text)
+    if match is None:
+        return None
+    parts = [int(group) for group in match.groups()]
+    if any(part > MAX_PART for part in parts):
+        return None
+    return Version(*parts)
+
+
+@dataclass(frozen=True)
+class VersionFilter:
+    """X.Y.Z where trailing parts may be `x`; matches exact versions."""
+    parts: tuple[int | None, int | None, int | None]
+
+    def matches(self, version: Version) -> bool:
+        return all(want is None or want == have
+                   for want, have in zip(self.parts, (version.major, version.minor, version.patch)))
+
+    @property
+    def is_exact(self) -> bool:
+        return None not in self.parts
+
+    def __str__(self) -> str:
+        return ".".join("x" if part is None else str(part) for part in self.parts)
+
+
+def parse_version_filter(text: str) -> VersionFilter | None:
+    pieces = text.split(".")
+    if len(pieces) != 3 or not all(_PART.match(piece) for piece in pieces):
+        return None
+    parts = tuple(None if piece == "x" else int(piece) for piece in pieces)
+    seen_wildcard = False
+    for part in parts:
+        if part is None:
+            seen_wildcard = True
+        elif seen_wildcard or part > MAX_PART:
+            return None  # a number right of an `x`, or out of range
+    return VersionFilter(parts)  # type: ignore[arg-type]
+
+
+def newest(versions: list[tuple[Version, int]], wanted: VersionFilter) -> tuple[Version, int] | None:
+    """The newest (version, build) that the filter matches."""
+    matching = [entry for entry in versions if wanted.matches(entry[0])]
+    return max(matching) if matching else None
+
+
+def sort_key(name_id: str, version: Version | None = None, build: int = 0) -> str:
+    """A string that orders resources by name, then version numerically, then build."""
+    if version is None:
+        return name_id
+    return f"{name_id}/{version.major:010d}.{version.minor:010d}.{version.patch:010d}/{build:010d}"

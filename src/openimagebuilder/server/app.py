@@ -1,0 +1,93 @@
+"""The ASGI application: health endpoint, request bodies, and handing requests to the dispatcher
+on a thread pool (handlers are synchronous and talk to the database)."""
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable
+
+import orjson
+from sqlalchemy import Engine
+
+from ..domain.clock import Clock, SystemClock
+from ..store.database import create_store_engine, migrate, service_secret, sqlite_url
+from .dispatch import Dispatcher
+from .settings import Settings
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+HEALTH_PATH = "/_oib/health"
+
+
+def database_url(settings: Settings) -> str:
+    return settings.database_url or sqlite_url(settings.data_dir)
+
+
+class ImageBuilderApp:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.engine: Engine = create_store_engine(database_url(settings), pool_size=settings.workers)
+        migrate(self.engine)
+        self.dispatcher = Dispatcher(self.engine, settings, clock or SystemClock(),
+                                     service_secret(self.engine))
+        self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == HEALTH_PATH:
+            await _respond(send, 200, [(b"content-type", b"application/json")],
+                           orjson.dumps({"status": "ok", "service": "imagebuilder"}))
+            return
+        body = await _read_body(receive)
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
+        loop = asyncio.get_running_loop()
+        response = await loop.run_in_executor(
+            self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
+            scope.get("query_string", b""), headers, body)
+        await _respond(send, response.status, response.headers, response.body)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    # An oversized body is cut short, fails to parse, and is answered as a SerializationException.
+    return b"".join(chunks) if size <= MAX_BODY_BYTES else b"\x00"
+
+
+async def _respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + [(b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

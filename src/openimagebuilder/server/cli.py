@@ -1,0 +1,51 @@
+"""The `oib` command."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import ImageBuilderApp
+
+    settings = Settings.from_env()
+    for name in ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(settings, name, value)
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = ImageBuilderApp(settings)
+    logging.getLogger("openimagebuilder").info(
+        "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, settings.port,
+        app.engine.url.render_as_string(hide_password=True))
+    # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests in flight, then runs
+    # the lifespan shutdown that closes the store.
+    uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                                  access_log=False, lifespan="on")).run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oib", description="openimagebuilder: the EC2 Image Builder API, self-hosted")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API service")
+    serve.add_argument("--host", help="address to listen on (OIB_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (OIB_PORT, default 4010)")
+    serve.add_argument("--data-dir", help="directory of the embedded SQLite store (OIB_DATA_DIR, default ./.oib)")
+    serve.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (OIB_DATABASE_URL)")
+    serve.add_argument("--account-id", help="account id of callers (OIB_ACCOUNT_ID, default 123456789012)")
+    serve.add_argument("--log-level", help="debug, info, warning (OIB_LOG_LEVEL, default info)")
+    serve.add_argument("--workers", type=int, help="handler threads (OIB_WORKERS, default 8)")
+    serve.set_defaults(run=_serve)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

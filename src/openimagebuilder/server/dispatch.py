@@ -1,0 +1,155 @@
+"""One API request from bytes to bytes: route, parse, validate, run the handler in one
+transaction (with idempotency and dry-run handled here, for every operation alike), serialize.
+
+No HTTP framework here; the ASGI app hands over method, path, query, headers and body.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import orjson
+from botocore.model import OperationModel
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from .. import api  # noqa: F401  (registers the handlers)
+from ..api.context import Context
+from ..api.registry import HANDLERS, Handler
+from ..domain.clock import Clock, format_date
+from ..protocol import errors
+from ..protocol.model import service_model
+from ..protocol.parser import parse_request
+from ..protocol.router import Router
+from ..protocol.serializer import serialize_error, serialize_response
+from ..protocol.validate import ValidatorCache
+from ..store.database import transaction
+from ..store.repository import Repository, UniqueViolation
+from .identity import caller, partition_of
+from .settings import Settings
+
+log = logging.getLogger("openimagebuilder.request")
+
+MAX_ATTEMPTS = 5  # a request that loses a uniqueness race or a lock is run again from the start
+DRY_RUN_MESSAGE = "Request would have succeeded, but DryRun flag is set."
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    operation: str
+
+
+class _DryRunSucceeded(Exception):
+    pass
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, settings: Settings, clock: Clock, secret: bytes) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.secret = secret
+        self.router = Router(service_model())
+        self.validators = ValidatorCache()
+        self._token_members: dict[str, str | None] = {}
+
+    def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
+               body: bytes) -> Response:
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        name = "-"
+        try:
+            route = self.router.resolve(method, raw_path)
+            if route is None:
+                raise errors.ERROR_CLASSES["UnknownOperationException"](
+                    f"No operation matches {method} {raw_path}.")
+            operation = route.operation
+            name = operation.name
+            handler = HANDLERS.get(name)
+            if handler is None:
+                raise errors.ERROR_CLASSES["NotImplementedException"](
+                    f"The operation {name} is not implemented by openimagebuilder yet.")
+            params = parse_request(operation, route.uri_labels, query, headers, body)
+            self.validators.validate(operation, params)
+            account, region = caller(headers.get("authorization"), self.settings)
+            result = self._run(operation, handler, params, account, region, request_id)
+            response = Response(200, [(b"content-type", b"application/json"),
+                                      (b"x-amzn-requestid", request_id.encode())],
+                                serialize_response(operation, result), name)
+        except errors.ServiceError as error:
+            response = Response(*serialize_error(error, request_id), name)
+        except Exception:
+            log.exception("unexpected failure in %s (request id %s)", name, request_id)
+            error = errors.ERROR_CLASSES["ServiceException"](
+                f"An internal error occurred. Request id: {request_id}")
+            response = Response(*serialize_error(error, request_id), name)
+        log.info("%s %s %d %.1fms %s", name, method, response.status,
+                 (time.perf_counter() - started) * 1000, request_id)
+        return response
+
+    def _token_member(self, operation: OperationModel) -> str | None:
+        if operation.name not in self._token_members:
+            members = operation.input_shape.members if operation.input_shape else {}
+            self._token_members[operation.name] = next(
+                (n for n, m in members.items() if m.metadata.get("idempotencyToken")), None)
+        return self._token_members[operation.name]
+
+    def _run(self, operation: OperationModel, handler: Handler, params: dict[str, Any],
+             account: str, region: str, request_id: str) -> dict[str, Any]:
+        name = operation.name
+        write = not name.startswith(("Get", "List"))
+        token_member = self._token_member(operation)
+        token = params.get(token_member) if token_member else None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with transaction(self.engine, write) as connection:
+                    ctx = Context(account, region, partition_of(region), request_id, name,
+                                  Repository(connection, account, region, partition_of(region)),
+                                  self.clock, self.secret)
+                    if token:
+                        replay = self._claim(ctx, params, token_member, token)
+                        if replay is not None:
+                            return replay
+                    result = handler(ctx, params)
+                    result["requestId"] = request_id
+                    if token:
+                        result.setdefault(token_member, token)
+                        ctx.repo.complete_client_token(name, token, result)
+                    if params.get("dryRun"):
+                        raise _DryRunSucceeded  # rolls the transaction back: nothing is written
+                    return result
+            except _DryRunSucceeded:
+                raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None
+            except (UniqueViolation, DBAPIError) as exc:
+                if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _claim(ctx: Context, params: dict[str, Any], token_member: str | None,
+               token: str) -> dict[str, Any] | None:
+        request = {k: v for k, v in params.items() if k != token_member}
+        fingerprint = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        prior = ctx.repo.claim_client_token(ctx.operation, token, fingerprint, format_date(ctx.clock.now()))
+        if prior is None:
+            return None
+        prior_fingerprint, prior_response = prior
+        if prior_fingerprint != fingerprint or prior_response is None:
+            raise errors.ERROR_CLASSES["IdempotentParameterMismatchException"](
+                f"The client token '{token}' was already used with different request parameters.")
+        return {**prior_response, "requestId": ctx.request_id}
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, UniqueViolation):
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(word in text for word in ("database is locked", "deadlock", "could not serialize",
+                                         "unique", "duplicate key"))

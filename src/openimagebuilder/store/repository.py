@@ -1,0 +1,189 @@
+"""Scoped data access for one request's transaction. Handlers see Resources, never SQL.
+
+Every query is filtered on the caller's account and region. AWS-managed resources (owner `aws`)
+come from the shipped catalog, read-only and visible to everyone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import orjson
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import catalog
+from ..domain.arn import AWS_OWNER, Arn, parse_arn
+from ..domain.semver import parse_version, sort_key
+from .tables import client_tokens, resource_references, resources
+
+
+class UniqueViolation(Exception):
+    """A uniqueness constraint refused the write; the request is retried from the start."""
+
+
+@dataclass
+class Resource:
+    kind: str
+    arn: str
+    name_id: str
+    document: dict[str, Any]
+    date_created: str
+    subtype: str = ""
+    version: str = ""
+    build: int = 0
+    owner: str = ""
+    id: int = 0
+    sort_key: str = field(default="")
+
+
+@dataclass(frozen=True)
+class Reference:
+    source_arn: str
+    target: Arn
+
+
+_CHUNK = 200
+
+
+class Repository:
+    def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws") -> None:
+        self.connection = connection
+        self.account_id = account_id
+        self.region = region
+        self.partition = partition
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _scope(self):  # type: ignore[no-untyped-def]
+        return and_(resources.c.account_id == self.account_id, resources.c.region == self.region)
+
+    @staticmethod
+    def _from_row(row: Any) -> Resource:
+        return Resource(kind=row.kind, arn=row.arn, name_id=row.name_id, document=orjson.loads(row.document),
+                        date_created=row.date_created, subtype=row.subtype, version=row.version,
+                        build=row.build, owner=row.account_id, id=row.id, sort_key=row.sort_key)
+
+    def _managed(self) -> list[Resource]:
+        return [
+            Resource(kind=item.kind, arn=item.document["arn"], name_id=item.name_id, document=item.document,
+                     date_created=item.document.get("dateCreated", ""),
+                     subtype=(item.workflow_type or "").lower(), version=item.version, build=item.build,
+                     owner=AWS_OWNER, sort_key=sort_key(item.name_id, parse_version(item.version), item.build))
+            for item in catalog.managed_resources(self.region, self.partition)
+        ]
+
+    def get(self, arn: str) -> Resource | None:
+        parsed = parse_arn(arn)
+        if parsed is not None and parsed.is_aws_managed:
+            return next((r for r in self._managed() if r.arn == arn), None)
+        row = self.connection.execute(
+            select(resources).where(self._scope(), resources.c.arn == arn)).first()
+        return self._from_row(row) if row else None
+
+    def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None) -> list[Resource]:
+        """Every version (and build) of one named resource."""
+        if owner == AWS_OWNER:
+            return [r for r in self._managed()
+                    if r.kind == kind and r.name_id == name_id and r.subtype == subtype]
+        rows = self.connection.execute(
+            select(resources).where(self._scope(), resources.c.kind == kind,
+                                    resources.c.name_id == name_id, resources.c.subtype == subtype))
+        return [self._from_row(row) for row in rows]
+
+    def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None) -> Iterator[Resource]:
+        """Resources of one kind in a stable order (sort key, id), starting after a cursor."""
+        if owner == AWS_OWNER:
+            managed = sorted((r for r in self._managed() if r.kind == kind), key=lambda r: (r.sort_key, r.arn))
+            for resource in managed:
+                if after is None or (resource.sort_key, 0) > after:
+                    yield resource
+            return
+        position = after
+        while True:
+            query = select(resources).where(self._scope(), resources.c.kind == kind)
+            if position is not None:
+                key, row_id = position
+                query = query.where(or_(resources.c.sort_key > key,
+                                        and_(resources.c.sort_key == key, resources.c.id > row_id)))
+            rows = self.connection.execute(
+                query.order_by(resources.c.sort_key, resources.c.id).limit(_CHUNK)).all()
+            for row in rows:
+                yield self._from_row(row)
+            if len(rows) < _CHUNK:
+                return
+            position = (rows[-1].sort_key, rows[-1].id)
+
+    # -- writing ---------------------------------------------------------------------------------
+    def insert(self, resource: Resource, identity: str | None = None) -> Resource:
+        try:
+            with self.connection.begin_nested():
+                result = self.connection.execute(insert(resources).values(
+                    account_id=self.account_id, region=self.region, kind=resource.kind,
+                    subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
+                    build=resource.build, sort_key=resource.sort_key or resource.name_id,
+                    arn=resource.arn, identity=identity or resource.arn,
+                    date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
+        except IntegrityError as exc:
+            raise UniqueViolation(str(exc.orig)) from None
+        resource.id = int(result.inserted_primary_key[0])
+        resource.owner = self.account_id
+        return resource
+
+    def replace_document(self, arn: str, document: dict[str, Any]) -> None:
+        self.connection.execute(update(resources).where(self._scope(), resources.c.arn == arn)
+                                .values(document=orjson.dumps(document).decode()))
+
+    def delete(self, arn: str) -> None:
+        self.connection.execute(delete(resource_references).where(resource_references.c.source_arn == arn))
+        self.connection.execute(delete(resources).where(self._scope(), resources.c.arn == arn))
+
+    # -- references ------------------------------------------------------------------------------
+    def set_references(self, source_arn: str, targets: list[Arn]) -> None:
+        self.connection.execute(delete(resource_references).where(
+            resource_references.c.account_id == self.account_id,
+            resource_references.c.region == self.region,
+            resource_references.c.source_arn == source_arn))
+        if targets:
+            self.connection.execute(insert(resource_references), [
+                dict(account_id=self.account_id, region=self.region, source_arn=source_arn,
+                     target_kind=t.resource_type, target_subtype=t.workflow_type or "", target_owner=t.owner,
+                     target_name_id=t.resource_id, target_version=t.version or "", target_build=t.build)
+                for t in targets])
+
+    def references_to(self, kind: str, name_id: str, subtype: str = "") -> list[Reference]:
+        rows = self.connection.execute(select(resource_references).where(
+            resource_references.c.account_id == self.account_id,
+            resource_references.c.region == self.region,
+            resource_references.c.target_kind == kind,
+            resource_references.c.target_name_id == name_id,
+            resource_references.c.target_subtype == subtype,
+            resource_references.c.target_owner == self.account_id))
+        return [Reference(row.source_arn, Arn(self.partition, self.region, row.target_owner, row.target_kind,
+                                               row.target_name_id, row.target_version or None,
+                                               row.target_build, row.target_subtype or None))
+                for row in rows]
+
+    # -- idempotency -----------------------------------------------------------------------------
+    def claim_client_token(self, operation: str, token: str, fingerprint: str,
+                           date: str) -> tuple[str, dict[str, Any] | None] | None:
+        """Claims the token for this request; if an earlier request holds it, returns that
+        request's (fingerprint, response) instead."""
+        row = self.connection.execute(select(client_tokens.c.fingerprint, client_tokens.c.response).where(
+            client_tokens.c.account_id == self.account_id, client_tokens.c.region == self.region,
+            client_tokens.c.operation == operation, client_tokens.c.token == token)).first()
+        if row is not None:
+            return row.fingerprint, (orjson.loads(row.response) if row.response else None)
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(insert(client_tokens).values(
+                    account_id=self.account_id, region=self.region, operation=operation, token=token,
+                    fingerprint=fingerprint, date_created=date))
+        except IntegrityError as exc:
+            raise UniqueViolation(str(exc.orig)) from None
+        return None
+
+    def complete_client_token(self, operation: str, token: str, response: dict[str, Any]) -> None:
+        self.connection.execute(update(client_tokens).where(
+            client_tokens.c.account_id == self.account_id, client_tokens.c.region == self.region,
+            client_tokens.c.operation == operation, client_tokens.c.token == token)
+            .values(response=orjson.dumps(response).decode()))
