@@ -1,2 +1,9 @@
 """Handlers, one module per resource family. Importing this package registers them all."""
-from . import infrastructure  # noqa: F401
+import importlib
+import pkgutil
+
+_SUPPORT_MODULES = {"common", "context", "pagination", "registry"}
+
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name not in _SUPPORT_MODULES:
+        importlib.import_module(f"{__name__}.{_module.name}")

@@ -152,3 +152,26 @@ def _members(shape_name: str) -> frozenset[str]:
 
 
 _MEMBER_CACHE: dict[str, frozenset[str]] = {}  # immutable model facts, filled once per shape
+
+
+def latest_version_references(ctx: Context, resource: Resource) -> dict[str, str] | None:
+    """LatestVersionReferences for a versioned resource: the newest version ARN of the same name
+    overall, within its major, within its major.minor, and within its exact version (patch)."""
+    mine = parse_version(resource.version)
+    arn = parse_arn(resource.arn)
+    if mine is None or arn is None:
+        return None
+    owner = AWS_OWNER if arn.is_aws_managed else None
+    versions = [v for r in ctx.repo.versions(resource.kind, resource.name_id, resource.subtype, owner=owner)
+                if (v := parse_version(r.version)) is not None]
+
+    def newest(same: Callable[[Any], bool]) -> str:
+        best = max(v for v in versions if same(v))
+        return str(arn.with_version(str(best)))
+
+    return {
+        "latestVersionArn": newest(lambda v: True),
+        "latestMajorVersionArn": newest(lambda v: v.major == mine.major),
+        "latestMinorVersionArn": newest(lambda v: (v.major, v.minor) == (mine.major, mine.minor)),
+        "latestPatchVersionArn": newest(lambda v: v == mine),
+    }

@@ -197,8 +197,8 @@ def _typed_default(name: str, type_: str, value: object) -> object:
     if not valid:
         expected = {"string": "a string", "integer": "an integer", "boolean": "true or false",
                     "stringList": "a list of strings"}[type_]
-        _fail(f"Invalid default value for parameter '{name}'. The default for a {type_} "
-              f"parameter must be {expected}.")
+        _fail(f"Invalid default value for parameter '{name}'. The default for type '{type_}' "
+              f"must be {expected}.")
     return value
 
 

@@ -1,0 +1,142 @@
+"""Test fixtures: a real `oib serve` process per store, and boto3 clients against it.
+
+Each test gets a client in an account of its own (a random 12-digit access key is taken as the
+account id), so tests share a server without seeing each other's resources.
+The PostgreSQL run uses a fresh database (created and dropped here). Without a reachable
+PostgreSQL it is skipped with a notice, unless CI is set, where that is a failure.
+"""
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import boto3
+import httpx
+import pytest
+from botocore.config import Config
+
+POSTGRES_ADMIN_URL = os.environ.get("OIB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+STORES = ["sqlite", "postgresql"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    store: str
+    database_url: str
+    process: subprocess.Popen
+    log_path: Path
+    env: dict
+
+    def client(self, account_id: str | None = None, region: str = "us-east-1"):
+        account_id = account_id or new_account_id()
+        return boto3.client(
+            "imagebuilder", endpoint_url=self.url, region_name=region,
+            aws_access_key_id=account_id, aws_secret_access_key="secret",
+            config=Config(retries={"max_attempts": 1}))
+
+    def stop(self, sig: str = "term") -> int:
+        if self.process.poll() is None:
+            if sig == "kill":
+                self.process.kill()
+            else:
+                self.process.terminate()
+        return self.process.wait(timeout=30)
+
+    def restart(self, sig: str = "term") -> None:
+        self.stop(sig)
+        self.process = _spawn(self.env, self.log_path)
+        _wait_healthy(self.url, self.process, self.log_path)
+
+
+def new_account_id() -> str:
+    return f"{random.randrange(10**11, 10**12):012d}"
+
+
+def _spawn(env: dict, log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "ab")
+    return subprocess.Popen([sys.executable, "-m", "openimagebuilder.server.cli", "serve"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oib serve exited early:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/_oib/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"oib serve did not become healthy:\n{log_path.read_text()[-4000:]}")
+
+
+def start_server(store: str, database_url: str, tmp: Path, extra_env: dict | None = None) -> Server:
+    port = free_port()
+    env = {**os.environ, "OIB_PORT": str(port), "OIB_HOST": "127.0.0.1", "OIB_LOG_LEVEL": "info",
+           "OIB_DATA_DIR": str(tmp / "data"), "OIB_DATABASE_URL": database_url if store != "sqlite" else "",
+           **(extra_env or {})}
+    log_path = tmp / f"oib-{store}-{port}.log"
+    process = _spawn(env, log_path)
+    url = f"http://127.0.0.1:{port}"
+    _wait_healthy(url, process, log_path)
+    return Server(url, store, database_url, process, log_path, env)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test session, or None when no server is reachable."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            name = f"oib_test_{uuid.uuid4().hex[:12]}"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        if os.environ.get("CI"):
+            raise RuntimeError(f"PostgreSQL is required in CI but not reachable: {exc}") from exc
+        yield None
+        return
+    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=STORES)
+def server(request, postgres_database, tmp_path_factory) -> Iterator[Server]:
+    store = request.param
+    if store == "postgresql" and postgres_database is None:
+        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432: PostgreSQL tests skipped (set CI=1 to fail instead)")
+    tmp = tmp_path_factory.mktemp(f"oib-{store}")
+    started = start_server(store, postgres_database or "", tmp)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def client(server):
+    """A boto3 Image Builder client in a fresh account of its own."""
+    return server.client()
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
