@@ -237,7 +237,8 @@ def test_delete_refused_while_a_pipeline_refers_to_it(client):
         distributionConfigurationArn=arn)["imagePipelineArn"]
     error = rejected(client.delete_distribution_configuration, distributionConfigurationArn=arn)
     assert error["Code"] == "ResourceDependencyException"
-    assert error["Message"] == f"Resource dependency error: The resource ARN '{arn}' has other resources depended on it."
+    assert error["Message"] == (
+        f"Resource dependency error: The resource ARN '{arn}' has other resources depended on it.")
     client.delete_image_pipeline(imagePipelineArn=pipeline)
     client.delete_distribution_configuration(distributionConfigurationArn=arn)
 

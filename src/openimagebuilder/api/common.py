@@ -101,28 +101,48 @@ def check_deletable(ctx: Context, resource: Resource) -> None:
 FilterFields = Mapping[str, Callable[[Resource], Any]]
 
 
-def filter_predicate(params: dict[str, Any], fields: FilterFields) -> Callable[[Resource], bool]:
+def filter_predicate(params: dict[str, Any], fields: FilterFields,
+                     wildcard_fields: frozenset[str] = frozenset({"name"})) -> Callable[[Resource], bool]:
     """`filters` as the List operations take them: every filter must match (AND); a filter
-    matches when the resource's value equals any of its values (OR)."""
-    clauses: list[tuple[Callable[[Resource], Any], frozenset[str]]] = []
+    matches when the resource's value matches any of its values (OR). The model's Filter shape
+    documents wildcards for `name`: `web*` (begins with) and `*web*` (contains)."""
+    clauses: list[tuple[Callable[[Resource], Any], list[Callable[[str], bool]]]] = []
     for index, item in enumerate(params.get("filters") or []):
         name = item.get("name")
         if name not in fields:
             allowed = ", ".join(sorted(fields))
             raise invalid_parameter(f"filters[{index}].name",
                                     f"The filter name '{name}' is not supported. Supported filters: [{allowed}].")
-        values = item.get("values") or []
-        clauses.append((fields[name], frozenset(str(value) for value in values)))
+        matchers = [
+            _wildcard_matcher(str(value), f"filters[{index}].values[{position}]") if name in wildcard_fields
+            else (lambda have, want=str(value): have == want)
+            for position, value in enumerate(item.get("values") or [])]
+        clauses.append((fields[name], matchers))
 
     def keep(resource: Resource) -> bool:
-        for field, values in clauses:
+        for field, matchers in clauses:
             value = field(resource)
-            if isinstance(value, bool):
-                value = str(value).lower()
-            if value is None or str(value) not in values:
+            if value is None:
+                return False
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if not any(match(text) for match in matchers):
                 return False
         return True
     return keep
+
+
+def _wildcard_matcher(value: str, path: str) -> Callable[[str], bool]:
+    inner = value[1:-1] if len(value) >= 2 and value.startswith("*") and value.endswith("*") else None
+    if inner is not None and "*" not in inner:
+        return lambda name: inner in name
+    if value.endswith("*") and "*" not in value[:-1]:
+        prefix = value[:-1]
+        return lambda name: name.startswith(prefix)
+    if "*" in value:
+        raise invalid_parameter(
+            path, "The wildcard '*' is supported only at the end of a name filter value (web*) "
+                  "or at both ends (*web*).")
+    return lambda name: name == value
 
 
 def document_field(name: str) -> Callable[[Resource], Any]:

@@ -7,7 +7,7 @@ that stay unique per build, and the few values the model documents as the only o
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
 from ..domain.arn import name_to_id
 from ..protocol.errors import invalid_parameter
@@ -89,34 +89,6 @@ def _validate_container(container: dict[str, Any], path: str) -> None:
 
 
 # -- name filter ------------------------------------------------------------------------------
-def _name_matcher(value: str, path: str) -> Callable[[str], bool]:
-    """The `name` filter's documented wildcards: `web*` (begins with) and `*web*` (contains)."""
-    inner = value[1:-1] if len(value) >= 2 and value.startswith("*") and value.endswith("*") else None
-    if inner is not None and "*" not in inner:
-        return lambda name: inner in name
-    if value.endswith("*") and "*" not in value[:-1]:
-        prefix = value[:-1]
-        return lambda name: name.startswith(prefix)
-    if "*" in value:
-        raise invalid_parameter(
-            path, "The wildcard '*' is supported only at the end of a name filter value (web*) "
-                  "or at both ends (*web*).")
-    return lambda name: name == value
-
-
-def _name_filter(params: dict[str, Any]) -> Callable[[Resource], bool]:
-    filter_predicate(params, FILTERS)  # refuses unsupported filter names with AWS's message
-    clauses = [
-        [_name_matcher(str(value), f"filters[{index}].values[{position}]")
-         for position, value in enumerate(item.get("values") or [])]
-        for index, item in enumerate(params.get("filters") or [])]
-
-    def keep(resource: Resource) -> bool:
-        name = resource.document.get("name", "")
-        return all(any(match(name) for match in matchers) for matchers in clauses)
-    return keep
-
-
 def _summary(resource: Resource) -> dict[str, Any]:
     summary = project(resource.document, SUMMARY_SHAPE)
     summary["regions"] = [distribution["region"] for distribution in resource.document.get("distributions", [])]
@@ -164,6 +136,6 @@ def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("ListDistributionConfigurations")
 def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), _name_filter(params))
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), filter_predicate(params, FILTERS))
     return {"distributionConfigurationSummaryList": [_summary(resource) for resource in page],
             "nextToken": token}

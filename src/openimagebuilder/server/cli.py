@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from .settings import Settings
@@ -24,11 +25,18 @@ def _serve(args: argparse.Namespace) -> int:
     logging.getLogger("openimagebuilder").info(
         "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, settings.port,
         app.engine.url.render_as_string(hide_password=True))
-    # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes requests in flight, then runs
-    # the lifespan shutdown that closes the store.
+    # uvicorn handles SIGINT/SIGTERM while serving: it stops accepting, finishes requests in
+    # flight, runs the lifespan shutdown that closes the store, then re-raises the signal to the
+    # handler installed here, which turns a finished shutdown into exit status 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                                   access_log=False, lifespan="on")).run()
+    logging.getLogger("openimagebuilder").info("stopped")
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,12 +72,12 @@ class Dispatcher:
                     f"No operation matches {method} {raw_path}.")
             operation = route.operation
             name = operation.name
+            params = parse_request(operation, route.uri_labels, query, headers, body)
+            self.validators.validate(operation, params)
             handler = HANDLERS.get(name)
             if handler is None:
                 raise errors.ERROR_CLASSES["NotImplementedException"](
                     f"The operation {name} is not implemented by openimagebuilder yet.")
-            params = parse_request(operation, route.uri_labels, query, headers, body)
-            self.validators.validate(operation, params)
             account, region = caller(headers.get("authorization"), self.settings)
             result = self._run(operation, handler, params, account, region, request_id)
             response = Response(200, [(b"content-type", b"application/json"),

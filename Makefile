@@ -1,0 +1,36 @@
+# Everything a fresh machine needs: `make run` starts the service on the embedded store,
+# `make test` installs what the tests need and runs them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test test-unit test-e2e bench coverage clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/oib serve
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-unit: install
+	$(BIN)/python -m pytest -q tests/unit
+
+test-e2e: install
+	$(BIN)/python -m pytest -q tests/e2e
+
+bench: install
+	$(BIN)/python bench/run.py
+
+coverage: install
+	$(BIN)/python -m openimagebuilder.coverage > docs/coverage.md
+
+clean:
+	rm -rf $(VENV) .oib .pytest_cache .hypothesis
