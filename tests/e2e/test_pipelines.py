@@ -224,7 +224,7 @@ def test_list_filters_and_pagination(client):
     assert [p["name"] for page in pages for p in page["imagePipelineList"]] == names
     disabled = client.list_image_pipelines(filters=[{"name": "status", "values": ["DISABLED"]}])["imagePipelineList"]
     assert [p["name"] for p in disabled] == names[1::2]
-    code, _ = error_of(client.list_image_pipelines, maxResults=26)
+    code, _ = error_of(client.list_image_pipelines, maxResults=101)
     assert code == "InvalidParameterValueException"
     code, _ = error_of(client.list_image_pipelines, nextToken=pages[0]["nextToken"] + "x")
     assert code == "InvalidPaginationTokenException"

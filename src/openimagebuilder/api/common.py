@@ -175,23 +175,16 @@ _MEMBER_CACHE: dict[str, frozenset[str]] = {}  # immutable model facts, filled o
 
 
 def latest_version_references(ctx: Context, resource: Resource) -> dict[str, str] | None:
-    """LatestVersionReferences for a versioned resource: the newest version ARN of the same name
-    overall, within its major, within its major.minor, and within its exact version (patch)."""
+    """LatestVersionReferences: "wildcard version ARNs that always reference the latest version of
+    the resource" (documented) — overall (x.x.x), within its major (1.x.x), its minor (1.2.x) and
+    its patch level (1.2.3, whose newest build)."""
     mine = parse_version(resource.version)
     arn = parse_arn(resource.arn)
     if mine is None or arn is None:
         return None
-    owner = AWS_OWNER if arn.is_aws_managed else None
-    versions = [v for r in ctx.repo.versions(resource.kind, resource.name_id, resource.subtype, owner=owner)
-                if (v := parse_version(r.version)) is not None]
-
-    def newest(same: Callable[[Any], bool]) -> str:
-        best = max(v for v in versions if same(v))
-        return str(arn.with_version(str(best)))
-
     return {
-        "latestVersionArn": newest(lambda v: True),
-        "latestMajorVersionArn": newest(lambda v: v.major == mine.major),
-        "latestMinorVersionArn": newest(lambda v: (v.major, v.minor) == (mine.major, mine.minor)),
-        "latestPatchVersionArn": newest(lambda v: v == mine),
+        "latestVersionArn": str(arn.with_version("x.x.x")),
+        "latestMajorVersionArn": str(arn.with_version(f"{mine.major}.x.x")),
+        "latestMinorVersionArn": str(arn.with_version(f"{mine.major}.{mine.minor}.x")),
+        "latestPatchVersionArn": str(arn.with_version(str(mine))),
     }

@@ -131,10 +131,14 @@ class ValidatorCache:
         if pattern:
             compiled = re.compile(pattern)
 
+            # AWS leaves the name unquoted for semantic versions (seen on CreateComponent).
+            unquoted = shape.name == "VersionNumber"
+
             def pattern_check(value: str, path: str) -> None:
                 # Java's matcher.find() semantics: anchors come from the pattern itself.
                 if compiled.search(value) is None:
-                    raise invalid_parameter(path, f"'{path}' must match pattern {pattern}")
+                    subject = path if unquoted else f"'{path}'"
+                    raise invalid_parameter(path, f"{subject} must match pattern {pattern}")
             checks.append(pattern_check)
         return checks
 

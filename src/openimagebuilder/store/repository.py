@@ -115,14 +115,14 @@ class Repository:
 
     # -- writing ---------------------------------------------------------------------------------
     def insert(self, resource: Resource, identity: str | None = None) -> Resource:
+        # No savepoint: a violation aborts the whole transaction, and the dispatcher re-runs the request.
         try:
-            with self.connection.begin_nested():
-                result = self.connection.execute(insert(resources).values(
-                    account_id=self.account_id, region=self.region, kind=resource.kind,
-                    subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
-                    build=resource.build, sort_key=resource.sort_key or resource.name_id,
-                    arn=resource.arn, identity=identity or resource.arn,
-                    date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
+            result = self.connection.execute(insert(resources).values(
+                account_id=self.account_id, region=self.region, kind=resource.kind,
+                subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
+                build=resource.build, sort_key=resource.sort_key or resource.name_id,
+                arn=resource.arn, identity=identity or resource.arn,
+                date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
         resource.id = int(result.inserted_primary_key[0])
@@ -174,10 +174,9 @@ class Repository:
         if row is not None:
             return row.fingerprint, (orjson.loads(row.response) if row.response else None)
         try:
-            with self.connection.begin_nested():
-                self.connection.execute(insert(client_tokens).values(
-                    account_id=self.account_id, region=self.region, operation=operation, token=token,
-                    fingerprint=fingerprint, date_created=date))
+            self.connection.execute(insert(client_tokens).values(
+                account_id=self.account_id, region=self.region, operation=operation, token=token,
+                fingerprint=fingerprint, date_created=date))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
         return None

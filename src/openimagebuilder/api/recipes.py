@@ -1,0 +1,425 @@
+"""Image recipes and container recipes: Create/Get/List/Delete.
+
+Both families are immutable and versioned by `semanticVersion` (ARN `<kind>/<name-id>/<X.Y.Z>`,
+no build number). A recipe refers to components and, optionally, to an Image Builder image as its
+parent; each reference must resolve when the recipe is created, is stored as the user wrote it
+(wildcards included, as AWS does) and is recorded so the referenced resource cannot be deleted
+under the recipe. The logic the two families share lives in the small helpers below; what
+differs (parent image forms, container-only members) has its own functions.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from ..domain.arn import AWS_OWNER, Arn, name_to_id, parse_arn
+from ..domain.semver import Version, parse_version, parse_version_filter, sort_key
+from ..protocol import errors
+from ..protocol.errors import invalid_parameter
+from ..store.repository import Resource
+from .common import (FilterFields, already_exists, check_deletable, document_field, filter_predicate, get_owned,
+                     latest_version_references, not_found, project, resolve)
+from .context import Context
+from .pagination import paginate
+from .registry import operation
+
+DEFAULT_PLATFORM = "Linux"
+MAX_COMPONENTS = 20  # AWS's default quota of build and test components per recipe
+INACTIVE_COMPONENT_STATES = frozenset({"DEPRECATED", "DISABLED"})
+# A parent image that is still being built, or failed, cannot be built upon.
+USABLE_IMAGE_STATES = frozenset({"AVAILABLE", "DEPRECATED"})
+CONTAINER_PLATFORMS = frozenset({"Linux", "Windows"})
+
+_EXACT_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+_AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+_MARKETPLACE_PRODUCT = re.compile(r"^prod-[a-z0-9]+$")
+# A container image reference as Docker reads it: [registry/]path[:tag][@digest].
+_CONTAINER_IMAGE = re.compile(
+    r"^(?:(?P<registry>(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::[0-9]+)?|[A-Za-z0-9-]+:[0-9]+)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$")
+_ECR_REGISTRY = re.compile(r"^[0-9]{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
+_ECR_PUBLIC_REGISTRY = "public.ecr.aws"
+_ECR_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Family:
+    """What distinguishes image recipes from container recipes on the wire."""
+    kind: str            # ARN resource type
+    shape: str           # the Get output's resource shape
+    summary_shape: str
+    arn_member: str      # request/response member holding the recipe ARN
+    get_member: str      # Get output member holding the recipe
+    list_member: str
+    filters: FilterFields
+    list_owners: frozenset[str]  # `owner` values the List operation accepts
+
+
+IMAGE = Family(
+    kind="image-recipe", shape="ImageRecipe", summary_shape="ImageRecipeSummary",
+    arn_member="imageRecipeArn", get_member="imageRecipe", list_member="imageRecipeSummaryList",
+    filters=MappingProxyType({name: document_field(name) for name in ("name", "parentImage", "platform")}),
+    list_owners=frozenset({"Self", "Shared", "Amazon", "ThirdParty", "AWSMarketplace"}))
+CONTAINER = Family(
+    kind="container-recipe", shape="ContainerRecipe", summary_shape="ContainerRecipeSummary",
+    arn_member="containerRecipeArn", get_member="containerRecipe", list_member="containerRecipeSummaryList",
+    filters=MappingProxyType({name: document_field(name)
+                              for name in ("containerType", "name", "parentImage", "platform")}),
+    # Documented: "For container recipes, the valid owner values are Self, Shared, and Amazon."
+    list_owners=frozenset({"Self", "Shared", "Amazon"}))
+
+
+@dataclass(frozen=True)
+class Parent:
+    """What a recipe learns from its parent image."""
+    platform: str | None    # None when the parent cannot tell (AMI id, SSM parameter, Marketplace product)
+    os_version: str | None  # for the components' supportedOsVersions prefix match
+    reference: Arn | None   # an Image Builder image the recipe depends on
+
+
+@dataclass(frozen=True)
+class ResolvedComponent:
+    given: str       # the componentArn as the user wrote it
+    arn: Arn         # parsed, as given: what the reference records
+    resource: Resource
+
+
+def _invalid_combination(path: str, detail: str) -> errors.ServiceError:
+    # AWS uses the invalid-parameter wording with this code when parameters contradict each other (seen).
+    return errors.ERROR_CLASSES["InvalidParameterCombinationException"](
+        f"The value supplied for parameter '{path}' is not valid. {detail}")
+
+
+# -- shared by both families ---------------------------------------------------------------------
+def _semantic_version(text: str) -> Version:
+    # The model's pattern admits wildcards (it is shared with lookups); a new recipe takes an exact version.
+    if not _EXACT_VERSION.match(text):
+        raise invalid_parameter("semanticVersion", r"semanticVersion must match pattern ^[0-9]+\.[0-9]+\.[0-9]+$")
+    version = parse_version(text)
+    if version is None:
+        raise errors.ERROR_CLASSES["InvalidVersionNumberException"](
+            f"The semantic version '{text}' is not valid. Each of major, minor and patch must be a number "
+            "from 0 to 1073741823, without leading zeros.")
+    return version
+
+
+def _new_arn(ctx: Context, family: Family, params: dict[str, Any]) -> tuple[str, str, Version]:
+    """The ARN a Create would give the recipe; refuses one that exists already."""
+    version = _semantic_version(params["semanticVersion"])
+    name_id = name_to_id(params["name"])
+    arn = str(ctx.arn(family.kind, name_id, str(version)))
+    if ctx.repo.get(arn) is not None:
+        raise already_exists(family.kind, arn)
+    return arn, name_id, version
+
+
+def _image_parent(ctx: Context, text: str, image_type: str) -> tuple[Resource, Parent]:
+    """An Image Builder image used as a parent: it must resolve, be usable, and be of the right type."""
+    parsed = parse_arn(text)
+    if parsed is None or parsed.resource_type != "image":
+        raise invalid_parameter("parentImage", f"The ARN '{text}' is not an Image Builder image ARN.")
+    image, arn = resolve(ctx, text, "parentImage")
+    status = (image.document.get("state") or {}).get("status")
+    if status is not None and status not in USABLE_IMAGE_STATES:
+        raise invalid_parameter("parentImage",
+                                f"The image '{image.arn}' is {status} and cannot be used as a parent image.")
+    found_type = image.document.get("type")
+    if found_type is not None and found_type != image_type:
+        wanted = "an AMI" if image_type == "AMI" else "a container"
+        raise invalid_parameter("parentImage", f"The image '{image.arn}' is not {wanted} image.")
+    return image, Parent(image.document.get("platform"), image.document.get("osVersion"), arn)
+
+
+def _resolve_components(ctx: Context, items: list[dict[str, Any]]) -> list[ResolvedComponent]:
+    if len(items) > MAX_COMPONENTS:
+        raise errors.ERROR_CLASSES["ServiceQuotaExceededException"](
+            f"A recipe can contain at most {MAX_COMPONENTS} build and test components; {len(items)} were given.")
+    resolved: list[ResolvedComponent] = []
+    seen: set[tuple[str, str]] = set()
+    for index, item in enumerate(items):
+        path = f"components[{index}]"
+        component, arn = resolve(ctx, item["componentArn"], f"{path}.componentArn")
+        if (arn.owner, arn.resource_id) in seen:
+            raise invalid_parameter(f"{path}.componentArn",
+                                    f"The component '{arn.resource_id}' is included more than once. "
+                                    "You can specify each component only one time in a recipe.")
+        seen.add((arn.owner, arn.resource_id))
+        status = (component.document.get("state") or {}).get("status")
+        if status in INACTIVE_COMPONENT_STATES:
+            raise invalid_parameter(f"{path}.componentArn",
+                                    f"The component '{component.arn}' is {status} and can't be added to new recipes.")
+        _check_component_parameters(component, item.get("parameters") or [], path)
+        resolved.append(ResolvedComponent(item["componentArn"], arn, component))
+    return resolved
+
+
+def _check_component_parameters(component: Resource, given: list[dict[str, Any]], path: str) -> None:
+    declared = {parameter["name"]: parameter for parameter in component.document.get("parameters") or []}
+    names: list[str] = []
+    for index, parameter in enumerate(given):
+        name = parameter["name"]
+        if name in names:
+            raise invalid_parameter(f"{path}.parameters[{index}].name",
+                                    f"The parameter '{name}' is given more than once.")
+        names.append(name)
+    undeclared = [name for name in names if name not in declared]
+    if undeclared:  # wording and code seen on AWS
+        raise _invalid_combination(f"{path}.parameters", "The following parameters are not defined in the "
+                                   f"provided component: {', '.join(undeclared)}")
+    missing = [name for name, detail in declared.items()
+               if detail.get("defaultValue") is None and name not in names]
+    if missing:
+        raise _invalid_combination(f"{path}.parameters", "The following parameters have no default value in the "
+                                   f"provided component and must be supplied: {', '.join(missing)}")
+    for index, parameter in enumerate(given):
+        # AWSTOE parameters are strings: one value each.
+        if len(parameter["value"]) != 1:
+            raise invalid_parameter(f"{path}.parameters[{index}].value",
+                                    f"The parameter '{parameter['name']}' takes exactly one value.")
+
+
+def _recipe_platform(parent: Parent, components: list[ResolvedComponent]) -> str:
+    """The parent's platform; a parent that cannot tell (an AMI id, say) takes its components'."""
+    if parent.platform is not None:
+        return parent.platform
+    platforms = sorted({c.resource.document["platform"] for c in components if c.resource.document.get("platform")})
+    if len(platforms) > 1:
+        raise invalid_parameter("components", f"The components are for different platforms: {', '.join(platforms)}.")
+    return platforms[0] if platforms else DEFAULT_PLATFORM
+
+
+def _check_compatible(components: list[ResolvedComponent], platform: str, os_version: str | None) -> None:
+    for component in components:
+        document = component.resource.document
+        if document.get("platform") and document["platform"] != platform:
+            raise invalid_parameter("components", f"Component ARN '{component.given}' is for platform "
+                                    f"{document['platform']}, which does not match the {platform} parent image.")
+        supported = document.get("supportedOsVersions") or []
+        # Documented: a prefix match against the base image's OS version, when that is known.
+        if os_version and supported and not any(os_version.startswith(prefix) for prefix in supported):
+            raise invalid_parameter("components", f"Component ARN '{component.given}' does not support the OS "
+                                    f"version of the parent image ({os_version}). Supported OS versions: "
+                                    f"{', '.join(supported)}.")
+
+
+def _store(ctx: Context, family: Family, arn: str, name_id: str, version: Version, document: dict[str, Any],
+           references: list[Arn]) -> dict[str, Any]:
+    resource = ctx.repo.insert(Resource(family.kind, arn, name_id, document, document["dateCreated"],
+                                        version=str(version), sort_key=sort_key(name_id, version)))
+    ctx.repo.set_references(arn, references)
+    return {family.arn_member: arn, "latestVersionReferences": latest_version_references(ctx, resource)}
+
+
+def _base_document(ctx: Context, family: Family, params: dict[str, Any], arn: str, version: Version,
+                   platform: str) -> dict[str, Any]:
+    return {**project(params, family.shape), "arn": arn, "platform": platform, "owner": ctx.account_id,
+            "version": str(version), "dateCreated": ctx.now(), "tags": params.get("tags") or {}}
+
+
+def _find(ctx: Context, family: Family, arn_text: str) -> Resource:
+    """A recipe by version ARN, or the newest match of a wildcard version ARN (`x.x.x`, `1.x.x`)."""
+    parsed = parse_arn(arn_text)
+    if parsed is None or parsed.version is None or "x" not in parsed.version:
+        return get_owned(ctx, arn_text)
+    wanted = parse_version_filter(parsed.version)
+    if wanted is None:
+        raise invalid_parameter(family.arn_member, f"The version in '{arn_text}' is not valid. A wildcard must be "
+                                "followed only by wildcards, for example 1.x.x.")
+    elsewhere = (parsed.partition, parsed.region) != (ctx.partition, ctx.region)
+    if elsewhere or parsed.owner not in (ctx.account_id, AWS_OWNER):
+        raise not_found(arn_text)
+    owner = AWS_OWNER if parsed.is_aws_managed else None
+    candidates = [(version, resource) for resource in ctx.repo.versions(family.kind, parsed.resource_id, owner=owner)
+                  if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
+    if not candidates:
+        raise not_found(arn_text)
+    return max(candidates, key=lambda entry: entry[0])[1]
+
+
+def _get(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
+    resource = _find(ctx, family, params[family.arn_member])
+    return {family.get_member: resource.document,
+            "latestVersionReferences": latest_version_references(ctx, resource)}
+
+
+def _delete(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
+    resource = get_owned(ctx, params[family.arn_member])
+    check_deletable(ctx, resource)
+    ctx.repo.delete(resource.arn)
+    return {family.arn_member: resource.arn}
+
+
+def _list(ctx: Context, family: Family, params: dict[str, Any],
+          summarize: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    owner = params.get("owner") or "Self"
+    if owner not in family.list_owners:
+        raise invalid_parameter("owner", f"The owner '{owner}' is not supported. Supported owners: "
+                                f"[{', '.join(sorted(family.list_owners))}].")
+    keep = filter_predicate(params, family.filters)
+    if owner not in ("Self", "Amazon"):
+        return {family.list_member: []}  # nothing is shared with an account, nor sold, in this service
+    scan_owner = AWS_OWNER if owner == "Amazon" else None
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(family.kind, after, owner=scan_owner), keep)
+    return {family.list_member: [summarize(resource.document) for resource in page], "nextToken": token}
+
+
+# -- image recipes -------------------------------------------------------------------------------
+def _image_recipe_parent(ctx: Context, text: str) -> Parent:
+    if text.startswith("arn:"):
+        return _image_parent(ctx, text, "AMI")[1]
+    if _AMI_ID.match(text) or (text.startswith("ssm:") and len(text) > len("ssm:")) or _MARKETPLACE_PRODUCT.match(text):
+        # Stored as given: without EC2 there is nothing to look the image up in.
+        return Parent(None, None, None)
+    raise invalid_parameter("parentImage", "The parent image must be an AMI ID, an Image Builder image ARN, an SSM "
+                            "parameter prefixed with 'ssm:', or an AWS Marketplace product ID.")
+
+
+def _check_image_recipe_options(params: dict[str, Any], platform: str) -> None:
+    agent = (params.get("additionalInstanceConfiguration") or {}).get("systemsManagerAgent")
+    if agent is not None and platform == "Windows":  # documented: rejected for Windows base images
+        raise invalid_parameter("additionalInstanceConfiguration.systemsManagerAgent",
+                                "The Systems Manager agent settings apply to Linux and macOS build instances only.")
+    watermarks = params.get("amiWatermarks") or []
+    duplicates = sorted({name for name in watermarks if watermarks.count(name) > 1})
+    if duplicates:  # documented: "The recipe does not allow duplicate names."
+        raise invalid_parameter("amiWatermarks", f"The AMI watermark names must be unique: {', '.join(duplicates)}.")
+
+
+@operation("CreateImageRecipe")
+def create_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    arn, name_id, version = _new_arn(ctx, IMAGE, params)
+    parent = _image_recipe_parent(ctx, params["parentImage"])
+    components = _resolve_components(ctx, params.get("components") or [])
+    platform = _recipe_platform(parent, components)
+    _check_compatible(components, platform, parent.os_version)
+    _check_image_recipe_options(params, platform)
+    document = _base_document(ctx, IMAGE, params, arn, version, platform)
+    references = [c.arn for c in components] + ([parent.reference] if parent.reference else [])
+    return _store(ctx, IMAGE, arn, name_id, version, document, references)
+
+
+@operation("GetImageRecipe")
+def get_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _get(ctx, IMAGE, params)
+
+
+@operation("ListImageRecipes")
+def list_image_recipes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _list(ctx, IMAGE, params, lambda document: project(document, IMAGE.summary_shape))
+
+
+@operation("DeleteImageRecipe")
+def delete_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _delete(ctx, IMAGE, params)
+
+
+# -- container recipes ---------------------------------------------------------------------------
+def _container_recipe_parent(ctx: Context, params: dict[str, Any]) -> Parent:
+    text = params["parentImage"]
+    override, os_override = params.get("platformOverride"), params.get("imageOsVersionOverride")
+    if override is not None and override not in CONTAINER_PLATFORMS:
+        raise invalid_parameter("platformOverride", "Container recipes support only the Linux and Windows platforms.")
+    if text.startswith("arn:"):
+        image, parent = _image_parent(ctx, text, "DOCKER")
+        # Documented: the overrides describe registry images; an Image Builder image brings its own.
+        for member, value in (("platformOverride", override), ("imageOsVersionOverride", os_override)):
+            if value is not None:
+                raise _invalid_combination(member, f"{member} applies only to a parent image from a container "
+                                           "registry; the Image Builder image provides its own.")
+        if parent.platform is not None and parent.platform not in CONTAINER_PLATFORMS:
+            raise invalid_parameter("parentImage", f"The image '{image.arn}' is for {parent.platform}; container "
+                                    "recipes support only the Linux and Windows platforms.")
+        return parent
+    match = _CONTAINER_IMAGE.match(text)
+    if match is None:
+        raise invalid_parameter("parentImage", "The parent image must be an Image Builder image ARN or a container "
+                                "image URI, for example amazonlinux:latest.")
+    registry = match["registry"] or ""
+    if override is None and registry == _ECR_PUBLIC_REGISTRY:  # seen on AWS
+        raise _invalid_combination("parentImage", "You must specify a platform override when using ECR Public "
+                                   "Repositories as your parent image.")
+    if override is None and _ECR_REGISTRY.match(registry):
+        raise _invalid_combination("parentImage", "You must specify a platform override when using ECR "
+                                   "Repositories as your parent image.")
+    platform = override or DEFAULT_PLATFORM
+    if platform == "Windows" and os_override is None:  # seen on AWS
+        raise _invalid_combination("parentImage", "You must specify an image OsVersion override when using ECR "
+                                   "Repositories as your parent image for Windows Platform.")
+    return Parent(platform, os_override, None)
+
+
+def _check_dockerfile_template(params: dict[str, Any]) -> None:
+    has_data = params.get("dockerfileTemplateData") is not None
+    has_uri = params.get("dockerfileTemplateUri") is not None
+    if has_data == has_uri:
+        raise errors.ERROR_CLASSES["InvalidRequestException"](
+            "You must specify exactly one of dockerfileTemplateData or dockerfileTemplateUri.")
+    if has_uri:
+        # AWS copies the S3 object into the recipe at creation; this service has no S3 to read from.
+        raise invalid_parameter("dockerfileTemplateUri", "openimagebuilder cannot read Dockerfile templates from "
+                                "Amazon S3. Provide the template inline with dockerfileTemplateData.")
+
+
+def _check_target_repository(repository: dict[str, Any]) -> None:
+    name = repository["repositoryName"]
+    first, _, rest = name.partition("/")
+    # Documented: the repository name only, never the registry host (Docker's rule for spotting one).
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        raise invalid_parameter("targetRepository.repositoryName",
+                                f"Provide the repository name only, without the registry hostname '{first}'.")
+    if not 2 <= len(name) <= 256 or not _ECR_REPOSITORY_NAME.match(name):
+        raise invalid_parameter("targetRepository.repositoryName", f"'{name}' is not a valid Amazon ECR repository "
+                                "name: lower-case letters, digits and . _ - / separators, 2 to 256 characters.")
+
+
+def _check_instance_image(params: dict[str, Any]) -> None:
+    image = (params.get("instanceConfiguration") or {}).get("image")
+    if image is not None and not (_AMI_ID.match(image) or (image.startswith("ssm:") and len(image) > len("ssm:"))):
+        raise invalid_parameter("instanceConfiguration.image",
+                                "The instance image must be an AMI ID or an SSM parameter prefixed with 'ssm:'.")
+
+
+def _container_summary(document: dict[str, Any]) -> dict[str, Any]:
+    summary = project(document, CONTAINER.summary_shape)
+    instance_image = (document.get("instanceConfiguration") or {}).get("image")
+    if instance_image is not None:
+        summary["instanceImage"] = instance_image
+    return summary
+
+
+@operation("CreateContainerRecipe")
+def create_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    arn, name_id, version = _new_arn(ctx, CONTAINER, params)
+    _check_dockerfile_template(params)
+    _check_target_repository(params["targetRepository"])
+    _check_instance_image(params)
+    parent = _container_recipe_parent(ctx, params)
+    components = _resolve_components(ctx, params.get("components") or [])
+    platform = _recipe_platform(parent, components)
+    _check_compatible(components, platform, parent.os_version)
+    document = {**_base_document(ctx, CONTAINER, params, arn, version, platform),
+                "encrypted": True}  # documented: template data is always encrypted at rest
+    if params.get("imageOsVersionOverride") is not None:
+        # Not returned by Get, but builds need it to pick compatible components and workflows.
+        document["imageOsVersionOverride"] = params["imageOsVersionOverride"]
+    references = [c.arn for c in components] + ([parent.reference] if parent.reference else [])
+    return _store(ctx, CONTAINER, arn, name_id, version, document, references)
+
+
+@operation("GetContainerRecipe")
+def get_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _get(ctx, CONTAINER, params)
+
+
+@operation("ListContainerRecipes")
+def list_container_recipes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _list(ctx, CONTAINER, params, _container_summary)
+
+
+@operation("DeleteContainerRecipe")
+def delete_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return _delete(ctx, CONTAINER, params)
