@@ -1,10 +1,12 @@
 """Semantics shared by every resource family: lookups, references, filters, AWS's messages."""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
-from ..domain.semver import parse_version, parse_version_filter
+from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..protocol.model import service_model
@@ -47,31 +49,79 @@ def get_owned(ctx: Context, arn: str) -> Resource:
     return resource
 
 
+class _MalformedVersion(Exception):
+    pass
+
+
+def _lookup(ctx: Context, arn: Arn, arn_text: str) -> Resource | None:
+    """A build-version ARN exactly; a version ARN as its newest build; a wildcard version
+    (`1.x.x`) as the newest match. Only the caller's own resources and AWS-managed ones, in the
+    caller's partition and region."""
+    if (arn.partition, arn.region) != (ctx.partition, ctx.region) or arn.owner not in (ctx.account_id, AWS_OWNER):
+        return None
+    if arn.version is None or arn.build is not None:
+        return ctx.repo.get(arn_text)
+    wanted = parse_version_filter(arn.version)
+    if wanted is None:
+        raise _MalformedVersion
+    candidates = [
+        (version, resource.build, resource)
+        for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
+                                          owner=arn.owner)
+        if (version := parse_version(resource.version)) is not None and wanted.matches(version)
+    ]
+    return max(candidates, key=lambda entry: entry[:2])[2] if candidates else None
+
+
+def _malformed_version(parameter: str, arn_text: str) -> errors.ServiceError:
+    return invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
+                                        "followed by wildcards, for example 1.x.x.")
+
+
+def find(ctx: Context, arn_text: str, parameter: str) -> Resource:
+    """The resource a Get names (build, version or wildcard ARN); ResourceNotFoundException if none."""
+    arn = parse_arn(arn_text)
+    try:
+        resource = _lookup(ctx, arn, arn_text) if arn is not None else None
+    except _MalformedVersion:
+        raise _malformed_version(parameter, arn_text) from None
+    if resource is None:
+        raise not_found(arn_text)
+    return resource
+
+
 def resolve(ctx: Context, arn_text: str, parameter: str) -> tuple[Resource, Arn]:
-    """A reference as users write it: a build-version ARN, a version ARN (newest build), or a
-    wildcard version (`1.x.x`, newest match). Owned by the caller or by AWS, in this region."""
+    """A reference inside a request (recipe → component, pipeline → recipe, ...): like `find`, but
+    a reference that does not resolve makes the request's parameter invalid."""
     arn = parse_arn(arn_text)
     if arn is None:
         raise invalid_parameter(parameter, f"The ARN '{arn_text}' is not valid.")
     if arn.region != ctx.region or arn.owner not in (ctx.account_id, AWS_OWNER):
         raise invalid_parameter(
             parameter, f"The resource '{arn_text}' is not in this account and region.")
-    if arn.version is None or arn.build is not None:
-        resource = ctx.repo.get(arn_text)
-    else:
-        wanted = parse_version_filter(arn.version)
-        if wanted is None:
-            raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid.")
-        candidates = [
-            (version, resource.build, resource)
-            for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
-                                              owner=arn.owner)
-            if (version := parse_version(resource.version)) is not None and wanted.matches(version)
-        ]
-        resource = max(candidates, key=lambda entry: entry[:2])[2] if candidates else None
+    try:
+        resource = _lookup(ctx, arn, arn_text)
+    except _MalformedVersion:
+        raise _malformed_version(parameter, arn_text) from None
     if resource is None:
         raise invalid_parameter(parameter, f"The resource '{arn_text}' does not exist.")
     return resource, arn
+
+
+def new_semantic_version(text: str) -> Version:
+    """The exact version of a new component, recipe or workflow. The model's pattern admits
+    wildcards on some of these shapes (it is shared with lookups); a new resource takes X.Y.Z."""
+    if _EXACT_VERSION_TEXT.match(text) is None:
+        raise invalid_parameter("semanticVersion", r"semanticVersion must match pattern ^[0-9]+\.[0-9]+\.[0-9]+$")
+    version = parse_version(text)
+    if version is None:
+        raise errors.ERROR_CLASSES["InvalidVersionNumberException"](
+            f"The semantic version '{text}' is not valid. Each of major, minor and patch must be an "
+            "integer from 0 to 1073741823 without leading zeros.")
+    return version
+
+
+_EXACT_VERSION_TEXT = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 
 def check_deletable(ctx: Context, resource: Resource) -> None:

@@ -15,14 +15,26 @@ from types import MappingProxyType
 from typing import Any
 
 from ..domain.arn import AWS_OWNER, Arn, name_to_id, parse_arn
-from ..domain.component_document import (ComponentDocument, ComponentDocumentError, ComponentParameter,
-                                         parse_component_document)
-from ..domain.semver import Version, VersionFilter, parse_version, parse_version_filter, sort_key
+from ..domain.component_document import (
+    ComponentDocument,
+    ComponentDocumentError,
+    ComponentParameter,
+    parse_component_document,
+)
+from ..domain.semver import VersionFilter, parse_version, parse_version_filter, sort_key
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
-from .common import (already_exists, check_deletable, get_owned, latest_version_references, not_found, project,
-                     version_arn_of)
+from .common import (
+    already_exists,
+    check_deletable,
+    find,
+    get_owned,
+    latest_version_references,
+    new_semantic_version,
+    project,
+    version_arn_of,
+)
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -47,7 +59,7 @@ Matcher = Callable[[dict[str, Any], Sequence[Any]], bool]
 @operation("CreateComponent")
 def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     data = _inline_data(params)
-    version = _exact_version(params["semanticVersion"])
+    version = new_semantic_version(params["semanticVersion"])
     parsed = _parse_document(data, params["platform"])
     name_id = name_to_id(params["name"])
     document = _component_document(ctx, params, str(version), parsed)
@@ -77,17 +89,6 @@ def _inline_data(params: dict[str, Any]) -> str:
         raise errors.ERROR_CLASSES["InvalidRequestException"](
             "You must specify exactly one of 'data' or 'uri'.")
     return str(params["data"])
-
-
-def _exact_version(text: str) -> Version:
-    # The model's pattern (checked before the handler runs) already refuses wildcards; what is left
-    # is the numeric range AWS documents and leading zeros, which would make two ARNs for one version.
-    version = parse_version(text)
-    if version is None:
-        raise errors.ERROR_CLASSES["InvalidVersionNumberException"](
-            f"The semantic version '{text}' is not valid. Each of major, minor and patch must be an "
-            "integer from 0 to 1073741823 without leading zeros.")
-    return version
 
 
 def _parse_document(data: str, platform: str) -> ComponentDocument:
@@ -138,45 +139,13 @@ def _builds_of(ctx: Context, name_id: str, version: str, owner: str | None = Non
 # -- GetComponent ---------------------------------------------------------------------------------
 @operation("GetComponent")
 def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    resource = _find(ctx, params["componentBuildVersionArn"])
+    resource = find(ctx, params["componentBuildVersionArn"], "componentBuildVersionArn")
     return {"component": resource.document, "latestVersionReferences": latest_version_references(ctx, resource)}
-
-
-def _find(ctx: Context, text: str) -> Resource:
-    """A build by its ARN, or the newest build a version or wildcard ARN selects; the caller's own
-    or AWS-managed. Anything else is not found, as AWS answers for a Get."""
-    arn = parse_arn(text)
-    if arn is None or not _visible(ctx, arn):
-        raise not_found(text)
-    if arn.build is not None:
-        resource = ctx.repo.get(text)
-    else:
-        resource = _newest_match(ctx, arn, _version_filter(text, arn.version or ""))
-    if resource is None:
-        raise not_found(text)
-    return resource
 
 
 def _visible(ctx: Context, arn: Arn) -> bool:
     return (arn.resource_type == KIND and arn.partition == ctx.partition and arn.region == ctx.region
             and arn.owner in (ctx.account_id, AWS_OWNER))
-
-
-def _version_filter(text: str, version: str) -> VersionFilter:
-    wanted = parse_version_filter(version)
-    if wanted is None:
-        raise invalid_parameter(
-            "componentBuildVersionArn",
-            f"The version '{version}' in '{text}' is not valid. A wildcard (x) may only be followed by "
-            "wildcards, for example 1.x.x.")
-    return wanted
-
-
-def _newest_match(ctx: Context, arn: Arn, wanted: VersionFilter) -> Resource | None:
-    owner = AWS_OWNER if arn.is_aws_managed else None
-    candidates = [(version, build.build, build) for build in ctx.repo.versions(KIND, arn.resource_id, owner=owner)
-                  if (version := parse_version(build.version)) is not None and wanted.matches(version)]
-    return max(candidates, key=lambda entry: entry[:2])[2] if candidates else None
 
 
 # -- ListComponents -------------------------------------------------------------------------------

@@ -14,8 +14,7 @@ from ..domain.arn import Arn, name_to_id, parse_arn
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
-from .common import (already_exists, check_deletable, document_field, filter_predicate, get_owned, project,
-                     resolve)
+from .common import already_exists, check_deletable, document_field, filter_predicate, get_owned, project, resolve
 from .context import Context
 from .pagination import paginate
 from .registry import operation

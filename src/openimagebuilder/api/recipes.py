@@ -16,12 +16,23 @@ from types import MappingProxyType
 from typing import Any
 
 from ..domain.arn import AWS_OWNER, Arn, name_to_id, parse_arn
-from ..domain.semver import Version, parse_version, parse_version_filter, sort_key
+from ..domain.semver import Version, sort_key
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
-from .common import (FilterFields, already_exists, check_deletable, document_field, filter_predicate, get_owned,
-                     latest_version_references, not_found, project, resolve)
+from .common import (
+    FilterFields,
+    already_exists,
+    check_deletable,
+    document_field,
+    filter_predicate,
+    find,
+    get_owned,
+    latest_version_references,
+    new_semantic_version,
+    project,
+    resolve,
+)
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -33,7 +44,6 @@ INACTIVE_COMPONENT_STATES = frozenset({"DEPRECATED", "DISABLED"})
 USABLE_IMAGE_STATES = frozenset({"AVAILABLE", "DEPRECATED"})
 CONTAINER_PLATFORMS = frozenset({"Linux", "Windows"})
 
-_EXACT_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 _AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _MARKETPLACE_PRODUCT = re.compile(r"^prod-[a-z0-9]+$")
 # A container image reference as Docker reads it: [registry/]path[:tag][@digest].
@@ -95,21 +105,9 @@ def _invalid_combination(path: str, detail: str) -> errors.ServiceError:
 
 
 # -- shared by both families ---------------------------------------------------------------------
-def _semantic_version(text: str) -> Version:
-    # The model's pattern admits wildcards (it is shared with lookups); a new recipe takes an exact version.
-    if not _EXACT_VERSION.match(text):
-        raise invalid_parameter("semanticVersion", r"semanticVersion must match pattern ^[0-9]+\.[0-9]+\.[0-9]+$")
-    version = parse_version(text)
-    if version is None:
-        raise errors.ERROR_CLASSES["InvalidVersionNumberException"](
-            f"The semantic version '{text}' is not valid. Each of major, minor and patch must be a number "
-            "from 0 to 1073741823, without leading zeros.")
-    return version
-
-
 def _new_arn(ctx: Context, family: Family, params: dict[str, Any]) -> tuple[str, str, Version]:
     """The ARN a Create would give the recipe; refuses one that exists already."""
-    version = _semantic_version(params["semanticVersion"])
+    version = new_semantic_version(params["semanticVersion"])
     name_id = name_to_id(params["name"])
     arn = str(ctx.arn(family.kind, name_id, str(version)))
     if ctx.repo.get(arn) is not None:
@@ -220,28 +218,8 @@ def _base_document(ctx: Context, family: Family, params: dict[str, Any], arn: st
             "version": str(version), "dateCreated": ctx.now(), "tags": params.get("tags") or {}}
 
 
-def _find(ctx: Context, family: Family, arn_text: str) -> Resource:
-    """A recipe by version ARN, or the newest match of a wildcard version ARN (`x.x.x`, `1.x.x`)."""
-    parsed = parse_arn(arn_text)
-    if parsed is None or parsed.version is None or "x" not in parsed.version:
-        return get_owned(ctx, arn_text)
-    wanted = parse_version_filter(parsed.version)
-    if wanted is None:
-        raise invalid_parameter(family.arn_member, f"The version in '{arn_text}' is not valid. A wildcard must be "
-                                "followed only by wildcards, for example 1.x.x.")
-    elsewhere = (parsed.partition, parsed.region) != (ctx.partition, ctx.region)
-    if elsewhere or parsed.owner not in (ctx.account_id, AWS_OWNER):
-        raise not_found(arn_text)
-    owner = AWS_OWNER if parsed.is_aws_managed else None
-    candidates = [(version, resource) for resource in ctx.repo.versions(family.kind, parsed.resource_id, owner=owner)
-                  if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
-    if not candidates:
-        raise not_found(arn_text)
-    return max(candidates, key=lambda entry: entry[0])[1]
-
-
 def _get(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
-    resource = _find(ctx, family, params[family.arn_member])
+    resource = find(ctx, params[family.arn_member], family.arn_member)
     return {family.get_member: resource.document,
             "latestVersionReferences": latest_version_references(ctx, resource)}
 

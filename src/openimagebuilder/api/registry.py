@@ -1,7 +1,8 @@
 """Operation name → handler. Handler modules register themselves with @operation."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .context import Context
 

@@ -45,11 +45,11 @@ class Arn:
     def is_aws_managed(self) -> bool:
         return self.owner == AWS_OWNER
 
-    def version_arn(self) -> "Arn":
+    def version_arn(self) -> Arn:
         return Arn(self.partition, self.region, self.owner, self.resource_type, self.resource_id,
                    self.version, None, self.workflow_type)
 
-    def with_version(self, version: str, build: int | None = None) -> "Arn":
+    def with_version(self, version: str, build: int | None = None) -> Arn:
         return Arn(self.partition, self.region, self.owner, self.resource_type, self.resource_id,
                    version, build, self.workflow_type)
 

@@ -6,7 +6,8 @@ JSON body. Values are only converted to the member's wire type here; constraints
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson

@@ -8,7 +8,8 @@ parameter's path (`distributions[0].amiDistributionConfiguration.name`).
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 

@@ -3,8 +3,9 @@ on a thread pool (handlers are synchronous and talk to the database)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine

@@ -26,7 +26,7 @@ class Settings:
     workers: int = 8  # threads that run handlers (each holds one database connection)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             host=env.get("OIB_HOST", cls.host),

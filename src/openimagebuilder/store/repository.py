@@ -5,8 +5,9 @@ come from the shipped catalog, read-only and visible to everyone.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
