@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..domain.arn import Arn
 from ..domain.clock import Clock, format_date
+from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
 
 
@@ -18,6 +19,10 @@ class Context:
     repo: Repository
     clock: Clock
     secret: bytes  # signs pagination tokens
+    executions: ExecutionRepository
+
+    def epoch(self) -> float:
+        return self.clock.now().timestamp()
 
     def now(self) -> str:
         return format_date(self.clock.now())

@@ -45,6 +45,7 @@ class WorkflowStep:
     timeout_seconds: int | None
     inputs: dict             # raw inputs mapping as written
     if_condition: dict | None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -441,7 +442,7 @@ def _step(item: object, index: int, parameters: frozenset[str], earlier: dict[st
     _reject_unknown_fields(item, _STEP_FIELDS, where)
     action = _step_action(item, where, workflow_type)
     scope = _Scope(where, parameters, earlier)
-    _optional_text(item, "description", where, 1024)
+    description = _optional_text(item, "description", where, 1024)
     on_failure = item.get("onFailure", "Abort")
     if on_failure not in ON_FAILURE_VALUES:
         _fail(f"Invalid onFailure value '{on_failure}' in {where}. Allowed values are "
@@ -458,7 +459,7 @@ def _step(item: object, index: int, parameters: frozenset[str], earlier: dict[st
     condition = item.get("if")
     if condition is not None:
         _check_condition(condition, 1, scope)
-    return WorkflowStep(name, action, on_failure, rollback, timeout, inputs, condition)
+    return WorkflowStep(name, action, on_failure, rollback, timeout, inputs, condition, description)
 
 
 def _steps(raw: object, parameters: frozenset[str], workflow_type: str | None) -> tuple[WorkflowStep, ...]:

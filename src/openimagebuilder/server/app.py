@@ -11,6 +11,9 @@ import orjson
 from sqlalchemy import Engine
 
 from ..domain.clock import Clock, SystemClock
+from ..engine.backend import SimulatedBackend
+from ..engine.build import EngineSettings
+from ..engine.runner import BuildEngine
 from ..store.database import create_store_engine, migrate, service_secret, sqlite_url
 from .dispatch import Dispatcher
 from .settings import Settings
@@ -32,8 +35,13 @@ class ImageBuilderApp:
         self.settings = settings
         self.engine: Engine = create_store_engine(database_url(settings), pool_size=settings.workers)
         migrate(self.engine)
-        self.dispatcher = Dispatcher(self.engine, settings, clock or SystemClock(),
-                                     service_secret(self.engine))
+        clock = clock or SystemClock()
+        self.builds = BuildEngine(self.engine, clock, SimulatedBackend(), EngineSettings(
+            step_seconds=settings.step_seconds,
+            fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())),
+            workers=settings.engine_workers)
+        self.dispatcher = Dispatcher(self.engine, settings, clock, service_secret(self.engine),
+                                     on_write=self.builds.wake)
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,6 +68,7 @@ class ImageBuilderApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self.builds.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()
@@ -67,6 +76,7 @@ class ImageBuilderApp:
                 return
 
     def close(self) -> None:
+        self.builds.stop()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 

@@ -15,7 +15,8 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import ImageBuilderApp
 
     settings = Settings.from_env()
-    for name in ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers"):
+    for name in ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers",
+                 "engine_workers", "step_seconds", "fail_steps"):
         value = getattr(args, name)
         if value is not None:
             setattr(settings, name, value)
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--account-id", help="account id of callers (OIB_ACCOUNT_ID, default 123456789012)")
     serve.add_argument("--log-level", help="debug, info, warning (OIB_LOG_LEVEL, default info)")
     serve.add_argument("--workers", type=int, help="handler threads (OIB_WORKERS, default 8)")
+    serve.add_argument("--engine-workers", type=int, help="threads advancing image builds (OIB_ENGINE_WORKERS, default 2)")
+    serve.add_argument("--step-seconds", type=float,
+                       help="simulated backend: seconds each workflow step takes (OIB_STEP_SECONDS, default 0.1)")
+    serve.add_argument("--fail-steps", help="simulated backend: workflow step names to fail, comma-separated (OIB_FAIL_STEPS)")
     serve.set_defaults(run=_serve)
     args = parser.parse_args(argv)
     return int(args.run(args))

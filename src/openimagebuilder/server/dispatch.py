@@ -29,6 +29,7 @@ from ..protocol.router import Router
 from ..protocol.serializer import serialize_error, serialize_response
 from ..protocol.validate import ValidatorCache
 from ..store.database import transaction
+from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
 from .identity import caller, partition_of
 from .settings import Settings
@@ -52,7 +53,8 @@ class _DryRunSucceeded(Exception):
 
 
 class Dispatcher:
-    def __init__(self, engine: Engine, settings: Settings, clock: Clock, secret: bytes) -> None:
+    def __init__(self, engine: Engine, settings: Settings, clock: Clock, secret: bytes,
+                 on_write: Callable[[], None] = lambda: None) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -60,6 +62,7 @@ class Dispatcher:
         self.router = Router(service_model())
         self.validators = ValidatorCache()
         self._token_members: dict[str, str | None] = {}
+        self._on_write = on_write  # e.g. wakes the build engine: a write may have made work due
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
                body: bytes) -> Response:
@@ -113,7 +116,7 @@ class Dispatcher:
                 with transaction(self.engine, write) as connection:
                     ctx = Context(account, region, partition_of(region), request_id, name,
                                   Repository(connection, account, region, partition_of(region)),
-                                  self.clock, self.secret)
+                                  self.clock, self.secret, ExecutionRepository(connection, account, region))
                     if token:
                         replay = self._claim(ctx, params, token_member, token)
                         if replay is not None:
@@ -125,7 +128,9 @@ class Dispatcher:
                         ctx.repo.complete_client_token(name, token, result)
                     if params.get("dryRun"):
                         raise _DryRunSucceeded  # rolls the transaction back: nothing is written
-                    return result
+                if write:
+                    self._on_write()
+                return result
             except _DryRunSucceeded:
                 raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None
             except (UniqueViolation, DBAPIError) as exc:

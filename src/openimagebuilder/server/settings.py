@@ -24,6 +24,9 @@ class Settings:
     access_key_accounts: dict[str, str] = field(default_factory=dict)
     log_level: str = "info"
     workers: int = 8  # threads that run handlers (each holds one database connection)
+    engine_workers: int = 2  # threads that advance image builds
+    step_seconds: float = 0.1  # simulated backend: duration of each workflow step
+    fail_steps: str = ""  # simulated backend: comma-separated workflow step names to fail on purpose
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,4 +40,7 @@ class Settings:
             access_key_accounts=_accounts_from_env(env.get("OIB_ACCOUNTS", "")),
             log_level=env.get("OIB_LOG_LEVEL", cls.log_level),
             workers=int(env.get("OIB_WORKERS", cls.workers)),
+            engine_workers=int(env.get("OIB_ENGINE_WORKERS", cls.engine_workers)),
+            step_seconds=float(env.get("OIB_STEP_SECONDS", cls.step_seconds)),
+            fail_steps=env.get("OIB_FAIL_STEPS", cls.fail_steps),
         )

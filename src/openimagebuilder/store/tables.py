@@ -5,7 +5,21 @@ resource document (keys = model member names) as JSON.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 
 metadata = MetaData()
 
@@ -66,4 +80,66 @@ service_settings = Table(
     "service_settings", metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Monotonic counters, e.g. image build numbers per recipe version: numbers are never reused, even
+# after a failed or deleted build.
+counters = Table(
+    "counters", metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("counter_key", String(400), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+# One row per image build in progress: the engine's work queue. A worker leases a due row,
+# advances the build by one step in a transaction, and schedules the next step.
+build_jobs = Table(
+    "build_jobs", metadata,
+    Column("image_arn", String(400), primary_key=True),
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("due_at", Float, nullable=False),            # epoch seconds of the next step
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", Float, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, server_default=false()),
+    Column("plan", Text, nullable=False),               # JSON: the resolved build plan and progress
+    Index("ix_build_jobs_due", "due_at"),
+)
+
+workflow_executions = Table(
+    "workflow_executions", metadata,
+    Column("id", String(64), primary_key=True),         # wf-<uuid>
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("image_arn", String(400), nullable=False),
+    Column("position", Integer, nullable=False),        # order within the image's build
+    Column("document", Text, nullable=False),           # JSON: WorkflowExecutionMetadata members and more
+    Index("ix_workflow_executions_image", "account_id", "region", "image_arn", "position"),
+)
+
+step_executions = Table(
+    "step_executions", metadata,
+    Column("id", String(64), primary_key=True),         # step-<uuid>
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("image_arn", String(400), nullable=False),
+    Column("workflow_execution_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("waiting", Boolean, nullable=False, server_default=false()),  # a WaitForAction step awaiting a user
+    Column("document", Text, nullable=False),           # JSON: WorkflowStepExecution members and more
+    Index("ix_step_executions_workflow", "workflow_execution_id", "position"),
+    Index("ix_step_executions_waiting", "account_id", "region", "waiting"),
+)
+
+log_events = Table(
+    "log_events", metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("log_group", String(512), nullable=False),
+    Column("log_stream", String(512), nullable=False),   # the image build-version ARN
+    Column("timestamp", String(30), nullable=False),
+    Column("message", Text, nullable=False),
+    Index("ix_log_events_stream", "account_id", "region", "log_stream", "id"),
 )

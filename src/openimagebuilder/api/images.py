@@ -1,0 +1,155 @@
+"""Images: CreateImage, StartImagePipelineExecution, GetImage, the image lists, DeleteImage,
+CancelImageCreation and ListImagePackages. Builds themselves are carried out by the engine."""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from ..domain.arn import AWS_OWNER, parse_arn
+from ..protocol import errors
+from ..store.repository import Resource
+from .build_configuration import build_configuration
+from .builds import KIND, start_build
+from .common import (
+    check_deletable,
+    document_field,
+    filter_predicate,
+    find,
+    get_owned,
+    latest_version_references,
+    project,
+    version_arn_of,
+)
+from .context import Context
+from .pagination import paginate, paginate_list
+from .registry import operation
+
+TERMINAL_STATES = frozenset({"AVAILABLE", "FAILED", "CANCELLED", "DEPRECATED", "DISABLED", "DELETED"})
+IMAGE_FILTERS = {name: document_field(name) for name in ("name", "osVersion", "platform", "type", "version")}
+PIPELINE_IMAGE_FILTERS = {name: document_field(name) for name in ("name", "version")}
+OWNER_SCANS = {"Self": None, "Amazon": AWS_OWNER}
+
+
+@operation("CreateImage")
+def create_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    image_arn = start_build(ctx, build_configuration(ctx, params), build_type="USER_INITIATED",
+                            tags=params.get("tags") or {})
+    image = ctx.repo.get(image_arn)
+    return {"imageBuildVersionArn": image_arn,
+            "latestVersionReferences": latest_version_references(image) if image else None}
+
+
+@operation("StartImagePipelineExecution")
+def start_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    # Documented: works whether the pipeline is ENABLED or DISABLED.
+    pipeline = get_owned(ctx, params["imagePipelineArn"])
+    build = build_configuration(ctx, pipeline.document)
+    image_arn = start_build(ctx, build, build_type="USER_INITIATED", tags=params.get("tags") or {},
+                            pipeline=pipeline)
+    return {"imageBuildVersionArn": image_arn}
+
+
+@operation("GetImage")
+def get_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    image = find(ctx, params["imageBuildVersionArn"], "imageBuildVersionArn")
+    return {"image": image.document, "latestVersionReferences": latest_version_references(image)}
+
+
+@operation("CancelImageCreation")
+def cancel_image_creation(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    image = get_owned(ctx, params["imageBuildVersionArn"])
+    status = image.document["state"]["status"]
+    if status in TERMINAL_STATES or ctx.executions.job(image.arn) is None:
+        raise errors.ERROR_CLASSES["ResourceInUseException"](
+            f"The image '{image.arn}' cannot be cancelled because its status is {status}.")
+    ctx.executions.wake_job(image.arn, ctx.epoch(), cancel=True)
+    return {"imageBuildVersionArn": image.arn}
+
+
+@operation("DeleteImage")
+def delete_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    image = get_owned(ctx, params["imageBuildVersionArn"])
+    if ctx.executions.job(image.arn) is not None:
+        raise errors.ERROR_CLASSES["InvalidRequestException"](
+            f"The image '{image.arn}' is still being built. Cancel the build (CancelImageCreation) before deleting it.")
+    check_deletable(ctx, image)
+    ctx.repo.delete(image.arn)
+    return {"imageBuildVersionArn": image.arn}
+
+
+@operation("ListImagePackages")
+def list_image_packages(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    image = get_owned(ctx, params["imageBuildVersionArn"])
+    page, token = paginate_list(ctx, params, image.document.get("packages") or [])
+    return {"imagePackageList": page, "nextToken": token}
+
+
+# -- lists ------------------------------------------------------------------------------------
+def _status(image: Resource) -> str:
+    return (image.document.get("state") or {}).get("status", "")
+
+
+def _summary(image: Resource) -> dict[str, Any]:
+    summary = project(image.document, "ImageSummary")
+    summary["owner"] = image.owner if image.owner != AWS_OWNER else "Amazon"
+    return summary
+
+
+def _newest_per(images: Iterable[Resource], key: Callable[[Resource], Any]) -> Iterator[Resource]:
+    # Scans run in (name, version, build) order, so each group is contiguous and ends with its newest.
+    for _, group in itertools.groupby(images, key=key):
+        *_, newest = group
+        yield newest
+
+
+@operation("ListImages")
+def list_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    owner = params.get("owner") or "Self"
+    if owner not in OWNER_SCANS:
+        return {"imageVersionList": []}
+    keep = filter_predicate(params, IMAGE_FILTERS)
+    include_deprecated = bool(params.get("includeDeprecated"))
+
+    def wanted(image: Resource) -> bool:
+        return keep(image) and (include_deprecated or _status(image) != "DEPRECATED")
+
+    key = (lambda image: image.name_id) if params.get("byName") else (lambda image: (image.name_id, image.version))
+
+    def scan(after: tuple[str, int] | None) -> Iterator[Resource]:
+        return _newest_per(filter(wanted, ctx.repo.scan(KIND, after, owner=OWNER_SCANS[owner])), key)
+
+    page, token = paginate(ctx, params, scan)
+    versions = []
+    for image in page:
+        entry = project(image.document, "ImageVersion")
+        entry.update(arn=version_arn_of(image), owner=image.owner if image.owner != AWS_OWNER else "Amazon")
+        versions.append(entry)
+    return {"imageVersionList": versions, "nextToken": token}
+
+
+@operation("ListImageBuildVersions")
+def list_image_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    keep = filter_predicate(params, IMAGE_FILTERS)
+    version_arn = params.get("imageVersionArn")
+    arn = parse_arn(version_arn) if version_arn else None
+    if version_arn and (arn is None or arn.version is None):
+        return {"imageSummaryList": []}
+    owner = AWS_OWNER if arn is not None and arn.is_aws_managed else None
+
+    def belongs(image: Resource) -> bool:
+        return arn is None or (image.name_id == arn.resource_id and image.version == arn.version)
+
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, owner=owner),
+                           lambda image: belongs(image) and keep(image))
+    return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}
+
+
+@operation("ListImagePipelineImages")
+def list_image_pipeline_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    # Documented: an unknown pipeline lists nothing (no error).
+    pipeline_arn = params["imagePipelineArn"]
+    keep = filter_predicate(params, PIPELINE_IMAGE_FILTERS)
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after),
+                           lambda image: image.document.get("sourcePipelineArn") == pipeline_arn and keep(image))
+    return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}

@@ -1,0 +1,112 @@
+"""Build backends: what actually launches, builds, tests and distributes. The engine drives a
+backend through this one interface; `SimulatedBackend` is deterministic and instant, for tests and
+for users testing their Image Builder code offline. Real backends plug in here later."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import yaml
+
+FAIL_MARKER = "oib:fail"  # in a component step's inputs: the simulated backend fails that step
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    image_arn: str
+    image_name: str
+    platform: str
+    image_type: str              # AMI | DOCKER
+    region: str
+    account_id: str
+    distribution_regions: tuple[str, ...]
+    fail_steps: frozenset[str]   # workflow step names to fail on purpose
+
+
+@dataclass
+class StepResult:
+    succeeded: bool
+    outputs: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    log: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ComponentRun:
+    arn: str
+    name: str
+    data: str
+    parameters: dict[str, list[str]]
+
+
+class Backend(Protocol):
+    def launch(self, context: BuildContext, step: str) -> StepResult: ...
+    def run_components(self, context: BuildContext, instance_id: str, components: list[ComponentRun],
+                       phases: tuple[str, ...]) -> StepResult: ...
+    def run_command(self, context: BuildContext, instance_id: str, action: str) -> StepResult: ...
+    def collect_metadata(self, context: BuildContext, instance_id: str) -> StepResult: ...
+    def create_image(self, context: BuildContext, instance_id: str) -> StepResult: ...
+    def distribute(self, context: BuildContext, image_id: str) -> StepResult: ...
+    def terminate(self, context: BuildContext, instance_id: str) -> StepResult: ...
+
+
+def _token(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+SIMULATED_PACKAGES = (("bash", "5.2.15-1"), ("curl", "8.5.0-1"), ("openssl", "3.0.13-1"),
+                      ("python3", "3.11.7-1"), ("systemd", "252.22-1"))
+
+
+class SimulatedBackend:
+    """Deterministic: ids derive from the image ARN, so a build's outputs are reproducible."""
+
+    def launch(self, context: BuildContext, step: str) -> StepResult:
+        instance_id = f"i-{_token(context.image_arn, step)}"
+        return StepResult(True, {"instanceId": instance_id}, log=[f"Launched instance {instance_id}"])
+
+    def run_components(self, context: BuildContext, instance_id: str, components: list[ComponentRun],
+                       phases: tuple[str, ...]) -> StepResult:
+        log: list[str] = []
+        for component in components:
+            document = yaml.safe_load(component.data) or {}
+            for phase in document.get("phases") or []:
+                if phase.get("name") not in phases:
+                    continue
+                for step in phase.get("steps") or []:
+                    name = step.get("name", "?")
+                    log.append(f"{component.name} {phase['name']}/{name} ({step.get('action')}): running")
+                    if FAIL_MARKER in str(step.get("inputs", "")):
+                        message = (f"Component {component.arn} failed in phase '{phase['name']}', step '{name}': "
+                                   f"the step asked the simulated backend to fail ({FAIL_MARKER}).")
+                        log.append(message)
+                        return StepResult(False, {"runCommandId": _token(instance_id, component.arn),
+                                                  "status": "Failed", "output": message}, message, log)
+                    log.append(f"{component.name} {phase['name']}/{name}: succeeded")
+        return StepResult(True, {"runCommandId": _token(instance_id, *phases), "status": "Success",
+                                 "output": f"{len(components)} component(s) ran phases {', '.join(phases)}"},
+                          log=log)
+
+    def run_command(self, context: BuildContext, instance_id: str, action: str) -> StepResult:
+        return StepResult(True, {"runCommandId": _token(instance_id, action), "status": "Success", "output": ""},
+                          log=[f"{action} on {instance_id}: succeeded"])
+
+    def collect_metadata(self, context: BuildContext, instance_id: str) -> StepResult:
+        return StepResult(True, {"osVersion": "Amazon Linux 2" if context.platform == "Linux" else
+                                 "Microsoft Windows Server 2022", "associationId": _token(instance_id, "inventory"),
+                                 "packages": [{"packageName": n, "packageVersion": v} for n, v in SIMULATED_PACKAGES]},
+                          log=[f"Collected inventory of {instance_id}"])
+
+    def create_image(self, context: BuildContext, instance_id: str) -> StepResult:
+        image_id = f"ami-{_token(context.image_arn, 'ami')}"
+        return StepResult(True, {"imageId": image_id}, log=[f"Created image {image_id} from {instance_id}"])
+
+    def distribute(self, context: BuildContext, image_id: str) -> StepResult:
+        images = [{"region": region, "imageId": f"ami-{_token(context.image_arn, region)}"}
+                  for region in context.distribution_regions]
+        return StepResult(True, {"distributedImages": images},
+                          log=[f"Distributed {image_id} to {', '.join(context.distribution_regions)}"])
+
+    def terminate(self, context: BuildContext, instance_id: str) -> StepResult:
+        return StepResult(True, {}, log=[f"Terminated instance {instance_id}"])

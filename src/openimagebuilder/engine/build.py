@@ -1,0 +1,355 @@
+"""Advancing one image build by one step. A build is a durable state machine in the store: each
+call here runs inside one transaction, reads where the build is, does the next thing (start or
+finish a step, move to the next stage, finish the image) and records it. A crash between calls
+loses nothing; the next call picks up where the last committed one left off.
+
+Image states follow AWS: PENDING → CREATING → BUILDING → TESTING → DISTRIBUTING → INTEGRATING →
+AVAILABLE, or FAILED / CANCELLED.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from ..domain.clock import format_date
+from ..domain.workflow_document import ACTIONS, WorkflowDocument, parse_workflow_document
+from ..store.executions import Execution, ExecutionRepository, Job
+from ..store.repository import Repository
+from .backend import Backend, BuildContext, ComponentRun, StepResult
+from .expressions import evaluate_condition, resolve_inputs
+
+TERMINAL_WORKFLOW = frozenset({"COMPLETED", "FAILED", "CANCELLED", "SKIPPED"})
+WAIT_SECONDS = 7 * 24 * 3600      # WaitForAction's documented maximum; the step is woken by a user
+COMPONENT_PHASES = {"BUILD": ("build", "validate"), "TEST": ("test",)}
+FAILED_PIPELINE_RUNS_BEFORE_DISABLE = 5  # documented default without an autoDisablePolicy
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    step_seconds: float = 0.1               # simulated duration of each workflow step
+    fail_steps: frozenset[str] = frozenset()  # workflow step names every build fails on purpose
+
+
+@lru_cache(maxsize=256)
+def _workflow_document(data: str) -> WorkflowDocument:
+    return parse_workflow_document(data)
+
+
+class BuildStep:
+    """One advance of one build, inside the caller's transaction."""
+
+    def __init__(self, repo: Repository, executions: ExecutionRepository, backend: Backend,
+                 settings: EngineSettings, job: Job, now: datetime) -> None:
+        self.repo, self.executions, self.backend, self.settings = repo, executions, backend, settings
+        self.job, self.plan = job, job.plan
+        self.now = now
+        self.epoch = now.timestamp()
+        self.stamp = format_date(now)
+        self.log: list[str] = []
+        self.image = repo.get(job.image_arn)
+
+    # -- entry point ---------------------------------------------------------------------------
+    def advance(self) -> None:
+        if self.image is None:  # deleted while building
+            self.executions.finish_job(self.job.image_arn)
+            return
+        try:
+            self._advance()
+        finally:
+            self.executions.append_log(self.plan["logGroup"], self.job.image_arn, self.stamp, self.log)
+
+    def _advance(self) -> None:
+        status = self._status()
+        if self.job.cancel_requested:
+            self._cancel()
+            return
+        if status == "PENDING":
+            self._set_status("CREATING")
+            self._schedule(self.epoch + self._step_seconds())
+            return
+        stages = self.plan["stages"]
+        if self.plan["stage"] >= len(stages):
+            if status != "INTEGRATING":
+                self._set_status("INTEGRATING")
+                self._schedule(self.epoch + self._step_seconds())
+            else:
+                self._finish("AVAILABLE")
+            return
+        self._advance_stage(stages[self.plan["stage"]])
+
+    # -- stages ----------------------------------------------------------------------------------
+    def _advance_stage(self, stage: dict[str, Any]) -> None:
+        if self._status() != stage["status"]:
+            self._set_status(stage["status"])
+        workflows = [self.executions.workflow_execution(wid) for wid in stage["workflows"]]
+        running = [w for w in workflows if w and w.document["status"] == "RUNNING"]
+        for workflow in workflows:
+            if workflow and workflow.document["status"] == "PENDING" and len(running) < stage["limit"]:
+                self._start_workflow(workflow)
+                running.append(workflow)
+        for workflow in running:
+            if workflow.document["dueAt"] <= self.epoch:
+                self._advance_workflow(workflow)
+        if all(w is None or w.document["status"] in TERMINAL_WORKFLOW for w in workflows):
+            aborting = [w for w in workflows if w and w.document["status"] == "FAILED"
+                        and (w.document["type"] != "TEST" or w.document.get("onFailure") != "CONTINUE")]
+            if aborting:
+                failed = aborting[0].document
+                self._finish("FAILED", f"Workflow {failed['workflowExecutionId']} failed: {failed.get('message', '')}")
+                return
+            self.plan["stage"] += 1
+            self._schedule(self.epoch)
+            return
+        due = [w.document["dueAt"] for w in workflows if w and w.document["status"] == "RUNNING"]
+        self._schedule(min(due) if due else self.epoch)
+
+    # -- workflows -------------------------------------------------------------------------------
+    def _start_workflow(self, workflow: Execution) -> None:
+        workflow.document.update(status="RUNNING", startTime=self.stamp, dueAt=self.epoch)
+        self.executions.save_workflow_execution(workflow)
+        self.log.append(f"Workflow {workflow.document['workflowBuildVersionArn']} ({workflow.id}) started.")
+
+    def _advance_workflow(self, workflow: Execution) -> None:
+        doc = workflow.document
+        steps = self.executions.step_executions(workflow.id)
+        if doc["pointer"] >= len(steps):
+            self._end_workflow(workflow, steps, "COMPLETED")
+            return
+        step = steps[doc["pointer"]]
+        if step.document["status"] == "PENDING":
+            self._start_step(workflow, step)
+        else:
+            self._finish_step(workflow, step, steps)
+        self.executions.save_workflow_execution(workflow)
+
+    def _variables(self, workflow: Execution) -> dict[str, Any]:
+        image = self.image.document
+        return {
+            "parameters": workflow.document["parameters"],
+            "stepOutputs": workflow.document["stepOutputs"],
+            "imagebuilder": {
+                "imageType": self.plan["imageType"], "platform": image.get("platform"),
+                "collectImageMetadata": image.get("enhancedImageMetadataEnabled", True),
+                "imageBuildVersionArn": self.job.image_arn, "osVersion": image.get("osVersion"),
+                "region": self.job.region, "accountId": self.job.account_id,
+            },
+        }
+
+    def _start_step(self, workflow: Execution, step: Execution) -> None:
+        doc = step.document
+        variables = self._variables(workflow)
+        if doc.get("if") and not evaluate_condition(doc["if"], variables):
+            doc.update(status="SKIPPED", startTime=self.stamp, endTime=self.stamp,
+                       message="Skipped: the step's if condition is false.")
+            workflow.document["totalStepsSkipped"] += 1
+            workflow.document["pointer"] += 1
+            workflow.document["dueAt"] = self.epoch
+            self.executions.save_step_execution(step)
+            self.log.append(f"Step {doc['name']} skipped (condition false).")
+            return
+        inputs = resolve_inputs(doc.get("rawInputs") or {}, variables)
+        doc.update(status="RUNNING", startTime=self.stamp, inputs=orjson.dumps(inputs).decode())
+        if doc["action"] == "WaitForAction":
+            step.waiting = True
+            workflow.document["dueAt"] = self.epoch + (doc.get("timeoutSeconds") or WAIT_SECONDS)
+            self.log.append(f"Step {doc['name']} is waiting for an action (SendWorkflowStepAction).")
+        else:
+            workflow.document["dueAt"] = self.epoch + self._step_seconds()
+            self.log.append(f"Step {doc['name']} ({doc['action']}) started.")
+        self.executions.save_step_execution(step)
+
+    def _finish_step(self, workflow: Execution, step: Execution, steps: list[Execution]) -> None:
+        doc = step.document
+        if step.waiting:
+            result = self._waited(doc)
+            if result is None:
+                return  # still waiting; woken again by SendWorkflowStepAction or the timeout
+            step.waiting = False
+        else:
+            result = self._run_action(workflow, doc)
+        self.log.extend(result.log)
+        doc["endTime"] = self.stamp
+        wdoc = workflow.document
+        wdoc["dueAt"] = self.epoch
+        if result.succeeded:
+            doc.update(status="COMPLETED", outputs=orjson.dumps(result.outputs).decode())
+            wdoc["stepOutputs"][doc["name"]] = result.outputs
+            wdoc["totalStepsSucceeded"] += 1
+            wdoc["pointer"] += 1
+            self.log.append(f"Step {doc['name']} completed.")
+            self.executions.save_step_execution(step)
+            return
+        doc.update(status="FAILED", message=result.message)
+        wdoc["totalStepsFailed"] += 1
+        self.executions.save_step_execution(step)
+        self.log.append(f"Step {doc['name']} failed: {result.message}")
+        if doc.get("onFailure") == "Continue":
+            wdoc["pointer"] += 1
+            return
+        wdoc["message"] = f"Step {doc['name']} failed: {result.message}"
+        self._end_workflow(workflow, steps, "FAILED")
+
+    def _waited(self, doc: dict[str, Any]) -> StepResult | None:
+        decision = doc.get("decision")
+        if decision == "RESUME":
+            return StepResult(True, {"action": "RESUME", "reason": doc.get("decisionReason", "")})
+        if decision == "STOP":
+            return StepResult(False, {"action": "STOP"}, f"Stopped by SendWorkflowStepAction: {doc.get('decisionReason', '')}")
+        started = datetime.fromisoformat(doc["startTime"].replace("Z", "+00:00")).timestamp()
+        if self.epoch >= started + (doc.get("timeoutSeconds") or WAIT_SECONDS):
+            return StepResult(False, {}, "The step timed out waiting for an action.")
+        return None
+
+    def _end_workflow(self, workflow: Execution, steps: list[Execution], status: str) -> None:
+        wdoc = workflow.document
+        if status == "FAILED":
+            for step in steps[wdoc["pointer"] + 1:]:
+                if step.document["status"] == "PENDING":
+                    step.document.update(status="SKIPPED")
+                    wdoc["totalStepsSkipped"] += 1
+                    self.executions.save_step_execution(step)
+            self._roll_back(steps)
+        wdoc.update(status=status, endTime=self.stamp)
+        self.executions.save_workflow_execution(workflow)
+        self.log.append(f"Workflow {wdoc['workflowBuildVersionArn']} ({workflow.id}) {status.lower()}.")
+
+    def _roll_back(self, steps: list[Execution]) -> None:
+        """Completed steps that allow it are rolled back (e.g. a launched instance is terminated)."""
+        for step in reversed(steps):
+            doc = step.document
+            if doc["status"] != "COMPLETED":
+                continue
+            doc["rollbackStatus"] = "COMPLETED" if doc.get("rollbackEnabled", True) is not False else "SKIPPED"
+            self.executions.save_step_execution(step)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _context(self) -> BuildContext:
+        image = self.image.document
+        return BuildContext(
+            image_arn=self.job.image_arn, image_name=image.get("name", ""), platform=image.get("platform") or "Linux",
+            image_type=self.plan["imageType"], region=self.job.region, account_id=self.job.account_id,
+            distribution_regions=tuple(self.plan["distributionRegions"]),
+            fail_steps=frozenset(self.plan.get("failSteps") or ()) | self.settings.fail_steps)
+
+    def _run_action(self, workflow: Execution, doc: dict[str, Any]) -> StepResult:
+        context = self._context()
+        inputs = orjson.loads(doc.get("inputs") or "{}")
+        instance_id = str(inputs.get("instanceId") or "")
+        action = doc["action"]
+        if doc["name"] in context.fail_steps:
+            return StepResult(False, {}, f"Failure injected for step '{doc['name']}' (simulated backend).")
+        if action == "LaunchInstance":
+            return self.backend.launch(context, doc["name"])
+        if action == "ExecuteComponents":
+            phases = COMPONENT_PHASES.get(workflow.document["type"], ("build",))
+            runs = [ComponentRun(c["arn"], c["name"], c["data"], c["parameters"]) for c in self.plan["components"]]
+            return self.backend.run_components(context, instance_id, runs, phases)
+        if action == "CollectImageMetadata":
+            result = self.backend.collect_metadata(context, instance_id)
+            # Kept on the image (not an API member of Image) for ListImagePackages.
+            self.image.document["packages"] = result.outputs.pop("packages", [])
+            self.image.document["osVersion"] = result.outputs.get("osVersion")
+            self.repo.replace_document(self.image.arn, self.image.document)
+            return result
+        if action in ("CreateImage", "RegisterImage", "CreateImageFromIso"):
+            result = self.backend.create_image(context, instance_id)
+            self.plan["imageId"] = result.outputs.get("imageId")
+            return result
+        if action in ("DistributeImage", "DistributeContainerImage"):
+            result = self.backend.distribute(context, str(self.plan.get("imageId") or ""))
+            self.plan["distributedImages"] = result.outputs.get("distributedImages", [])
+            return result
+        if action == "TerminateInstance":
+            return self.backend.terminate(context, instance_id)
+        if action in ("SanitizeInstance", "RunSysPrep", "RunCommand", "BootstrapInstanceForContainer",
+                      "CollectImageScanFindings", "WaitForSSMAgent"):
+            return self.backend.run_command(context, instance_id, action)
+        # Actions without effects in a simulated build: succeed with the outputs AWS documents.
+        return StepResult(True, {name: "" for name in ACTIONS[action].outputs}, log=[f"{action}: done"])
+
+    # -- the image -------------------------------------------------------------------------------
+    def _status(self) -> str:
+        return self.image.document["state"]["status"]
+
+    def _set_status(self, status: str, reason: str | None = None) -> None:
+        state: dict[str, Any] = {"status": status}
+        if reason:
+            state["reason"] = reason
+        self.image.document["state"] = state
+        self.repo.replace_document(self.image.arn, self.image.document)
+        self.log.append(f"Image status: {status}" + (f" ({reason})" if reason else ""))
+
+    def _schedule(self, due_at: float) -> None:
+        self.job.due_at = due_at
+        self.executions.save_job(self.job)
+
+    def _step_seconds(self) -> float:
+        seconds = self.plan.get("stepSeconds")
+        return self.settings.step_seconds if seconds is None else seconds
+
+    def _cancel(self) -> None:
+        for stage in self.plan["stages"]:
+            for workflow_id in stage["workflows"]:
+                workflow = self.executions.workflow_execution(workflow_id)
+                if workflow is None or workflow.document["status"] in TERMINAL_WORKFLOW:
+                    continue
+                for step in self.executions.step_executions(workflow_id):
+                    if step.document["status"] in ("PENDING", "RUNNING"):
+                        step.document["status"] = "CANCELLED"
+                        step.waiting = False
+                        self.executions.save_step_execution(step)
+                workflow.document.update(status="CANCELLED", endTime=self.stamp)
+                self.executions.save_workflow_execution(workflow)
+        self._finish("CANCELLED", "The image build was cancelled (CancelImageCreation).")
+
+    def _finish(self, status: str, reason: str | None = None) -> None:
+        if status == "AVAILABLE":
+            self.image.document["outputResources"] = self._output_resources()
+        self._set_status(status, reason)
+        self.executions.finish_job(self.job.image_arn)
+        self._record_pipeline_run(status)
+
+    def _output_resources(self) -> dict[str, Any]:
+        image = self.image.document
+        if self.plan["imageType"] == "DOCKER":
+            recipe = image.get("containerRecipe") or {}
+            repository = (recipe.get("targetRepository") or {}).get("repositoryName", "image")
+            version = self.job.image_arn.rsplit("/", 2)
+            uris = [f"{self.job.account_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{version[-2]}-{version[-1]}"
+                    for region in self.plan["distributionRegions"]]
+            return {"containers": [{"region": region, "imageUris": [uri]}
+                                   for region, uri in zip(self.plan["distributionRegions"], uris, strict=True)]}
+        distributed = {item["region"]: item["imageId"] for item in self.plan.get("distributedImages") or []}
+        amis = []
+        for region in self.plan["distributionRegions"]:
+            amis.append({"region": region, "image": distributed.get(region) or self.plan.get("imageId") or "",
+                         "name": f"{image.get('name')} {self.stamp[:19].replace(':', '-')}",
+                         "state": {"status": "AVAILABLE"}, "accountId": self.job.account_id})
+        return {"amis": amis}
+
+    def _record_pipeline_run(self, status: str) -> None:
+        """The source pipeline's run bookkeeping (documented): lastRunStatus, and consecutive failures
+        of scheduled runs, reset by any successful run."""
+        arn = self.image.document.get("sourcePipelineArn")
+        pipeline = self.repo.get(arn) if arn else None
+        if pipeline is None:
+            return
+        document = {**pipeline.document, "lastRunStatus": status}
+        if status == "AVAILABLE":
+            document["consecutiveFailures"] = 0
+        elif status == "FAILED" and self.image.document.get("buildType") == "SCHEDULED":
+            failures = int(document.get("consecutiveFailures") or 0) + 1
+            document["consecutiveFailures"] = failures
+            policy = (document.get("schedule") or {}).get("autoDisablePolicy") or {}
+            if failures >= int(policy.get("failureCount") or FAILED_PIPELINE_RUNS_BEFORE_DISABLE):
+                document["status"] = "DISABLED"
+                self.log.append(f"Pipeline {arn} disabled after {failures} consecutive failed scheduled runs.")
+        self.repo.replace_document(pipeline.arn, document)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,184 @@
+"""Scoped data access for image builds in progress: the engine's job queue, workflow and step
+executions, build-number counters and build logs. Like Repository, every query is filtered on the
+caller's account and region (the engine acts as the image's owner)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .repository import UniqueViolation
+from .tables import build_jobs, counters, log_events, step_executions, workflow_executions
+
+
+@dataclass
+class Job:
+    image_arn: str
+    account_id: str
+    region: str
+    due_at: float
+    cancel_requested: bool
+    plan: dict[str, Any]
+
+
+@dataclass
+class Execution:
+    """A workflow or step execution: its id, position and document (API member names)."""
+    id: str
+    image_arn: str
+    position: int
+    document: dict[str, Any]
+    workflow_execution_id: str = ""
+    waiting: bool = False
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+class ExecutionRepository:
+    def __init__(self, connection: Connection, account_id: str, region: str) -> None:
+        self.connection = connection
+        self.account_id = account_id
+        self.region = region
+
+    # -- counters --------------------------------------------------------------------------------
+    def next_number(self, key: str) -> int:
+        """The next value of a counter that never goes back (1 for a new counter)."""
+        scope = and_(counters.c.account_id == self.account_id, counters.c.region == self.region,
+                     counters.c.counter_key == key)
+        updated = self.connection.execute(update(counters).where(scope).values(value=counters.c.value + 1))
+        if updated.rowcount == 0:
+            try:
+                self.connection.execute(insert(counters).values(
+                    account_id=self.account_id, region=self.region, counter_key=key, value=1))
+            except IntegrityError as exc:
+                raise UniqueViolation(str(exc.orig)) from None
+            return 1
+        return int(self.connection.scalar(select(counters.c.value).where(scope)))
+
+    # -- jobs ------------------------------------------------------------------------------------
+    def add_job(self, image_arn: str, due_at: float, plan: dict[str, Any]) -> None:
+        self.connection.execute(insert(build_jobs).values(
+            image_arn=image_arn, account_id=self.account_id, region=self.region, due_at=due_at, plan=_dumps(plan)))
+
+    def job(self, image_arn: str) -> Job | None:
+        row = self.connection.execute(select(build_jobs).where(
+            build_jobs.c.account_id == self.account_id, build_jobs.c.region == self.region,
+            build_jobs.c.image_arn == image_arn)).first()
+        return _job(row) if row else None
+
+    def save_job(self, job: Job) -> None:
+        self.connection.execute(update(build_jobs).where(build_jobs.c.image_arn == job.image_arn).values(
+            due_at=job.due_at, plan=_dumps(job.plan)))
+
+    def wake_job(self, image_arn: str, now: float, cancel: bool = False) -> None:
+        values: dict[str, Any] = {"due_at": now}
+        if cancel:
+            values["cancel_requested"] = True
+        self.connection.execute(update(build_jobs).where(
+            build_jobs.c.account_id == self.account_id, build_jobs.c.region == self.region,
+            build_jobs.c.image_arn == image_arn).values(**values))
+
+    def finish_job(self, image_arn: str) -> None:
+        self.connection.execute(delete(build_jobs).where(build_jobs.c.image_arn == image_arn))
+
+    # -- workflow executions ---------------------------------------------------------------------
+    def add_workflow_execution(self, execution: Execution) -> None:
+        self.connection.execute(insert(workflow_executions).values(
+            id=execution.id, account_id=self.account_id, region=self.region, image_arn=execution.image_arn,
+            position=execution.position, document=_dumps(execution.document)))
+
+    def save_workflow_execution(self, execution: Execution) -> None:
+        self.connection.execute(update(workflow_executions).where(workflow_executions.c.id == execution.id)
+                                .values(document=_dumps(execution.document)))
+
+    def workflow_executions(self, image_arn: str) -> list[Execution]:
+        rows = self.connection.execute(select(workflow_executions).where(
+            workflow_executions.c.account_id == self.account_id, workflow_executions.c.region == self.region,
+            workflow_executions.c.image_arn == image_arn).order_by(workflow_executions.c.position))
+        return [Execution(row.id, row.image_arn, row.position, orjson.loads(row.document)) for row in rows]
+
+    def workflow_execution(self, execution_id: str) -> Execution | None:
+        row = self.connection.execute(select(workflow_executions).where(
+            workflow_executions.c.account_id == self.account_id, workflow_executions.c.region == self.region,
+            workflow_executions.c.id == execution_id)).first()
+        return Execution(row.id, row.image_arn, row.position, orjson.loads(row.document)) if row else None
+
+    # -- step executions -------------------------------------------------------------------------
+    def add_step_executions(self, steps: list[Execution]) -> None:
+        if steps:
+            self.connection.execute(insert(step_executions), [dict(
+                id=step.id, account_id=self.account_id, region=self.region, image_arn=step.image_arn,
+                workflow_execution_id=step.workflow_execution_id, position=step.position, waiting=step.waiting,
+                document=_dumps(step.document)) for step in steps])
+
+    def save_step_execution(self, step: Execution) -> None:
+        self.connection.execute(update(step_executions).where(step_executions.c.id == step.id)
+                                .values(document=_dumps(step.document), waiting=step.waiting))
+
+    def step_executions(self, workflow_execution_id: str) -> list[Execution]:
+        rows = self.connection.execute(select(step_executions).where(
+            step_executions.c.account_id == self.account_id, step_executions.c.region == self.region,
+            step_executions.c.workflow_execution_id == workflow_execution_id).order_by(step_executions.c.position))
+        return [_step(row) for row in rows]
+
+    def step_execution(self, step_id: str) -> Execution | None:
+        row = self.connection.execute(select(step_executions).where(
+            step_executions.c.account_id == self.account_id, step_executions.c.region == self.region,
+            step_executions.c.id == step_id)).first()
+        return _step(row) if row else None
+
+    def waiting_steps(self) -> list[Execution]:
+        rows = self.connection.execute(select(step_executions).where(
+            step_executions.c.account_id == self.account_id, step_executions.c.region == self.region,
+            step_executions.c.waiting.is_(True)).order_by(step_executions.c.image_arn, step_executions.c.position))
+        return [_step(row) for row in rows]
+
+    # -- logs ------------------------------------------------------------------------------------
+    def append_log(self, log_group: str, log_stream: str, timestamp: str, messages: list[str]) -> None:
+        if messages:
+            self.connection.execute(insert(log_events), [dict(
+                account_id=self.account_id, region=self.region, log_group=log_group, log_stream=log_stream,
+                timestamp=timestamp, message=message) for message in messages])
+
+    def log_events(self, log_stream: str, after_id: int = 0, limit: int = 1000) -> list[tuple[int, str, str, str]]:
+        rows = self.connection.execute(select(log_events).where(
+            log_events.c.account_id == self.account_id, log_events.c.region == self.region,
+            log_events.c.log_stream == log_stream, log_events.c.id > after_id)
+            .order_by(log_events.c.id).limit(limit))
+        return [(row.id, row.log_group, row.timestamp, row.message) for row in rows]
+
+
+def _job(row: Any) -> Job:
+    return Job(row.image_arn, row.account_id, row.region, row.due_at, bool(row.cancel_requested),
+               orjson.loads(row.plan))
+
+
+def _step(row: Any) -> Execution:
+    return Execution(row.id, row.image_arn, row.position, orjson.loads(row.document),
+                     row.workflow_execution_id, bool(row.waiting))
+
+
+def claim_due_job(connection: Connection, now: float, postgres: bool) -> Job | None:
+    """The most overdue job, locked for this transaction. One advance of a build is one
+    transaction, so a worker that dies mid-step rolls back and the job is simply due again.
+    On PostgreSQL, concurrent workers (in any process) skip each other's locked rows; on SQLite
+    the write transaction already excludes other writers. (The lease columns are for backends
+    whose steps outlive a transaction.)"""
+    query = select(build_jobs).where(build_jobs.c.due_at <= now).order_by(build_jobs.c.due_at).limit(1)
+    if postgres:
+        query = query.with_for_update(skip_locked=True)
+    row = connection.execute(query).first()
+    return _job(row) if row else None
+
+
+def defer_job(connection: Connection, image_arn: str, due_at: float) -> None:
+    connection.execute(update(build_jobs).where(build_jobs.c.image_arn == image_arn).values(due_at=due_at))
+
+
+def next_due_at(connection: Connection) -> float | None:
+    return connection.scalar(select(build_jobs.c.due_at).order_by(build_jobs.c.due_at).limit(1))
