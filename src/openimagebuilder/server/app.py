@@ -15,6 +15,7 @@ from ..engine.backend import SimulatedBackend
 from ..engine.build import EngineSettings
 from ..engine.runner import BuildEngine
 from ..store.database import create_store_engine, migrate, service_secret, sqlite_url
+from .build_logs import LOGS_PATH, read_logs
 from .dispatch import Dispatcher
 from .settings import Settings
 
@@ -53,6 +54,11 @@ class ImageBuilderApp:
         if scope["path"] == HEALTH_PATH:
             await _respond(send, 200, [(b"content-type", b"application/json")],
                            orjson.dumps({"status": "ok", "service": "imagebuilder"}))
+            return
+        if scope["path"] == LOGS_PATH:
+            status, payload = await asyncio.get_running_loop().run_in_executor(
+                self.executor, read_logs, self.engine, scope.get("query_string", b""))
+            await _respond(send, status, [(b"content-type", b"application/json")], orjson.dumps(payload))
             return
         body = await _read_body(receive)
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import signal
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 from .settings import Settings
 
@@ -36,6 +42,29 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _logs(args: argparse.Namespace) -> int:
+    """Prints an image's build log; with --follow, keeps printing until the build finishes."""
+    after = 0
+    while True:
+        query = urllib.parse.urlencode({"imageBuildVersionArn": args.image_build_version_arn, "after": after})
+        try:
+            with urllib.request.urlopen(f"{args.endpoint_url.rstrip('/')}/_oib/logs?{query}", timeout=30) as reply:
+                payload = json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            print(json.loads(error.read()).get("message", error.reason), file=sys.stderr)
+            return 1
+        except urllib.error.URLError as error:
+            print(f"cannot reach {args.endpoint_url}: {error.reason}", file=sys.stderr)
+            return 1
+        for event in payload["events"]:
+            print(f"{event['timestamp']} {event['message']}", flush=True)
+            after = event["id"]
+        if not args.follow or (payload["finished"] and not payload["events"]):
+            return 0
+        if not payload["events"]:
+            time.sleep(args.poll_seconds)
+
+
 def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -56,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="simulated backend: seconds each workflow step takes (OIB_STEP_SECONDS, default 0.1)")
     serve.add_argument("--fail-steps", help="simulated backend: workflow step names to fail, comma-separated (OIB_FAIL_STEPS)")
     serve.set_defaults(run=_serve)
+    logs = commands.add_parser("logs", help="print an image's build log")
+    logs.add_argument("image_build_version_arn", metavar="IMAGE_BUILD_VERSION_ARN")
+    logs.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
+                      help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until the build finishes")
+    logs.add_argument("--poll-seconds", type=float, default=0.5, help=argparse.SUPPRESS)
+    logs.set_defaults(run=_logs)
     args = parser.parse_args(argv)
     return int(args.run(args))
 
