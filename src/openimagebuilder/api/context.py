@@ -7,6 +7,7 @@ from ..domain.arn import Arn
 from ..domain.clock import Clock, format_date
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
+from ..store.schedules import ScheduleRepository
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Context:
     clock: Clock
     secret: bytes  # signs pagination tokens
     executions: ExecutionRepository
+    schedules: ScheduleRepository
 
     def epoch(self) -> float:
         return self.clock.now().timestamp()

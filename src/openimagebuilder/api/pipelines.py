@@ -17,11 +17,10 @@ from .common import already_exists, check_deletable, document_field, filter_pred
 from .context import Context
 from .pagination import paginate
 from .registry import operation
+from .schedules import complete_schedule, reschedule
 
 KIND = "image-pipeline"
 SHAPE = "ImagePipeline"
-DEFAULT_START_CONDITION = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
-DEFAULT_TIMEZONE = "UTC"
 FILTERS = {name: document_field(name) for name in (
     "description", "distributionConfigurationArn", "imageRecipeArn", "infrastructureConfigurationArn",
     "name", "status")}
@@ -36,16 +35,8 @@ def _configuration(ctx: Context, params: dict[str, Any]) -> tuple[dict[str, Any]
                                          if params.get(member) is not None}}
     configuration["status"] = params.get("status") or "ENABLED"
     if params.get("schedule"):
-        configuration["schedule"] = _schedule(params["schedule"])
+        configuration["schedule"] = complete_schedule(params["schedule"])
     return configuration, build.references
-
-
-def _schedule(schedule: dict[str, Any]) -> dict[str, Any]:
-    completed = dict(schedule)
-    if completed.get("scheduleExpression"):
-        completed.setdefault("pipelineExecutionStartCondition", DEFAULT_START_CONDITION)
-        completed.setdefault("timezone", DEFAULT_TIMEZONE)
-    return completed
 
 
 @operation("CreateImagePipeline")
@@ -58,8 +49,9 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     now = ctx.now()
     document = {**configuration, "arn": arn, "name": params["name"], "dateCreated": now, "dateUpdated": now,
                 "tags": params.get("tags") or {}}
-    ctx.repo.insert(Resource(KIND, arn, name_id, document, now))
+    pipeline = ctx.repo.insert(Resource(KIND, arn, name_id, document, now))
     ctx.repo.set_references(arn, references)
+    reschedule(ctx, pipeline, restart=True)
     return {"imagePipelineArn": arn}
 
 
@@ -77,11 +69,13 @@ def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid_request("An image pipeline cannot change between an image recipe and a container recipe.")
     configuration, references = _configuration(ctx, params)
     # Update replaces the whole configuration; identity, history and tags stay.
+    # consecutiveFailures is not kept: an update resets it (documented).
     kept = {key: pipeline.document[key] for key in ("arn", "name", "dateCreated", "tags", "dateLastRun",
-                                                      "lastRunStatus") if key in pipeline.document}
-    document = {**configuration, **kept, "dateUpdated": ctx.now()}
-    ctx.repo.replace_document(pipeline.arn, document)
+                                                      "lastRunStatus", "lastImageArn") if key in pipeline.document}
+    schedule_changed = configuration.get("schedule") != pipeline.document.get("schedule")
+    pipeline.document = {**configuration, **kept, "dateUpdated": ctx.now()}
     ctx.repo.set_references(pipeline.arn, references)
+    reschedule(ctx, pipeline, restart=schedule_changed)
     return {"imagePipelineArn": pipeline.arn}
 
 
@@ -90,6 +84,7 @@ def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pipeline = get_owned(ctx, params["imagePipelineArn"])
     check_deletable(ctx, pipeline)
     ctx.repo.delete(pipeline.arn)
+    ctx.schedules.remove(pipeline.arn)
     return {"imagePipelineArn": pipeline.arn}
 
 

@@ -14,8 +14,11 @@ from ..domain.clock import Clock, SystemClock
 from ..engine.backend import SimulatedBackend
 from ..engine.build import EngineSettings
 from ..engine.runner import BuildEngine
+from ..scheduler.service import PipelineScheduler
+from ..store.clock import StoredClock
 from ..store.database import create_store_engine, migrate, service_secret, sqlite_url
 from .build_logs import LOGS_PATH, read_logs
+from .clock_control import CLOCK_PATH, clock_request
 from .dispatch import Dispatcher
 from .settings import Settings
 
@@ -36,13 +39,16 @@ class ImageBuilderApp:
         self.settings = settings
         self.engine: Engine = create_store_engine(database_url(settings), pool_size=settings.workers)
         migrate(self.engine)
-        clock = clock or SystemClock()
-        self.builds = BuildEngine(self.engine, clock, SimulatedBackend(), EngineSettings(
-            step_seconds=settings.step_seconds,
+        manual = settings.clock == "manual"
+        self.clock = clock or (StoredClock(self.engine) if manual else SystemClock())
+        secret = service_secret(self.engine)
+        # On a manual clock, time only moves when the user moves it; builds do not wait for it.
+        self.builds = BuildEngine(self.engine, self.clock, SimulatedBackend(), EngineSettings(
+            step_seconds=0.0 if manual else settings.step_seconds,
             fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())),
             workers=settings.engine_workers)
-        self.dispatcher = Dispatcher(self.engine, settings, clock, service_secret(self.engine),
-                                     on_write=self.builds.wake)
+        self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=self.builds.wake)
+        self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_write=self._wake_workers)
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -54,6 +60,12 @@ class ImageBuilderApp:
         if scope["path"] == HEALTH_PATH:
             await _respond(send, 200, [(b"content-type", b"application/json")],
                            orjson.dumps({"status": "ok", "service": "imagebuilder"}))
+            return
+        if scope["path"] == CLOCK_PATH:
+            body = await _read_body(receive)
+            status, payload = await asyncio.get_running_loop().run_in_executor(
+                self.executor, clock_request, self.clock, self.scheduler, scope["method"], body)
+            await _respond(send, status, [(b"content-type", b"application/json")], orjson.dumps(payload))
             return
         if scope["path"] == LOGS_PATH:
             status, payload = await asyncio.get_running_loop().run_in_executor(
@@ -70,11 +82,16 @@ class ImageBuilderApp:
             scope.get("query_string", b""), headers, body)
         await _respond(send, response.status, response.headers, response.body)
 
+    def _wake_workers(self) -> None:
+        self.builds.wake()
+        self.scheduler.wake()
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.builds.start()
+                self.scheduler.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()
@@ -82,6 +99,7 @@ class ImageBuilderApp:
                 return
 
     def close(self) -> None:
+        self.scheduler.stop()
         self.builds.stop()
         self.executor.shutdown(wait=True)
         self.engine.dispose()

@@ -22,7 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     for name in ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers",
-                 "engine_workers", "step_seconds", "fail_steps"):
+                 "engine_workers", "step_seconds", "fail_steps", "clock"):
         value = getattr(args, name)
         if value is not None:
             setattr(settings, name, value)
@@ -65,6 +65,41 @@ def _logs(args: argparse.Namespace) -> int:
             time.sleep(args.poll_seconds)
 
 
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(text: str) -> float:
+    """`90`, `30s`, `15m`, `24h`, `2d` → seconds."""
+    unit = text[-1].lower()
+    if unit in _DURATION_UNITS:
+        return float(text[:-1]) * _DURATION_UNITS[unit]
+    return float(text)
+
+
+def _clock(args: argparse.Namespace) -> int:
+    """Shows or moves the manual clock of `oib serve --clock manual`."""
+    body = None
+    if args.action == "set":
+        body = json.dumps({"set": args.value}).encode()
+    elif args.action == "advance":
+        body = json.dumps({"advance": _seconds(args.value)}).encode()
+    request = urllib.request.Request(f"{args.endpoint_url.rstrip('/')}/_oib/clock", data=body,
+                                     method="POST" if body else "GET", headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=300) as reply:
+            payload = json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        print(json.loads(error.read()).get("message", error.reason), file=sys.stderr)
+        return 1
+    except urllib.error.URLError as error:
+        print(f"cannot reach {args.endpoint_url}: {error.reason}", file=sys.stderr)
+        return 1
+    print(payload["now"])
+    for firing in payload.get("fired", []):
+        print(f"{firing['dueAt']} {firing['imagePipelineArn']} {firing['outcome']} {firing['imageBuildVersionArn'] or ''}")
+    return 0
+
+
 def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -84,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--step-seconds", type=float,
                        help="simulated backend: seconds each workflow step takes (OIB_STEP_SECONDS, default 0.1)")
     serve.add_argument("--fail-steps", help="simulated backend: workflow step names to fail, comma-separated (OIB_FAIL_STEPS)")
+    serve.add_argument("--clock", choices=("system", "manual"),
+                       help="system time, or a clock you drive with `oib clock` (OIB_CLOCK, default system)")
     serve.set_defaults(run=_serve)
     logs = commands.add_parser("logs", help="print an image's build log")
     logs.add_argument("image_build_version_arn", metavar="IMAGE_BUILD_VERSION_ARN")
@@ -92,6 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("--follow", "-f", action="store_true", help="keep printing until the build finishes")
     logs.add_argument("--poll-seconds", type=float, default=0.5, help=argparse.SUPPRESS)
     logs.set_defaults(run=_logs)
+    clock = commands.add_parser("clock", help="show or move the manual clock (oib serve --clock manual)")
+    clock.add_argument("action", nargs="?", choices=("show", "set", "advance"), default="show")
+    clock.add_argument("value", nargs="?", help="set: an ISO-8601 time; advance: a duration like 90s, 15m, 24h, 2d")
+    clock.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
+                       help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
+    clock.set_defaults(run=_clock)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

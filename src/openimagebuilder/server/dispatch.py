@@ -31,6 +31,7 @@ from ..protocol.validate import ValidatorCache
 from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
+from ..store.schedules import ScheduleRepository
 from .identity import caller, partition_of
 from .settings import Settings
 
@@ -116,7 +117,8 @@ class Dispatcher:
                 with transaction(self.engine, write) as connection:
                     ctx = Context(account, region, partition_of(region), request_id, name,
                                   Repository(connection, account, region, partition_of(region)),
-                                  self.clock, self.secret, ExecutionRepository(connection, account, region))
+                                  self.clock, self.secret, ExecutionRepository(connection, account, region),
+                                  ScheduleRepository(connection, account, region))
                     if token:
                         replay = self._claim(ctx, params, token_member, token)
                         if replay is not None:

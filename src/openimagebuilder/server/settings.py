@@ -26,6 +26,7 @@ class Settings:
     workers: int = 8  # threads that run handlers (each holds one database connection)
     engine_workers: int = 2  # threads that advance image builds
     step_seconds: float = 0.1  # simulated backend: duration of each workflow step
+    clock: str = "system"  # system | manual (driven with `oib clock`)
     fail_steps: str = ""  # simulated backend: comma-separated workflow step names to fail on purpose
 
     @classmethod
@@ -43,4 +44,5 @@ class Settings:
             engine_workers=int(env.get("OIB_ENGINE_WORKERS", cls.engine_workers)),
             step_seconds=float(env.get("OIB_STEP_SECONDS", cls.step_seconds)),
             fail_steps=env.get("OIB_FAIL_STEPS", cls.fail_steps),
+            clock=env.get("OIB_CLOCK", cls.clock),
         )

@@ -143,3 +143,27 @@ log_events = Table(
     Column("message", Text, nullable=False),
     Index("ix_log_events_stream", "account_id", "region", "log_stream", "id"),
 )
+
+# When each scheduled pipeline runs next: the scheduler's index. A tick reads only due rows.
+pipeline_schedules = Table(
+    "pipeline_schedules", metadata,
+    Column("pipeline_arn", String(400), primary_key=True),
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("next_run_at", Float, nullable=True),     # epoch seconds; NULL: no future run, or disabled
+    Column("anchor_at", Float, nullable=False),      # when the schedule started (rate() counts from here)
+    Index("ix_pipeline_schedules_next_run", "next_run_at"),
+)
+
+# Each (pipeline, due time) fires once: the primary key makes a second firing impossible, also
+# with several schedulers on one PostgreSQL.
+schedule_firings = Table(
+    "schedule_firings", metadata,
+    Column("pipeline_arn", String(400), primary_key=True),
+    Column("due_at", Float, primary_key=True),
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("fired_at", Float, nullable=False),
+    Column("outcome", String(40), nullable=False),   # STARTED | SKIPPED_NO_DEPENDENCY_UPDATES | SKIPPED_DISABLED
+    Column("image_arn", String(400), nullable=True),
+)

@@ -1,0 +1,96 @@
+"""Firing one due schedule: decide whether the pipeline builds (status, start condition), start
+the build, record the firing exactly once, and move the schedule to its next run."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..api.build_configuration import build_configuration
+from ..api.builds import embed_recipe, start_build
+from ..api.context import Context
+from ..api.schedules import next_run_of
+from ..domain.clock import format_date
+from ..protocol.errors import ServiceError
+from ..store.repository import Resource
+from ..store.schedules import DueSchedule, advance_schedule
+
+STARTED = "STARTED"
+SKIPPED_NO_UPDATES = "SKIPPED_NO_DEPENDENCY_UPDATES"
+SKIPPED_DISABLED = "SKIPPED_DISABLED"
+FAILED_TO_START = "FAILED_TO_START"
+
+
+@dataclass(frozen=True)
+class Firing:
+    pipeline_arn: str
+    due_at: datetime
+    outcome: str
+    image_arn: str | None
+
+
+def fire(ctx: Context, due: DueSchedule) -> Firing | None:
+    """Fires one due schedule inside the caller's transaction; None if it was fired before."""
+    due_at = datetime.fromtimestamp(due.next_run_at, UTC)
+    pipeline = ctx.repo.get(due.pipeline_arn)
+    if pipeline is None:
+        ctx.schedules.remove(due.pipeline_arn)
+        return None
+    now = ctx.clock.now()
+    # Runs missed while the service was down are not replayed one by one: this firing stands for
+    # them all, and the next run is the first one after now.
+    following = next_run_of(pipeline.document, max(due_at, now), datetime.fromtimestamp(due.anchor_at, UTC))
+    advance_schedule(ctx.repo.connection, due.pipeline_arn, following.timestamp() if following else None)
+    document = {key: value for key, value in pipeline.document.items() if key != "dateNextRun"}
+    if following is not None:
+        document["dateNextRun"] = format_date(following)
+    pipeline.document = document
+    ctx.repo.replace_document(pipeline.arn, document)
+
+    outcome, image_arn, detail = _run(ctx, pipeline)
+    if not ctx.schedules.record_firing(pipeline.arn, due.next_run_at, now.timestamp(), outcome, image_arn):
+        raise AlreadyFired(pipeline.arn)
+    _log(ctx, pipeline, f"Scheduled run due {format_date(due_at)}: {outcome}" + (f" ({detail})" if detail else ""))
+    return Firing(pipeline.arn, due_at, outcome, image_arn)
+
+
+class AlreadyFired(Exception):
+    """Another scheduler fired this (pipeline, due time) first; the transaction is rolled back."""
+
+
+def _run(ctx: Context, pipeline: Resource) -> tuple[str, str | None, str]:
+    if pipeline.document.get("status") != "ENABLED":
+        return SKIPPED_DISABLED, None, "the pipeline is disabled"
+    schedule = pipeline.document.get("schedule") or {}
+    try:
+        build = build_configuration(ctx, pipeline.document)
+        if (schedule.get("pipelineExecutionStartCondition") == "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"
+                and not _dependencies_updated(ctx, pipeline, build.recipe)):
+            return SKIPPED_NO_UPDATES, None, "no new versions of the recipe's dependencies since the last image"
+        image_arn = start_build(ctx, build, build_type="SCHEDULED", tags=pipeline.document.get("imageTags") or {},
+                                pipeline=pipeline)
+    except ServiceError as error:
+        return FAILED_TO_START, None, error.message
+    return STARTED, image_arn, ""
+
+
+def _dependencies(recipe: dict[str, Any]) -> tuple[str, tuple[str, ...], str]:
+    return (recipe.get("arn", ""), tuple(c["componentArn"] for c in recipe.get("components") or []),
+            recipe.get("parentImage", ""))
+
+
+def _dependencies_updated(ctx: Context, pipeline: Resource, recipe: Resource) -> bool:
+    """Documented: with semantic version filters in the recipe, build only when the base image or
+    components now resolve to versions other than those the pipeline's last image used."""
+    last = ctx.repo.get(pipeline.document.get("lastImageArn") or "")
+    if last is None:
+        return True
+    used = last.document.get("imageRecipe") or last.document.get("containerRecipe") or {}
+    current, _ = embed_recipe(ctx, recipe)
+    return _dependencies(current) != _dependencies(used)
+
+
+def _log(ctx: Context, pipeline: Resource, message: str) -> None:
+    group = (pipeline.document.get("loggingConfiguration") or {}).get("pipelineLogGroupName") \
+        or f"/aws/imagebuilder/pipeline/{pipeline.document['name']}"
+    ctx.executions.append_log(group, pipeline.arn, ctx.now(), [message])

@@ -1,0 +1,101 @@
+"""The scheduler inside `oib serve`: a thread that sleeps until the earliest next run (or until a
+pipeline changes), then fires every due schedule. Several processes sharing one PostgreSQL run
+schedulers side by side: row locks keep them off each other's schedules, and the firing's
+primary key makes a second firing of one due time impossible."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Engine as DatabaseEngine
+
+from ..api.context import Context
+from ..domain.clock import Clock
+from ..server.identity import partition_of
+from ..store.database import transaction
+from ..store.executions import ExecutionRepository
+from ..store.repository import Repository
+from ..store.schedules import ScheduleRepository, claim_due_schedules, earliest_run
+from .firing import AlreadyFired, Firing, fire
+
+log = logging.getLogger("openimagebuilder.scheduler")
+
+IDLE_POLL_SECONDS = 0.5   # also bounds how late a run fires when another process changed a schedule
+
+
+class PipelineScheduler:
+    def __init__(self, database: DatabaseEngine, clock: Clock, secret: bytes,
+                 on_fire: Callable[[], None] = lambda: None) -> None:
+        self.database = database
+        self.clock = clock
+        self.secret = secret
+        self.on_fire = on_fire  # e.g. wakes the build engine
+        self.postgres = database.dialect.name == "postgresql"
+        self._stop = threading.Event()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._work, name="oib-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def fire_due(self) -> list[Firing]:
+        """Fires every schedule due by the clock's now, in due order."""
+        fired: list[Firing] = []
+        while True:
+            batch = self._fire_batch()
+            fired.extend(batch)
+            if not batch:
+                break
+        if fired:
+            self.on_fire()
+        return fired
+
+    def _fire_batch(self) -> list[Firing]:
+        now = self.clock.now()
+        try:
+            with transaction(self.database, write=True) as connection:
+                fired = []
+                for due in claim_due_schedules(connection, now.timestamp(), self.postgres):
+                    partition = partition_of(due.region)
+                    ctx = Context(due.account_id, due.region, partition, "scheduler", "ScheduledRun",
+                                  Repository(connection, due.account_id, due.region, partition), self.clock,
+                                  self.secret, ExecutionRepository(connection, due.account_id, due.region),
+                                  ScheduleRepository(connection, due.account_id, due.region))
+                    firing = fire(ctx, due)
+                    if firing is not None:
+                        fired.append(firing)
+                        log.info("pipeline %s: run due %s %s %s", firing.pipeline_arn, firing.due_at.isoformat(),
+                                 firing.outcome, firing.image_arn or "")
+                return fired
+        except AlreadyFired as duplicate:
+            log.info("pipeline %s was fired by another scheduler", duplicate)
+            return []
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.fire_due()
+                self._sleep()
+            except Exception:
+                log.exception("scheduler tick failed; retrying")
+                self._stop.wait(1.0)
+
+    def _sleep(self) -> None:
+        with transaction(self.database, write=False) as connection:
+            earliest = earliest_run(connection)
+        now = self.clock.now().timestamp()
+        delay = IDLE_POLL_SECONDS if earliest is None else max(0.0, min(IDLE_POLL_SECONDS, earliest - now))
+        with self._wake:
+            self._wake.wait(delay)

@@ -1,0 +1,79 @@
+"""The scheduler's data: each scheduled pipeline's next run, and the firings made."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .tables import pipeline_schedules, schedule_firings
+
+
+@dataclass
+class DueSchedule:
+    pipeline_arn: str
+    account_id: str
+    region: str
+    next_run_at: float
+    anchor_at: float
+
+
+class ScheduleRepository:
+    def __init__(self, connection: Connection, account_id: str, region: str) -> None:
+        self.connection = connection
+        self.account_id = account_id
+        self.region = region
+
+    def set(self, pipeline_arn: str, next_run_at: float | None, anchor_at: float) -> None:
+        self.remove(pipeline_arn)
+        self.connection.execute(insert(pipeline_schedules).values(
+            pipeline_arn=pipeline_arn, account_id=self.account_id, region=self.region,
+            next_run_at=next_run_at, anchor_at=anchor_at))
+
+    def anchor(self, pipeline_arn: str) -> float | None:
+        return self.connection.scalar(select(pipeline_schedules.c.anchor_at).where(
+            pipeline_schedules.c.account_id == self.account_id, pipeline_schedules.c.region == self.region,
+            pipeline_schedules.c.pipeline_arn == pipeline_arn))
+
+    def remove(self, pipeline_arn: str) -> None:
+        self.connection.execute(delete(pipeline_schedules).where(
+            pipeline_schedules.c.account_id == self.account_id, pipeline_schedules.c.region == self.region,
+            pipeline_schedules.c.pipeline_arn == pipeline_arn))
+
+    def record_firing(self, pipeline_arn: str, due_at: float, fired_at: float, outcome: str,
+                      image_arn: str | None) -> bool:
+        """False when this (pipeline, due time) was already fired."""
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(insert(schedule_firings).values(
+                    pipeline_arn=pipeline_arn, due_at=due_at, account_id=self.account_id, region=self.region,
+                    fired_at=fired_at, outcome=outcome, image_arn=image_arn))
+        except IntegrityError:
+            return False
+        return True
+
+    def firings(self, pipeline_arn: str) -> list[tuple[float, str, str | None]]:
+        rows = self.connection.execute(select(schedule_firings).where(
+            schedule_firings.c.account_id == self.account_id, schedule_firings.c.region == self.region,
+            schedule_firings.c.pipeline_arn == pipeline_arn).order_by(schedule_firings.c.due_at))
+        return [(row.due_at, row.outcome, row.image_arn) for row in rows]
+
+
+def claim_due_schedules(connection: Connection, now: float, postgres: bool, limit: int = 50) -> list[DueSchedule]:
+    """Due schedules, locked for this transaction (skipped by other schedulers on PostgreSQL)."""
+    query = (select(pipeline_schedules).where(pipeline_schedules.c.next_run_at <= now)
+             .order_by(pipeline_schedules.c.next_run_at).limit(limit))
+    if postgres:
+        query = query.with_for_update(skip_locked=True)
+    return [DueSchedule(row.pipeline_arn, row.account_id, row.region, row.next_run_at, row.anchor_at)
+            for row in connection.execute(query)]
+
+
+def advance_schedule(connection: Connection, pipeline_arn: str, next_run_at: float | None) -> None:
+    connection.execute(update(pipeline_schedules).where(pipeline_schedules.c.pipeline_arn == pipeline_arn)
+                       .values(next_run_at=next_run_at))
+
+
+def earliest_run(connection: Connection) -> float | None:
+    return connection.scalar(select(pipeline_schedules.c.next_run_at).where(
+        pipeline_schedules.c.next_run_at.is_not(None)).order_by(pipeline_schedules.c.next_run_at).limit(1))
