@@ -2,7 +2,8 @@
 import importlib
 import pkgutil
 
-_SUPPORT_MODULES = {"common", "context", "pagination", "registry"}
+_SUPPORT_MODULES = {"build_configuration", "builds", "common", "context", "pagination", "registry", "schedules",
+                    "versioned"}
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in _SUPPORT_MODULES:

@@ -42,7 +42,7 @@ def start_build(ctx: Context, build: BuildConfiguration, *, build_type: str, tag
     image_type = "DOCKER" if build.recipe_member == "containerRecipeArn" else "AMI"
     number = ctx.executions.next_number(f"image/{recipe.name_id}/{recipe.version}")
     image_arn = str(ctx.arn(KIND, recipe.name_id, recipe.version, number))
-    embedded_recipe, components = _embed_recipe(ctx, recipe)
+    embedded_recipe, components = embed_recipe(ctx, recipe)
     now = ctx.now()
     document = {
         **{key: value for key, value in build.members.items() if key not in (build.recipe_member, "workflows")},
@@ -61,14 +61,18 @@ def start_build(ctx: Context, build: BuildConfiguration, *, build_type: str, tag
         document["sourcePipelineArn"] = pipeline.arn
         document["sourcePipelineName"] = pipeline.document["name"]
 
+    # An image's logging is ImageLoggingConfiguration {logGroupName}: CreateImage gives it as is; a
+    # pipeline's PipelineLoggingConfiguration gives its imageLogGroupName.
+    logging = document.pop("loggingConfiguration", None) or {}
+    if logging.get("logGroupName") or logging.get("imageLogGroupName"):
+        document["loggingConfiguration"] = {"logGroupName": logging.get("logGroupName") or logging["imageLogGroupName"]}
     planned = _planned_workflows(ctx, build, image_type)
     if build.members.get("workflows"):
         document["workflows"] = [{**item, "workflowArn": item["workflowArn"]} for item in build.members["workflows"]]
     ctx.repo.insert(Resource(KIND, image_arn, recipe.name_id, document, now, version=recipe.version, build=number,
                              sort_key=sort_key(recipe.name_id, parse_version(recipe.version), number)))
     stages = _create_executions(ctx, image_arn, planned)
-    log_group = (build.members.get("loggingConfiguration") or {}).get("imageLogGroupName") \
-        or f"/aws/imagebuilder/{recipe.document['name']}"
+    log_group = _image_log_group(document) or f"/aws/imagebuilder/{recipe.document['name']}"
     plan = {
         "stages": stages, "stage": 0, "logGroup": log_group, "imageType": image_type,
         "components": components, "failSteps": _tag_list(tags.get(FAIL_STEP_TAG)),
@@ -78,8 +82,15 @@ def start_build(ctx: Context, build: BuildConfiguration, *, build_type: str, tag
     ctx.executions.add_job(image_arn, ctx.epoch(), plan)
     ctx.executions.append_log(log_group, image_arn, now, [f"Image build {image_arn} created ({build_type})."])
     if pipeline is not None:
-        ctx.repo.replace_document(pipeline.arn, {**pipeline.document, "dateLastRun": now, "lastRunStatus": "PENDING"})
+        # lastImageArn is kept for the schedule's start condition (not an API member).
+        pipeline.document = {**pipeline.document, "dateLastRun": now, "lastRunStatus": "PENDING",
+                             "lastImageArn": image_arn}
+        ctx.repo.replace_document(pipeline.arn, pipeline.document)
     return image_arn
+
+
+def _image_log_group(image: dict[str, Any]) -> str | None:
+    return (image.get("loggingConfiguration") or {}).get("logGroupName")
 
 
 def _embedded(ctx: Context, arn: str, parameter: str) -> dict[str, Any]:
@@ -87,7 +98,7 @@ def _embedded(ctx: Context, arn: str, parameter: str) -> dict[str, Any]:
     return resource.document
 
 
-def _embed_recipe(ctx: Context, recipe: Resource) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def embed_recipe(ctx: Context, recipe: Resource) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The recipe as the image records it — component and parent references resolved to the build
     versions used — and the components to run, with their parameters filled in."""
     embedded = dict(recipe.document)

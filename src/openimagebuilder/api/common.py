@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
@@ -49,42 +50,43 @@ def get_owned(ctx: Context, arn: str) -> Resource:
     return resource
 
 
-class _MalformedVersion(Exception):
-    pass
+def visible(ctx: Context, arn: Arn) -> bool:
+    """The caller's own resources and AWS-managed ones, in the caller's partition and region."""
+    return (arn.partition, arn.region) == (ctx.partition, ctx.region) and arn.owner in (ctx.account_id, AWS_OWNER)
 
 
-def _lookup(ctx: Context, arn: Arn, arn_text: str) -> Resource | None:
+def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> list[Resource]:
+    """Every build of the ARN's resource whose version its version (`1.2.3`, or a wildcard such as
+    `1.x.x`) matches, in no particular order."""
+    wanted = parse_version_filter(arn.version or "")
+    if wanted is None:
+        raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
+                                           "followed by wildcards, for example 1.x.x.")
+    return [resource for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
+                                                       owner=arn.owner)
+            if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
+
+
+def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> Resource | None:
     """A build-version ARN exactly; a version ARN as its newest build; a wildcard version
-    (`1.x.x`) as the newest match. Only the caller's own resources and AWS-managed ones, in the
-    caller's partition and region."""
-    if (arn.partition, arn.region) != (ctx.partition, ctx.region) or arn.owner not in (ctx.account_id, AWS_OWNER):
+    (`1.x.x`) as the newest match."""
+    if not visible(ctx, arn):
         return None
     if arn.version is None or arn.build is not None:
         return ctx.repo.get(arn_text)
-    wanted = parse_version_filter(arn.version)
-    if wanted is None:
-        raise _MalformedVersion
-    candidates = [
-        (version, resource.build, resource)
-        for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
-                                          owner=arn.owner)
-        if (version := parse_version(resource.version)) is not None and wanted.matches(version)
-    ]
-    return max(candidates, key=lambda entry: entry[:2])[2] if candidates else None
+    return max(matching_builds(ctx, arn, arn_text, parameter), key=_version_order, default=None)
 
 
-def _malformed_version(parameter: str, arn_text: str) -> errors.ServiceError:
-    return invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
-                                        "followed by wildcards, for example 1.x.x.")
+def _version_order(resource: Resource) -> tuple[Version, int]:
+    version = parse_version(resource.version)
+    assert version is not None  # matching_builds keeps only builds with a valid version
+    return version, resource.build
 
 
 def find(ctx: Context, arn_text: str, parameter: str) -> Resource:
     """The resource a Get names (build, version or wildcard ARN); ResourceNotFoundException if none."""
     arn = parse_arn(arn_text)
-    try:
-        resource = _lookup(ctx, arn, arn_text) if arn is not None else None
-    except _MalformedVersion:
-        raise _malformed_version(parameter, arn_text) from None
+    resource = _lookup(ctx, arn, arn_text, parameter) if arn is not None else None
     if resource is None:
         raise not_found(arn_text)
     return resource
@@ -99,10 +101,7 @@ def resolve(ctx: Context, arn_text: str, parameter: str) -> tuple[Resource, Arn]
     if arn.region != ctx.region or arn.owner not in (ctx.account_id, AWS_OWNER):
         raise invalid_parameter(
             parameter, f"The resource '{arn_text}' is not in this account and region.")
-    try:
-        resource = _lookup(ctx, arn, arn_text)
-    except _MalformedVersion:
-        raise _malformed_version(parameter, arn_text) from None
+    resource = _lookup(ctx, arn, arn_text, parameter)
     if resource is None:
         raise invalid_parameter(parameter, f"The resource '{arn_text}' does not exist.")
     return resource, arn
@@ -122,6 +121,14 @@ def new_semantic_version(text: str) -> Version:
 
 
 _EXACT_VERSION_TEXT = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
+
+
+def delete_owned(ctx: Context, arn_text: str) -> str:
+    """Delete by exact ARN: one of the caller's own resources that no reference still needs."""
+    resource = get_owned(ctx, arn_text)
+    check_deletable(ctx, resource)
+    ctx.repo.delete(resource.arn)
+    return resource.arn
 
 
 def check_deletable(ctx: Context, resource: Resource) -> None:
@@ -149,13 +156,18 @@ def check_deletable(ctx: Context, resource: Resource) -> None:
 
 # -- filters ----------------------------------------------------------------------------------
 FilterFields = Mapping[str, Callable[[Resource], Any]]
+# A filter value and its path in the request → the test it puts to a resource's value (as text).
+# It raises InvalidParameterValueException for a value it cannot take.
+Matcher = Callable[[str, str], Callable[[str], bool]]
 
 
 def filter_predicate(params: dict[str, Any], fields: FilterFields,
-                     wildcard_fields: frozenset[str] = frozenset({"name"})) -> Callable[[Resource], bool]:
+                     matchers: Mapping[str, Matcher] = MappingProxyType({})) -> Callable[[Resource], bool]:
     """`filters` as the List operations take them: every filter must match (AND); a filter
-    matches when the resource's value matches any of its values (OR). The model's Filter shape
-    documents wildcards for `name`: `web*` (begins with) and `*web*` (contains)."""
+    matches when the resource's value matches any of its values (OR), and a field whose value is
+    a list matches when any element does. Values compare as text; the model's Filter shape
+    documents wildcards for `name`: `web*` (begins with) and `*web*` (contains). `matchers` gives
+    other fields their own rules."""
     clauses: list[tuple[Callable[[Resource], Any], list[Callable[[str], bool]]]] = []
     for index, item in enumerate(params.get("filters") or []):
         name = item.get("name")
@@ -163,22 +175,24 @@ def filter_predicate(params: dict[str, Any], fields: FilterFields,
             allowed = ", ".join(sorted(fields))
             raise invalid_parameter(f"filters[{index}].name",
                                     f"The filter name '{name}' is not supported. Supported filters: [{allowed}].")
-        matchers = [
-            _wildcard_matcher(str(value), f"filters[{index}].values[{position}]") if name in wildcard_fields
-            else (lambda have, want=str(value): have == want)
-            for position, value in enumerate(item.get("values") or [])]
-        clauses.append((fields[name], matchers))
+        matcher = matchers.get(name) or (_wildcard_matcher if name == "name" else _equals)
+        clauses.append((fields[name], [matcher(str(value), f"filters[{index}].values[{position}]")
+                                       for position, value in enumerate(item.get("values") or [])]))
 
     def keep(resource: Resource) -> bool:
-        for field, matchers in clauses:
-            value = field(resource)
-            if value is None:
-                return False
-            text = str(value).lower() if isinstance(value, bool) else str(value)
-            if not any(match(text) for match in matchers):
-                return False
-        return True
+        return all(any(test(text) for text in _texts(field(resource)) for test in tests) for field, tests in clauses)
     return keep
+
+
+def _texts(value: Any) -> list[str]:
+    """A field's value, or the elements of a list value, as filter values spell them (booleans
+    as JSON writes them). Unset matches nothing."""
+    items = value if isinstance(value, list | tuple) else [value]
+    return [str(item).lower() if isinstance(item, bool) else str(item) for item in items if item is not None]
+
+
+def _equals(value: str, path: str) -> Callable[[str], bool]:
+    return lambda text: text == value
 
 
 def _wildcard_matcher(value: str, path: str) -> Callable[[str], bool]:
@@ -224,7 +238,7 @@ def _members(shape_name: str) -> frozenset[str]:
 _MEMBER_CACHE: dict[str, frozenset[str]] = {}  # immutable model facts, filled once per shape
 
 
-def latest_version_references(ctx: Context, resource: Resource) -> dict[str, str] | None:
+def latest_version_references(resource: Resource) -> dict[str, str] | None:
     """LatestVersionReferences: "wildcard version ARNs that always reference the latest version of
     the resource" (documented) — overall (x.x.x), within its major (1.x.x), its minor (1.2.x) and
     its patch level (1.2.3, whose newest build)."""

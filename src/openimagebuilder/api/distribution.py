@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.arn import name_to_id
 from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
-from .common import already_exists, check_deletable, document_field, filter_predicate, get_owned, project
+from .common import already_exists, delete_owned, document_field, filter_predicate, get_owned, project
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -128,10 +128,7 @@ def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteDistributionConfiguration")
 def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    resource = get_owned(ctx, params["distributionConfigurationArn"])
-    check_deletable(ctx, resource)
-    ctx.repo.delete(resource.arn)
-    return {"distributionConfigurationArn": resource.arn}
+    return {"distributionConfigurationArn": delete_owned(ctx, params["distributionConfigurationArn"])}
 
 
 @operation("ListDistributionConfigurations")

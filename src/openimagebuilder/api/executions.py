@@ -55,8 +55,10 @@ def get_workflow_step_execution(ctx: Context, params: dict[str, Any]) -> dict[st
 
 @operation("ListWaitingWorkflowSteps")
 def list_waiting_workflow_steps(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    # A step already answered (SendWorkflowStepAction) is no longer waiting, even before the
+    # engine has acted on the answer.
     steps = [{**project(step.document, "WorkflowStepExecution"), "stepExecutionId": step.id}
-             for step in ctx.executions.waiting_steps()]
+             for step in ctx.executions.waiting_steps() if not step.document.get("decision")]
     page, token = paginate_list(ctx, params, steps)
     return {"steps": page, "nextToken": token}
 

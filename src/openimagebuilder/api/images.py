@@ -60,10 +60,11 @@ def get_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def cancel_image_creation(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     image = get_owned(ctx, params["imageBuildVersionArn"])
     status = image.document["state"]["status"]
-    if status in TERMINAL_STATES or ctx.executions.job(image.arn) is None:
+    # The job may have finished since the image was read (another process's engine): then the
+    # update finds no job and the build is refused like any finished one.
+    if status in TERMINAL_STATES or not ctx.executions.wake_job(image.arn, ctx.epoch(), cancel=True):
         raise errors.ERROR_CLASSES["ResourceInUseException"](
             f"The image '{image.arn}' cannot be cancelled because its status is {status}.")
-    ctx.executions.wake_job(image.arn, ctx.epoch(), cancel=True)
     return {"imageBuildVersionArn": image.arn}
 
 
@@ -75,6 +76,7 @@ def delete_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             f"The image '{image.arn}' is still being built. Cancel the build (CancelImageCreation) before deleting it.")
     check_deletable(ctx, image)
     ctx.repo.delete(image.arn)
+    ctx.executions.delete_executions(image.arn)
     return {"imageBuildVersionArn": image.arn}
 
 

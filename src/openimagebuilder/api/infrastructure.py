@@ -5,7 +5,7 @@ from typing import Any
 
 from ..domain.arn import name_to_id
 from ..store.repository import Resource
-from .common import already_exists, check_deletable, document_field, filter_predicate, get_owned, project
+from .common import already_exists, delete_owned, document_field, filter_predicate, get_owned, project
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -46,10 +46,7 @@ def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteInfrastructureConfiguration")
 def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    resource = get_owned(ctx, params["infrastructureConfigurationArn"])
-    check_deletable(ctx, resource)
-    ctx.repo.delete(resource.arn)
-    return {"infrastructureConfigurationArn": resource.arn}
+    return {"infrastructureConfigurationArn": delete_owned(ctx, params["infrastructureConfigurationArn"])}
 
 
 @operation("ListInfrastructureConfigurations")

@@ -64,3 +64,12 @@ def paginate(
             return page, encode_token(ctx, last.sort_key, last.id)
         page.append(resource)
     return page, None
+
+
+def paginate_list(ctx: Context, params: dict[str, Any], items: list[Any]) -> tuple[list[Any], str | None]:
+    """One page of a short list held in memory (e.g. one image's workflow executions), with a
+    signed offset as the token."""
+    limit = params.get("maxResults") or DEFAULT_PAGE_SIZE
+    start = decode_token(ctx, params["nextToken"])[1] if params.get("nextToken") else 0
+    end = start + limit
+    return items[start:end], (encode_token(ctx, "", end) if end < len(items) else None)

@@ -13,7 +13,7 @@ from typing import Any
 from ..domain.arn import Arn, name_to_id
 from ..store.repository import Resource
 from .build_configuration import build_configuration, invalid_request
-from .common import already_exists, check_deletable, document_field, filter_predicate, get_owned, project
+from .common import already_exists, delete_owned, document_field, filter_predicate, get_owned, project
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -81,11 +81,9 @@ def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DeleteImagePipeline")
 def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    pipeline = get_owned(ctx, params["imagePipelineArn"])
-    check_deletable(ctx, pipeline)
-    ctx.repo.delete(pipeline.arn)
-    ctx.schedules.remove(pipeline.arn)
-    return {"imagePipelineArn": pipeline.arn}
+    arn = delete_owned(ctx, params["imagePipelineArn"])
+    ctx.schedules.remove(arn)
+    return {"imagePipelineArn": arn}
 
 
 @operation("ListImagePipelines")

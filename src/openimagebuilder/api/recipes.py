@@ -23,11 +23,10 @@ from ..store.repository import Resource
 from .common import (
     FilterFields,
     already_exists,
-    check_deletable,
+    delete_owned,
     document_field,
     filter_predicate,
     find,
-    get_owned,
     latest_version_references,
     new_semantic_version,
     project,
@@ -205,11 +204,12 @@ def _check_compatible(components: list[ResolvedComponent], platform: str, os_ver
 
 
 def _store(ctx: Context, family: Family, arn: str, name_id: str, version: Version, document: dict[str, Any],
-           references: list[Arn]) -> dict[str, Any]:
+           components: list[ResolvedComponent], parent: Parent) -> dict[str, Any]:
+    """Inserts the recipe and records what it refers to, so that none of it is deleted under it."""
     resource = ctx.repo.insert(Resource(family.kind, arn, name_id, document, document["dateCreated"],
                                         version=str(version), sort_key=sort_key(name_id, version)))
-    ctx.repo.set_references(arn, references)
-    return {family.arn_member: arn, "latestVersionReferences": latest_version_references(ctx, resource)}
+    ctx.repo.set_references(arn, [c.arn for c in components] + ([parent.reference] if parent.reference else []))
+    return {family.arn_member: arn, "latestVersionReferences": latest_version_references(resource)}
 
 
 def _base_document(ctx: Context, family: Family, params: dict[str, Any], arn: str, version: Version,
@@ -221,14 +221,11 @@ def _base_document(ctx: Context, family: Family, params: dict[str, Any], arn: st
 def _get(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
     resource = find(ctx, params[family.arn_member], family.arn_member)
     return {family.get_member: resource.document,
-            "latestVersionReferences": latest_version_references(ctx, resource)}
+            "latestVersionReferences": latest_version_references(resource)}
 
 
 def _delete(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
-    resource = get_owned(ctx, params[family.arn_member])
-    check_deletable(ctx, resource)
-    ctx.repo.delete(resource.arn)
-    return {family.arn_member: resource.arn}
+    return {family.arn_member: delete_owned(ctx, params[family.arn_member])}
 
 
 def _list(ctx: Context, family: Family, params: dict[str, Any],
@@ -275,9 +272,8 @@ def create_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     platform = _recipe_platform(parent, components)
     _check_compatible(components, platform, parent.os_version)
     _check_image_recipe_options(params, platform)
-    document = _base_document(ctx, IMAGE, params, arn, version, platform)
-    references = [c.arn for c in components] + ([parent.reference] if parent.reference else [])
-    return _store(ctx, IMAGE, arn, name_id, version, document, references)
+    return _store(ctx, IMAGE, arn, name_id, version, _base_document(ctx, IMAGE, params, arn, version, platform),
+                  components, parent)
 
 
 @operation("GetImageRecipe")
@@ -384,8 +380,7 @@ def create_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, A
     if params.get("imageOsVersionOverride") is not None:
         # Not returned by Get, but builds need it to pick compatible components and workflows.
         document["imageOsVersionOverride"] = params["imageOsVersionOverride"]
-    references = [c.arn for c in components] + ([parent.reference] if parent.reference else [])
-    return _store(ctx, CONTAINER, arn, name_id, version, document, references)
+    return _store(ctx, CONTAINER, arn, name_id, version, document, components, parent)
 
 
 @operation("GetContainerRecipe")

@@ -4,6 +4,7 @@ for users testing their Image Builder code offline. Real backends plug in here l
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +31,8 @@ class StepResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     log: list[str] = field(default_factory=list)
+    # ComponentFailureContext members when a component step failed (phaseName, stepName, ...).
+    component_failure: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,36 @@ def _token(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def _constants(document: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for entry in document.get("constants") or []:
+        for name, definition in (entry or {}).items():
+            if isinstance(definition, dict) and "value" in definition:
+                values[str(name)] = str(definition["value"])
+    return values
+
+
+def _substitute(value: Any, variables: dict[str, str]) -> Any:
+    """`{{ Name }}` replaced by a component parameter or constant, as the component manager does."""
+    if isinstance(value, str):
+        return _VARIABLE.sub(lambda match: variables.get(match.group(1), match.group(0)), value)
+    if isinstance(value, list):
+        return [_substitute(item, variables) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, variables) for key, item in value.items()}
+    return value
+
+
+def _ran(ran: list[str], phases: tuple[str, ...]) -> str:
+    """ExecuteComponents' `output`: the components that ran, in order, with their phases."""
+    if not ran:
+        return f"No component has a {' or '.join(phases)} phase."
+    return "Ran " + "; ".join(ran) + "."
+
+
 SIMULATED_PACKAGES = (("bash", "5.2.15-1"), ("curl", "8.5.0-1"), ("openssl", "3.0.13-1"),
                       ("python3", "3.11.7-1"), ("systemd", "252.22-1"))
 
@@ -68,25 +101,39 @@ class SimulatedBackend:
 
     def run_components(self, context: BuildContext, instance_id: str, components: list[ComponentRun],
                        phases: tuple[str, ...]) -> StepResult:
+        """Runs the given phases of each component, in recipe order, with its parameters (and
+        constants) substituted into the step inputs; a step whose inputs then contain `oib:fail`
+        fails, and so does the component and the workflow step."""
         log: list[str] = []
+        ran: list[str] = []
         for component in components:
             document = yaml.safe_load(component.data) or {}
+            variables = {**_constants(document), **{name: ",".join(values)
+                                                    for name, values in component.parameters.items()}}
+            ran_phases: list[str] = []
             for phase in document.get("phases") or []:
                 if phase.get("name") not in phases:
                     continue
+                ran_phases.append(phase["name"])
                 for step in phase.get("steps") or []:
                     name = step.get("name", "?")
-                    log.append(f"{component.name} {phase['name']}/{name} ({step.get('action')}): running")
-                    if FAIL_MARKER in str(step.get("inputs", "")):
+                    inputs = _substitute(step.get("inputs", ""), variables)
+                    log.append(f"{component.name} {phase['name']}/{name} ({step.get('action')}): {inputs}")
+                    if FAIL_MARKER in str(inputs):
                         message = (f"Component {component.arn} failed in phase '{phase['name']}', step '{name}': "
                                    f"the step asked the simulated backend to fail ({FAIL_MARKER}).")
                         log.append(message)
+                        ran.append(f"{component.name} ({phase['name']}: failed)")
                         return StepResult(False, {"runCommandId": _token(instance_id, component.arn),
-                                                  "status": "Failed", "output": message}, message, log)
+                                                  "status": "Failed", "output": _ran(ran, phases)}, message, log,
+                                          {"componentArn": component.arn, "phaseName": phase["name"],
+                                           "stepName": name, "action": str(step.get("action", "")),
+                                           "errorMessage": message})
                     log.append(f"{component.name} {phase['name']}/{name}: succeeded")
+            if ran_phases:
+                ran.append(f"{component.name} ({', '.join(ran_phases)})")
         return StepResult(True, {"runCommandId": _token(instance_id, *phases), "status": "Success",
-                                 "output": f"{len(components)} component(s) ran phases {', '.join(phases)}"},
-                          log=log)
+                                 "output": _ran(ran, phases)}, log=log)
 
     def run_command(self, context: BuildContext, instance_id: str, action: str) -> StepResult:
         return StepResult(True, {"runCommandId": _token(instance_id, action), "status": "Success", "output": ""},

@@ -18,9 +18,9 @@ import orjson
 from ..domain.clock import format_date
 from ..domain.workflow_document import ACTIONS, WorkflowDocument, parse_workflow_document
 from ..store.executions import Execution, ExecutionRepository, Job
-from ..store.repository import Repository
+from ..store.repository import Repository, Resource
 from .backend import Backend, BuildContext, ComponentRun, StepResult
-from .expressions import evaluate_condition, resolve_inputs
+from .expressions import evaluate_condition, lookup, resolve_inputs
 
 TERMINAL_WORKFLOW = frozenset({"COMPLETED", "FAILED", "CANCELLED", "SKIPPED"})
 WAIT_SECONDS = 7 * 24 * 3600      # WaitForAction's documented maximum; the step is woken by a user
@@ -94,13 +94,14 @@ class BuildStep:
         for workflow in running:
             if workflow.document["dueAt"] <= self.epoch:
                 self._advance_workflow(workflow)
+        aborting = [w for w in workflows if w and w.document["status"] == "FAILED"
+                    and (w.document["type"] != "TEST" or w.document.get("onFailure") != "CONTINUE")]
+        if aborting:
+            # An ABORT failure fails the image at once: workflows still running in this stage are
+            # cancelled, those not started (here and in later stages) are skipped.
+            self._fail(aborting[0])
+            return
         if all(w is None or w.document["status"] in TERMINAL_WORKFLOW for w in workflows):
-            aborting = [w for w in workflows if w and w.document["status"] == "FAILED"
-                        and (w.document["type"] != "TEST" or w.document.get("onFailure") != "CONTINUE")]
-            if aborting:
-                failed = aborting[0].document
-                self._finish("FAILED", f"Workflow {failed['workflowExecutionId']} failed: {failed.get('message', '')}")
-                return
             self.plan["stage"] += 1
             self._schedule(self.epoch)
             return
@@ -131,9 +132,12 @@ class BuildStep:
         return {
             "parameters": workflow.document["parameters"],
             "stepOutputs": workflow.document["stepOutputs"],
+            "workflowOutputs": self.plan.get("workflowOutputs") or {},
             "imagebuilder": {
                 "imageType": self.plan["imageType"], "platform": image.get("platform"),
                 "collectImageMetadata": image.get("enhancedImageMetadataEnabled", True),
+                "collectImageScanFindings": bool(
+                    (image.get("imageScanningConfiguration") or {}).get("imageScanningEnabled")),
                 "imageBuildVersionArn": self.job.image_arn, "osVersion": image.get("osVersion"),
                 "region": self.job.region, "accountId": self.job.account_id,
             },
@@ -185,12 +189,16 @@ class BuildStep:
             return
         doc.update(status="FAILED", message=result.message)
         wdoc["totalStepsFailed"] += 1
+        failure: dict[str, Any] = {"stepExecutionId": step.id, "failedStep": doc["name"]}
+        if result.component_failure:
+            failure["componentFailure"] = result.component_failure
         self.executions.save_step_execution(step)
         self.log.append(f"Step {doc['name']} failed: {result.message}")
         if doc.get("onFailure") == "Continue":
             wdoc["pointer"] += 1
             return
         wdoc["message"] = f"Step {doc['name']} failed: {result.message}"
+        wdoc["failure"] = failure  # not an API member: becomes the image's state.failureContext
         self._end_workflow(workflow, steps, "FAILED")
 
     def _waited(self, doc: dict[str, Any]) -> StepResult | None:
@@ -213,9 +221,23 @@ class BuildStep:
                     wdoc["totalStepsSkipped"] += 1
                     self.executions.save_step_execution(step)
             self._roll_back(steps)
+        elif status == "COMPLETED":
+            self._record_outputs(workflow)
         wdoc.update(status=status, endTime=self.stamp)
         self.executions.save_workflow_execution(workflow)
         self.log.append(f"Workflow {wdoc['workflowBuildVersionArn']} ({workflow.id}) {status.lower()}.")
+
+    def _record_outputs(self, workflow: Execution) -> None:
+        """The workflow document's `outputs`, visible to later workflows as `$.workflowOutputs.<name>`
+        (e.g. build-container's InstanceId, which distribute-container terminates)."""
+        document = _workflow_document(workflow.document["data"])
+        if not document.outputs:
+            return
+        variables = self._variables(workflow)
+        outputs = self.plan.setdefault("workflowOutputs", {})
+        for output in document.outputs:
+            value = output["value"]
+            outputs[output["name"]] = lookup(value, variables) if value.startswith("$.") else value
 
     def _roll_back(self, steps: list[Execution]) -> None:
         """Completed steps that allow it are rolled back (e.g. a launched instance is terminated)."""
@@ -259,9 +281,16 @@ class BuildStep:
             result = self.backend.create_image(context, instance_id)
             self.plan["imageId"] = result.outputs.get("imageId")
             return result
-        if action in ("DistributeImage", "DistributeContainerImage"):
+        if action == "DistributeImage":
             result = self.backend.distribute(context, str(self.plan.get("imageId") or ""))
             self.plan["distributedImages"] = result.outputs.get("distributedImages", [])
+            return result
+        if action == "DistributeContainerImage":  # outputs as documented for the action
+            result = self.backend.distribute(context, str(self.plan.get("imageId") or ""))
+            regions = [item["region"] for item in result.outputs.get("distributedImages", [])]
+            result.outputs = {"status": "SUCCESS" if result.succeeded else "FAILED",
+                              "succeededRegions": regions if result.succeeded else [],
+                              "failedRegions": [] if result.succeeded else list(context.distribution_regions)}
             return result
         if action == "TerminateInstance":
             return self.backend.terminate(context, instance_id)
@@ -275,13 +304,17 @@ class BuildStep:
     def _status(self) -> str:
         return self.image.document["state"]["status"]
 
-    def _set_status(self, status: str, reason: str | None = None) -> None:
+    def _set_status(self, status: str, reason: str | None = None,
+                    failure_context: dict[str, Any] | None = None) -> None:
         state: dict[str, Any] = {"status": status}
         if reason:
             state["reason"] = reason
+        if failure_context:
+            state["failureContext"] = failure_context
         self.image.document["state"] = state
         self.repo.replace_document(self.image.arn, self.image.document)
         self.log.append(f"Image status: {status}" + (f" ({reason})" if reason else ""))
+        self._record_pipeline_status(status)
 
     def _schedule(self, due_at: float) -> None:
         self.job.due_at = due_at
@@ -292,24 +325,51 @@ class BuildStep:
         return self.settings.step_seconds if seconds is None else seconds
 
     def _cancel(self) -> None:
+        self._close_workflows(not_started="CANCELLED")
+        self._finish("CANCELLED", "The image build was cancelled (CancelImageCreation).")
+
+    def _fail(self, workflow: Execution) -> None:
+        wdoc = workflow.document
+        context = {"imageStatus": self._status(), "workflowExecutionId": workflow.id,
+                   "workflowArn": wdoc["workflowBuildVersionArn"], **(wdoc.get("failure") or {})}
+        self._close_workflows(not_started="SKIPPED")
+        self._finish("FAILED", f"Workflow {workflow.id} failed: {wdoc.get('message', '')}", context)
+
+    def _close_workflows(self, not_started: str) -> None:
+        """Ends every workflow of the build that has not ended: running ones (and their open steps)
+        are cancelled, with their completed steps rolled back; those never started become
+        `not_started` (CANCELLED or SKIPPED), and so do their steps."""
         for stage in self.plan["stages"]:
             for workflow_id in stage["workflows"]:
                 workflow = self.executions.workflow_execution(workflow_id)
                 if workflow is None or workflow.document["status"] in TERMINAL_WORKFLOW:
                     continue
-                for step in self.executions.step_executions(workflow_id):
-                    if step.document["status"] in ("PENDING", "RUNNING"):
-                        step.document["status"] = "CANCELLED"
-                        step.waiting = False
-                        self.executions.save_step_execution(step)
-                workflow.document.update(status="CANCELLED", endTime=self.stamp)
+                wdoc = workflow.document
+                started = wdoc["status"] != "PENDING"
+                steps = self.executions.step_executions(workflow_id)
+                for step in steps:
+                    if step.document["status"] not in ("PENDING", "RUNNING"):
+                        continue
+                    status = "CANCELLED" if started else not_started
+                    step.document["status"] = status
+                    if status == "SKIPPED":
+                        wdoc["totalStepsSkipped"] += 1
+                    else:
+                        step.document.setdefault("endTime", self.stamp)
+                    step.waiting = False
+                    self.executions.save_step_execution(step)
+                if started:
+                    self._roll_back(steps)
+                    wdoc.update(status="CANCELLED", endTime=self.stamp)
+                else:
+                    wdoc["status"] = not_started
                 self.executions.save_workflow_execution(workflow)
-        self._finish("CANCELLED", "The image build was cancelled (CancelImageCreation).")
+                self.log.append(f"Workflow {wdoc['workflowBuildVersionArn']} ({workflow.id}) {wdoc['status'].lower()}.")
 
-    def _finish(self, status: str, reason: str | None = None) -> None:
+    def _finish(self, status: str, reason: str | None = None, failure_context: dict[str, Any] | None = None) -> None:
         if status == "AVAILABLE":
             self.image.document["outputResources"] = self._output_resources()
-        self._set_status(status, reason)
+        self._set_status(status, reason, failure_context)
         self.executions.finish_job(self.job.image_arn)
         self._record_pipeline_run(status)
 
@@ -331,14 +391,35 @@ class BuildStep:
                          "state": {"status": "AVAILABLE"}, "accountId": self.job.account_id})
         return {"amis": amis}
 
-    def _record_pipeline_run(self, status: str) -> None:
-        """The source pipeline's run bookkeeping (documented): lastRunStatus, and consecutive failures
-        of scheduled runs, reset by any successful run."""
+    def _source_pipeline(self) -> Resource | None:
+        """The pipeline that started this build, if it still exists (not one deleted and created
+        again under the same name since)."""
         arn = self.image.document.get("sourcePipelineArn")
         pipeline = self.repo.get(arn) if arn else None
+        if pipeline is None or pipeline.document.get("dateCreated", "") > self.image.document.get("dateCreated", ""):
+            return None
+        return pipeline
+
+    def _record_pipeline_status(self, status: str) -> None:
+        """lastRunStatus: "the status of the last image that this pipeline built" (documented), so
+        it follows the pipeline's newest build through its states; older builds leave it alone."""
+        pipeline = self._source_pipeline()
         if pipeline is None:
             return
-        document = {**pipeline.document, "lastRunStatus": status}
+        last = pipeline.document.get("lastImageArn")  # set when a run starts (api/builds.py)
+        if last != self.image.arn if last else pipeline.document.get("dateLastRun") != self.image.document["dateCreated"]:
+            return
+        if pipeline.document.get("lastRunStatus") != status:
+            self.repo.replace_document(pipeline.arn, {**pipeline.document, "lastRunStatus": status})
+
+    def _record_pipeline_run(self, status: str) -> None:
+        """Consecutive failures of scheduled runs (documented): a failed scheduled run counts one
+        more, and the pipeline is disabled at the limit; any successful run resets the count; a
+        failed manual run leaves it as it is."""
+        pipeline = self._source_pipeline()
+        if pipeline is None:
+            return
+        arn, document = pipeline.arn, dict(pipeline.document)
         if status == "AVAILABLE":
             document["consecutiveFailures"] = 0
         elif status == "FAILED" and self.image.document.get("buildType") == "SCHEDULED":
@@ -348,7 +429,9 @@ class BuildStep:
             if failures >= int(policy.get("failureCount") or FAILED_PIPELINE_RUNS_BEFORE_DISABLE):
                 document["status"] = "DISABLED"
                 self.log.append(f"Pipeline {arn} disabled after {failures} consecutive failed scheduled runs.")
-        self.repo.replace_document(pipeline.arn, document)
+        else:
+            return
+        self.repo.replace_document(arn, document)
 
 
 def utc_now() -> datetime:

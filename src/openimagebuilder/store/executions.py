@@ -75,16 +75,24 @@ class ExecutionRepository:
         self.connection.execute(update(build_jobs).where(build_jobs.c.image_arn == job.image_arn).values(
             due_at=job.due_at, plan=_dumps(job.plan)))
 
-    def wake_job(self, image_arn: str, now: float, cancel: bool = False) -> None:
+    def wake_job(self, image_arn: str, now: float, cancel: bool = False) -> bool:
+        """Makes the build due now (and asks it to cancel); False when it has no job any more."""
         values: dict[str, Any] = {"due_at": now}
         if cancel:
             values["cancel_requested"] = True
-        self.connection.execute(update(build_jobs).where(
+        result = self.connection.execute(update(build_jobs).where(
             build_jobs.c.account_id == self.account_id, build_jobs.c.region == self.region,
             build_jobs.c.image_arn == image_arn).values(**values))
+        return result.rowcount > 0
 
     def finish_job(self, image_arn: str) -> None:
         self.connection.execute(delete(build_jobs).where(build_jobs.c.image_arn == image_arn))
+
+    def delete_executions(self, image_arn: str) -> None:
+        """The workflow and step executions of a deleted image."""
+        for table in (step_executions, workflow_executions):
+            self.connection.execute(delete(table).where(
+                table.c.account_id == self.account_id, table.c.region == self.region, table.c.image_arn == image_arn))
 
     # -- workflow executions ---------------------------------------------------------------------
     def add_workflow_execution(self, execution: Execution) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Union
 
 SUNDAY, SATURDAY = 1, 7
 FIRST_YEAR, LAST_YEAR = 1970, 2199
@@ -152,7 +151,7 @@ class NthOccurrence:
         return (day,) if day <= length else ()
 
 
-DayRule = Union[DayList, LastDay, LastWeekday, NearestWeekday, WeekdayList, LastOccurrence, NthOccurrence]
+DayRule = DayList | LastDay | LastWeekday | NearestWeekday | WeekdayList | LastOccurrence | NthOccurrence
 
 
 @dataclass(frozen=True)
@@ -212,6 +211,10 @@ class RateExpression:
     value: int
     unit: str
 
+    def __post_init__(self) -> None:
+        if self.unit not in RATE_UNITS or self.value < 1:
+            raise ValueError(f"not a rate: {self.value} {self.unit}")
+
     @property
     def interval(self) -> timedelta:
         return self.value * RATE_UNITS[self.unit]
@@ -220,4 +223,4 @@ class RateExpression:
         return f"rate({self.value} {self.unit}{'' if self.value == 1 else 's'})"
 
 
-ScheduleExpression = Union[CronExpression, RateExpression]
+ScheduleExpression = CronExpression | RateExpression

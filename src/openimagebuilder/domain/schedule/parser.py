@@ -9,19 +9,32 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .errors import ScheduleExpressionError, cron_error, form_error, rate_error
-from .expressions import (FIRST_YEAR, LAST_YEAR, CronExpression, DayList, DayRule, LastDay, LastOccurrence,
-                          LastWeekday, NearestWeekday, NthOccurrence, RateExpression, ScheduleExpression,
-                          WeekdayList)
+from .expressions import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CronExpression,
+    DayList,
+    DayRule,
+    LastDay,
+    LastOccurrence,
+    LastWeekday,
+    NearestWeekday,
+    NthOccurrence,
+    RateExpression,
+    ScheduleExpression,
+    WeekdayList,
+)
 
 MONTH_NAMES = {name: number for number, name in enumerate(
     ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
 WEEKDAY_NAMES = {name: number for number, name in enumerate(
     ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
 FIELD_COUNT = 6
+DAY_OF_MONTH_FIELD, DAY_OF_WEEK_FIELD = 2, 4
 MAX_LAST_DAY_OFFSET = 30  # Quartz: "Offset from last day must be <= 30"
 
 
@@ -69,7 +82,7 @@ def _parse_cached(text: str) -> ScheduleExpression:
 
 
 def _inner(text: str, opening: str, error: Callable[[int, str], ScheduleExpressionError]) -> str:
-    if not text.endswith(")") or len(text) == len(opening):
+    if not text.endswith(")"):
         raise error(len(text) - len(opening), "Expected ')' at the end of the expression.")
     return text[len(opening):-1]
 
@@ -86,9 +99,9 @@ def parse_rate(inner: str) -> RateExpression:
     if inner.startswith(" "):
         raise rate_error(0, "Unexpected whitespace.")
     value_text, space, unit = inner.partition(" ")
-    if not (value_text.isascii() and value_text.isdigit()) or int(value_text) < 1:
+    if not (value_text.isascii() and value_text.isdigit()) or _number(value_text) < 1:
         raise rate_error(0, f"Value must be a positive integer: '{value_text}'.")
-    value = int(value_text)
+    value = _number(value_text)
     if value > MAX_RATE_VALUE:
         raise rate_error(0, f"Value must be at most {MAX_RATE_VALUE}.")
     unit_at = len(value_text) + 1
@@ -132,18 +145,18 @@ def parse_cron(inner: str, text: str = "") -> CronExpression:
         raise cron_error(len(inner) - 1, "Unexpected whitespace.")
     minutes, hours, day_of_month, months, day_of_week, years = parsed
     if day_of_month is not None and day_of_week is not None:
-        raise cron_error(fields[4][1], "Support for specifying both a day-of-week AND a day-of-month "
+        raise cron_error(fields[DAY_OF_WEEK_FIELD][1], "Support for specifying both a day-of-week AND a day-of-month "
                                        "parameter is not implemented.")
     return CronExpression(minutes, hours, day_of_month, months, day_of_week, years,  # type: ignore[arg-type]
                           text=text or f"cron({inner})")
 
 
 def _parse_field(index: int, text: str, at: int, earlier: list[object]) -> object:
-    if index == 2:
+    if index == DAY_OF_MONTH_FIELD:
         return _parse_day_of_month(text, at)
-    if index == 4:
-        return _parse_day_of_week(text, at, day_of_month_is_none=earlier[2] is None)
-    return _parse_list(text, at, (MINUTE, HOUR, None, MONTH, None, YEAR)[index])  # type: ignore[arg-type]
+    if index == DAY_OF_WEEK_FIELD:
+        return _parse_day_of_week(text, at, day_of_month_is_none=earlier[DAY_OF_MONTH_FIELD] is None)
+    return _parse_list(text, at, (MINUTE, HOUR, DAY_OF_MONTH, MONTH, DAY_OF_WEEK, YEAR)[index])
 
 
 def _check_separator(previous: tuple[str, int], at: int) -> None:
@@ -168,9 +181,9 @@ def _parse_day_of_month(text: str, at: int) -> DayRule | None:
         return LastWeekday()
     if text.startswith("L-"):
         offset_text = text[2:]
-        if not offset_text.isdigit() or int(offset_text) > MAX_LAST_DAY_OFFSET:
+        if not offset_text.isdigit() or _number(offset_text) > MAX_LAST_DAY_OFFSET:
             raise cron_error(at + 2, f"Offset from last day must be a number between 0 and {MAX_LAST_DAY_OFFSET}.")
-        return LastDay(int(offset_text))
+        return LastDay(_number(offset_text))
     if text.endswith("W") and not any(char in text for char in ",-/*L"):
         return NearestWeekday(_parse_value(text[:-1], at, DAY_OF_MONTH))
     for special in "LW":  # day-of-month takes no names, so any L or W here is a misplaced option
@@ -190,9 +203,9 @@ def _parse_day_of_week(text: str, at: int, day_of_month_is_none: bool) -> DayRul
     if "#" in text and not any(char in text for char in ",-*L"):
         weekday_text, _, nth_text = text.partition("#")
         weekday = _parse_value(weekday_text, at, DAY_OF_WEEK)
-        if not nth_text.isdigit() or not 1 <= int(nth_text) <= 5:
+        if not nth_text.isdigit() or not 1 <= _number(nth_text) <= 5:
             raise cron_error(at + len(weekday_text) + 1, "A numeric value between 1 and 5 must follow the '#' option.")
-        return NthOccurrence(weekday, int(nth_text))
+        return NthOccurrence(weekday, _number(nth_text))
     if text.endswith("L") and not any(char in text for char in ",-*#"):
         return LastOccurrence(_parse_value(text[:-1], at, DAY_OF_WEEK))
     for special in "#L":  # no weekday name contains an L
@@ -241,7 +254,7 @@ def _parse_step(text: str, at: int, spec: FieldSpec) -> int:
         raise cron_error(at, "A numeric value must follow '/'.")
     if not text.isdigit():
         raise cron_error(at, f"Illegal characters for this position: '{text}'.")
-    step = int(text)
+    step = _number(text)
     if not 1 <= step <= spec.max_step:
         raise cron_error(at, f"{spec.label} increment must be between 1 and {spec.max_step}.")
     return step
@@ -251,7 +264,7 @@ def _parse_value(text: str, at: int, spec: FieldSpec) -> int:
     if not text:
         raise cron_error(at, f"Expected a {spec.label} value.")
     if text.isdigit():
-        value = int(text)
+        value = _number(text)
         if not spec.low <= value <= spec.high:
             raise cron_error(at, spec.range_message)
         return value
@@ -266,3 +279,10 @@ def _expand(start: int, end: int, step: int, spec: FieldSpec) -> list[int]:
     size = spec.high - spec.low + 1
     distance = end - start if start <= end else size - (start - end)
     return [spec.low + (start - spec.low + offset) % size for offset in range(0, distance + 1, step)]
+
+
+def _number(digits: str) -> int:
+    """The value of an ASCII digit string, capped: a thousand-digit "number" is simply too large,
+    and int() of a very long string costs time (Python refuses beyond 4300 digits)."""
+    significant = digits.lstrip("0") or "0"
+    return int(significant) if len(significant) <= 12 else 10**12

@@ -1,0 +1,199 @@
+"""What components and workflows share: named, semantically versioned resources where every create
+of one version whose content differs from that version's latest build adds a build
+(`.../<X.Y.Z>/<n>`, n assigned here).
+
+Build numbers come from the rows in the same transaction, so two concurrent creates of one version
+collide on the ARN's unique constraint and the loser is re-run by the dispatcher, seeing the
+winner's build (identical content → already exists; different → the next number).
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..domain.arn import name_to_id, parse_arn
+from ..domain.semver import Version, parse_version, parse_version_filter, sort_key
+from ..protocol import errors
+from ..protocol.errors import invalid_parameter
+from ..store.repository import Resource
+from .common import (
+    FilterFields,
+    already_exists,
+    delete_owned,
+    filter_predicate,
+    matching_builds,
+    new_semantic_version,
+    project,
+    version_arn_of,
+    visible,
+)
+from .context import Context
+from .pagination import paginate
+
+Cursor = tuple[str, int] | None
+Page = tuple[list[Resource], str | None]
+
+
+@dataclass(frozen=True)
+class BuildFamily:
+    kind: str   # ARN resource type
+    label: str  # the resource in messages: "component", "workflow"
+    # The create's documentation: a new build unless the content "is also identical to the latest
+    # build version". Content is everything the request defines except tags, which TagResource
+    # changes on the existing build anyway.
+    content_members: tuple[str, ...]
+
+
+# -- Create<Family> -----------------------------------------------------------------------------
+# (params, document text) → the family's own members of the resource as Get returns it.
+Describe = Callable[[dict[str, Any], str], dict[str, Any]]
+
+
+def create_build(ctx: Context, family: BuildFamily, params: dict[str, Any], describe: Describe,
+                 subtype: str = "") -> Resource:
+    """Create<Family>: checks in the order that decides which error a bad request gets (data/uri,
+    version, then the document, which `describe` parses), then stores the next build."""
+    data = _inline_document(params, family)
+    version = new_semantic_version(params["semanticVersion"])
+    document = {
+        "name": params["name"],
+        "version": str(version),
+        "description": params.get("description"),
+        "changeDescription": params.get("changeDescription"),
+        **describe(params, data),
+        "owner": ctx.account_id,
+        "data": data,
+        "kmsKeyId": params.get("kmsKeyId"),
+        "dateCreated": ctx.now(),
+        "tags": params.get("tags") or {},
+    }
+    return _add_build(ctx, family, name_to_id(params["name"]), version,
+                     {key: value for key, value in document.items() if value is not None}, subtype)
+
+
+def _inline_document(params: dict[str, Any], family: BuildFamily) -> str:
+    """The document text. Exactly one of data/uri is allowed, and uri (an S3 object) cannot be
+    read by a self-hosted service, so only data gets through."""
+    has_data, has_uri = params.get("data") is not None, params.get("uri") is not None
+    if has_data and has_uri:
+        raise errors.ERROR_CLASSES["InvalidParameterCombinationException"](
+            "You cannot specify both 'data' and 'uri'. Specify exactly one of them.")
+    if has_uri:
+        raise invalid_parameter(
+            "uri", f"openimagebuilder cannot read {family.label} documents from Amazon S3. "
+                   "Pass the document inline in 'data' instead.")
+    if not has_data:
+        raise errors.ERROR_CLASSES["InvalidRequestException"](
+            "You must specify exactly one of 'data' or 'uri'.")
+    return str(params["data"])
+
+
+def _add_build(ctx: Context, family: BuildFamily, name_id: str, version: Version, document: dict[str, Any],
+              subtype: str = "") -> Resource:
+    """Stores `document` (without its ARN) as the next build of its version."""
+    build = _next_build_number(ctx, family, name_id, subtype, str(version), document)
+    arn = str(ctx.arn(family.kind, name_id, str(version), build, workflow_type=subtype or None))
+    # A subtype (a workflow's type) goes between name and version so that the builds of one typed
+    # resource are contiguous in a scan even when a BUILD and a TEST workflow share a name.
+    key = sort_key(f"{name_id}/{subtype}" if subtype else name_id, version, build)
+    return ctx.repo.insert(Resource(family.kind, arn, name_id, {"arn": arn, **document}, document["dateCreated"],
+                                    subtype=subtype, version=str(version), build=build, sort_key=key))
+
+
+def _next_build_number(ctx: Context, family: BuildFamily, name_id: str, subtype: str, version: str,
+                      document: dict[str, Any]) -> int:
+    """The latest build's number + 1; ResourceAlreadyExistsException if `document` has the latest
+    build's content."""
+    builds = [build for build in ctx.repo.versions(family.kind, name_id, subtype) if build.version == version]
+    latest = max(builds, key=lambda build: build.build, default=None)
+    if latest is None:
+        return 1
+    if all(latest.document.get(member) == document.get(member) for member in family.content_members):
+        raise already_exists(family.kind, latest.arn)
+    return latest.build + 1
+
+
+# -- List<Family>s ------------------------------------------------------------------------------
+def list_filter(family: BuildFamily, params: dict[str, Any], fields: FilterFields) -> Callable[[Resource], bool]:
+    """The List operation's `filters`, where `version` takes wildcards (`1.x.x`). By name the list
+    has one entry per name, so a version filter contradicts it."""
+    if params.get("byName") and any(item.get("name") == "version" for item in params.get("filters") or []):
+        raise errors.ERROR_CLASSES["InvalidParameterCombinationException"](
+            f"The value supplied for parameter 'filters' is not valid. You cannot list {family.label.capitalize()}s "
+            "by name and filter by version in the same request.")
+    return filter_predicate(params, fields, {"version": _version_matcher})
+
+
+def _version_matcher(value: str, path: str) -> Callable[[str], bool]:
+    wanted = parse_version_filter(value)
+    if wanted is None:
+        raise invalid_parameter(path, f"The version '{value}' is not valid. Use major.minor.patch, where a "
+                                      "wildcard (x) may only be followed by wildcards, for example 1.x.x.")
+    return lambda text: (version := parse_version(text)) is not None and wanted.matches(version)
+
+
+def list_versions(ctx: Context, family: BuildFamily, params: dict[str, Any], owner: str | None,
+                  keep: Callable[[Resource], bool]) -> Page:
+    """One entry per version (per name with `byName`): its newest build that `keep` accepts."""
+    group = _name_of if params.get("byName") else _version_of
+
+    def scan(after: Cursor) -> Iterator[Resource]:
+        return _newest_of_each(filter(keep, ctx.repo.scan(family.kind, after, owner=owner)), group)
+    return paginate(ctx, params, scan)
+
+
+def _version_of(resource: Resource) -> tuple[str, str, str]:
+    return resource.name_id, resource.subtype, resource.version
+
+
+def _name_of(resource: Resource) -> tuple[str, str]:
+    return resource.name_id, resource.subtype
+
+
+def _newest_of_each(builds: Iterable[Resource], key: Callable[[Resource], Any]) -> Iterator[Resource]:
+    """The last of each run of builds sharing `key`. Scans run in (name, subtype, version, build)
+    order, so runs are whole groups and the last build is the newest. Resuming after that build
+    skips the rest of its group, so a page boundary never splits or repeats a group."""
+    for _, group in itertools.groupby(builds, key=key):
+        *_, newest = group
+        yield newest
+
+
+def version_entry(resource: Resource, shape: str) -> dict[str, Any]:
+    # List entries name versions, not builds (seen on AWS).
+    return {**project(resource.document, shape), "arn": version_arn_of(resource)}
+
+
+# -- List<Family>BuildVersions ------------------------------------------------------------------
+def list_builds(ctx: Context, family: BuildFamily, params: dict[str, Any], parameter: str, *,
+                include_managed: bool, keep: Callable[[Resource], bool] = lambda build: True) -> Page:
+    """The builds `params[parameter]`, a (wildcard) version ARN, selects; documented: without an
+    ARN, the builds of every resource of the family the account owns."""
+    text = params.get(parameter)
+    builds = _builds_of_version(ctx, text, parameter, include_managed) if text is not None else None
+
+    def scan(after: Cursor) -> Iterable[Resource]:
+        if builds is None:
+            return ctx.repo.scan(family.kind, after)
+        return (build for build in builds if after is None or (build.sort_key, build.id) > after)
+    return paginate(ctx, params, scan, keep)
+
+
+def _builds_of_version(ctx: Context, text: str, parameter: str, include_managed: bool) -> list[Resource]:
+    """In scan order. An ARN that names nothing the caller may list lists nothing (no error), as
+    AWS documents for ListComponentBuildVersions."""
+    arn = parse_arn(text)
+    if arn is None or arn.version is None or not visible(ctx, arn) or (arn.is_aws_managed and not include_managed):
+        return []
+    return sorted(matching_builds(ctx, arn, text, parameter), key=lambda build: (build.sort_key, build.id))
+
+
+# -- Delete<Family> -----------------------------------------------------------------------------
+def delete_build(ctx: Context, family: BuildFamily, arn_text: str) -> str:
+    arn = parse_arn(arn_text)
+    if arn is not None and arn.is_aws_managed:
+        raise errors.ERROR_CLASSES["ForbiddenException"](
+            f"The {family.label} '{arn_text}' is managed by AWS and cannot be deleted.")
+    return delete_owned(ctx, arn_text)
