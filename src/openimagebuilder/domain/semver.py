@@ -39,7 +39,7 @@ class VersionFilter:
 
     def matches(self, version: Version) -> bool:
         return all(want is None or want == have
-                   for want, have in zip(self.parts, (version.major, version.minor, version.patch)))
+                   for want, have in zip(self.parts, (version.major, version.minor, version.patch), strict=True))
 
     @property
     def is_exact(self) -> bool:

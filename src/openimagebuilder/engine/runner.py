@@ -55,6 +55,10 @@ class BuildEngine:
     def advance_one(self) -> bool:
         """Advances the most overdue build by one step; False when none is due."""
         now = self.clock.now()
+        with transaction(self.database, write=False) as connection:
+            due = next_due_at(connection)
+        if due is None or due > now.timestamp():
+            return False  # checked without the write lock, which API requests need
         image_arn = None
         try:
             with transaction(self.database, write=True) as connection:

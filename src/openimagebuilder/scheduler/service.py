@@ -17,7 +17,7 @@ from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
 from ..store.schedules import ScheduleRepository, claim_due_schedules, earliest_run
-from .firing import AlreadyFired, Firing, fire
+from .firing import Firing, fire
 
 log = logging.getLogger("openimagebuilder.scheduler")
 
@@ -35,6 +35,9 @@ class PipelineScheduler:
         self._stop = threading.Event()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        # Held while firing; `/_oib/clock` holds it across a whole move of the manual clock, so the
+        # runs due on the way are fired (and reported) by that request, in order.
+        self.firing = threading.RLock()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._work, name="oib-scheduler", daemon=True)
@@ -53,35 +56,35 @@ class PipelineScheduler:
     def fire_due(self) -> list[Firing]:
         """Fires every schedule due by the clock's now, in due order."""
         fired: list[Firing] = []
-        while True:
-            batch = self._fire_batch()
-            fired.extend(batch)
-            if not batch:
-                break
+        with self.firing:
+            while True:
+                claimed, batch = self._fire_batch()
+                fired.extend(batch)
+                if not claimed:
+                    break
         if fired:
             self.on_fire()
         return fired
 
-    def _fire_batch(self) -> list[Firing]:
+    def _fire_batch(self) -> tuple[int, list[Firing]]:
+        """(schedules claimed, firings made): claimed ones always move on, even when they make no
+        firing (pipeline gone, due time fired before)."""
         now = self.clock.now()
-        try:
-            with transaction(self.database, write=True) as connection:
-                fired = []
-                for due in claim_due_schedules(connection, now.timestamp(), self.postgres):
-                    partition = partition_of(due.region)
-                    ctx = Context(due.account_id, due.region, partition, "scheduler", "ScheduledRun",
-                                  Repository(connection, due.account_id, due.region, partition), self.clock,
-                                  self.secret, ExecutionRepository(connection, due.account_id, due.region),
-                                  ScheduleRepository(connection, due.account_id, due.region))
-                    firing = fire(ctx, due)
-                    if firing is not None:
-                        fired.append(firing)
-                        log.info("pipeline %s: run due %s %s %s", firing.pipeline_arn, firing.due_at.isoformat(),
-                                 firing.outcome, firing.image_arn or "")
-                return fired
-        except AlreadyFired as duplicate:
-            log.info("pipeline %s was fired by another scheduler", duplicate)
-            return []
+        with transaction(self.database, write=True) as connection:
+            fired = []
+            claimed = claim_due_schedules(connection, now.timestamp(), self.postgres)
+            for due in claimed:
+                partition = partition_of(due.region)
+                ctx = Context(due.account_id, due.region, partition, "scheduler", "ScheduledRun",
+                              Repository(connection, due.account_id, due.region, partition), self.clock,
+                              self.secret, ExecutionRepository(connection, due.account_id, due.region),
+                              ScheduleRepository(connection, due.account_id, due.region))
+                firing = fire(ctx, due)
+                if firing is not None:
+                    fired.append(firing)
+                    log.info("pipeline %s: run due %s %s %s", firing.pipeline_arn, firing.due_at.isoformat(),
+                             firing.outcome, firing.image_arn or "")
+            return len(claimed), fired
 
     def _work(self) -> None:
         while not self._stop.is_set():

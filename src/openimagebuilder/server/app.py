@@ -48,7 +48,8 @@ class ImageBuilderApp:
             fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())),
             workers=settings.engine_workers)
         self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=self.builds.wake)
-        self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_write=self._wake_workers)
+        self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=self.builds.wake,
+                                     on_schedule_change=self.scheduler.wake)
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,10 +82,6 @@ class ImageBuilderApp:
             self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
             scope.get("query_string", b""), headers, body)
         await _respond(send, response.status, response.headers, response.body)
-
-    def _wake_workers(self) -> None:
-        self.builds.wake()
-        self.scheduler.wake()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -43,10 +43,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    """Prints an image's build log; with --follow, keeps printing until the build finishes."""
+    """Prints an image's build log (with --follow, until the build finishes) or an image pipeline's
+    log (its scheduled runs; with --follow, until interrupted)."""
     after = 0
+    member = "imagePipelineArn" if ":image-pipeline/" in args.arn else "imageBuildVersionArn"
     while True:
-        query = urllib.parse.urlencode({"imageBuildVersionArn": args.image_build_version_arn, "after": after})
+        query = urllib.parse.urlencode({member: args.arn, "after": after})
         try:
             with urllib.request.urlopen(f"{args.endpoint_url.rstrip('/')}/_oib/logs?{query}", timeout=30) as reply:
                 payload = json.loads(reply.read())
@@ -62,7 +64,10 @@ def _logs(args: argparse.Namespace) -> int:
         if not args.follow or (payload["finished"] and not payload["events"]):
             return 0
         if not payload["events"]:
-            time.sleep(args.poll_seconds)
+            try:
+                time.sleep(args.poll_seconds)
+            except KeyboardInterrupt:
+                return 0
 
 
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -122,14 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--clock", choices=("system", "manual"),
                        help="system time, or a clock you drive with `oib clock` (OIB_CLOCK, default system)")
     serve.set_defaults(run=_serve)
-    logs = commands.add_parser("logs", help="print an image's build log")
-    logs.add_argument("image_build_version_arn", metavar="IMAGE_BUILD_VERSION_ARN")
+    logs = commands.add_parser(
+        "logs", help="print an image's build log, or an image pipeline's log",
+        description="Prints the build log of an image (an image build-version ARN), or the log of an image "
+                    "pipeline (an image pipeline ARN): its scheduled runs, started or skipped, and auto-disable.")
+    logs.add_argument("arn", metavar="ARN", help="image build-version ARN or image pipeline ARN")
     logs.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
                       help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
-    logs.add_argument("--follow", "-f", action="store_true", help="keep printing until the build finishes")
+    logs.add_argument("--follow", "-f", action="store_true",
+                      help="keep printing until the build finishes (a pipeline's log: until interrupted)")
     logs.add_argument("--poll-seconds", type=float, default=0.5, help=argparse.SUPPRESS)
     logs.set_defaults(run=_logs)
-    clock = commands.add_parser("clock", help="show or move the manual clock (oib serve --clock manual)")
+    clock = commands.add_parser(
+        "clock", help="show or move the manual clock (oib serve --clock manual)",
+        description="Shows or moves the manual clock, forward only. `advance` fires every scheduled run due "
+                    "on the way, each at its own time; `set` jumps, as if the service had been down until "
+                    "then: one catch-up run per pipeline that missed runs. Prints the runs fired.")
     clock.add_argument("action", nargs="?", choices=("show", "set", "advance"), default="show")
     clock.add_argument("value", nargs="?", help="set: an ISO-8601 time; advance: a duration like 90s, 15m, 24h, 2d")
     clock.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),

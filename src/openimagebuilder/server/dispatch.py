@@ -55,7 +55,8 @@ class _DryRunSucceeded(Exception):
 
 class Dispatcher:
     def __init__(self, engine: Engine, settings: Settings, clock: Clock, secret: bytes,
-                 on_write: Callable[[], None] = lambda: None) -> None:
+                 on_work_due: Callable[[], None] = lambda: None,
+                 on_schedule_change: Callable[[], None] = lambda: None) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -63,7 +64,8 @@ class Dispatcher:
         self.router = Router(service_model())
         self.validators = ValidatorCache()
         self._token_members: dict[str, str | None] = {}
-        self._on_write = on_write  # e.g. wakes the build engine: a write may have made work due
+        self._on_work_due = on_work_due  # wakes the build engine
+        self._on_schedule_change = on_schedule_change  # wakes the scheduler
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
                body: bytes) -> Response:
@@ -130,8 +132,11 @@ class Dispatcher:
                         ctx.repo.complete_client_token(name, token, result)
                     if params.get("dryRun"):
                         raise _DryRunSucceeded  # rolls the transaction back: nothing is written
-                if write:
-                    self._on_write()
+                # After the commit, so the woken worker sees the new state.
+                if ctx.executions.made_work_due:
+                    self._on_work_due()
+                if ctx.schedules.changed:
+                    self._on_schedule_change()
                 return result
             except _DryRunSucceeded:
                 raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None

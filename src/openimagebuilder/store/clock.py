@@ -1,5 +1,10 @@
 """A clock that users drive (`oib serve --clock manual`), kept in the store so that every process
-on the store reads the same time. It starts at the real time of the first start."""
+on the store reads the same time. It starts at the real time of the first start and only moves
+forward.
+
+The clock is read from inside other transactions (a handler's `ctx.now()`, a firing), so it has a
+connection pool of its own: sharing the service's pool, threads that each hold a connection and
+wait for a second one to read the clock could exhaust it and stall one another."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -7,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .database import transaction
+from .database import create_store_engine, transaction
 from .tables import service_settings
 
 _KEY = "manual_clock"
@@ -15,7 +20,7 @@ _KEY = "manual_clock"
 
 class StoredClock:
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self.engine = create_store_engine(engine.url.render_as_string(hide_password=False), pool_size=4)
         try:
             with transaction(engine, write=True) as connection:
                 exists = connection.scalar(select(service_settings.c.value).where(service_settings.c.key == _KEY))
@@ -31,6 +36,15 @@ class StoredClock:
         return datetime.fromtimestamp(float(value), UTC)
 
     def set(self, moment: datetime) -> None:
+        """Moves the clock to `moment` unless it is already later: the clock never goes back, also
+        when several processes on the store move it at once."""
         with transaction(self.engine, write=True) as connection:
+            current = connection.scalar(select(service_settings.c.value).where(service_settings.c.key == _KEY)
+                                        .with_for_update())
+            if current is not None and float(current) >= moment.timestamp():
+                return
             connection.execute(update(service_settings).where(service_settings.c.key == _KEY)
                                .values(value=repr(moment.timestamp())))
+
+    def close(self) -> None:
+        self.engine.dispose()

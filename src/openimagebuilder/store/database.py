@@ -8,6 +8,8 @@ not on a process crash.
 from __future__ import annotations
 
 import secrets
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,11 +66,34 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+# Process-local synchronisation for each SQLite engine (not data: all state lives in the store).
+_SQLITE_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.Lock | None:
+    """SQLite has one writer at a time. Its busy handler makes waiting writers sleep and poll (up to
+    100 ms a try), so in-process writers queue on a lock instead and start the moment the previous
+    write commits. (Keyed by engine; the embedded store is one process's, the busy timeout remains
+    for anything else that opens the file.)"""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _LOCKS_GUARD:
+        return _SQLITE_WRITE_LOCKS.setdefault(engine, threading.Lock())
+
+
 @contextmanager
 def transaction(engine: Engine, write: bool) -> Iterator[Connection]:
-    with engine.connect().execution_options(oib_write=write) as connection:
-        with connection.begin():
-            yield connection
+    lock = _write_lock(engine) if write else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        with engine.connect().execution_options(oib_write=write) as connection:
+            with connection.begin():
+                yield connection
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def service_secret(engine: Engine) -> bytes:

@@ -44,6 +44,7 @@ class ExecutionRepository:
         self.connection = connection
         self.account_id = account_id
         self.region = region
+        self.made_work_due = False  # a job was added or woken: the engine should look soon
 
     # -- counters --------------------------------------------------------------------------------
     def next_number(self, key: str) -> int:
@@ -64,6 +65,7 @@ class ExecutionRepository:
     def add_job(self, image_arn: str, due_at: float, plan: dict[str, Any]) -> None:
         self.connection.execute(insert(build_jobs).values(
             image_arn=image_arn, account_id=self.account_id, region=self.region, due_at=due_at, plan=_dumps(plan)))
+        self.made_work_due = True
 
     def job(self, image_arn: str) -> Job | None:
         row = self.connection.execute(select(build_jobs).where(
@@ -83,6 +85,7 @@ class ExecutionRepository:
         result = self.connection.execute(update(build_jobs).where(
             build_jobs.c.account_id == self.account_id, build_jobs.c.region == self.region,
             build_jobs.c.image_arn == image_arn).values(**values))
+        self.made_work_due = True
         return result.rowcount > 0
 
     def finish_job(self, image_arn: str) -> None:

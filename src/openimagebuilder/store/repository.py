@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalog
@@ -46,6 +47,39 @@ class Reference:
 
 _CHUNK = 200
 
+# Statements built once: building SQLAlchemy expressions per call costs more than running them.
+_SCOPE = and_(resources.c.account_id == bindparam("p_account_id"), resources.c.region == bindparam("p_region"))
+_GET = select(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn"))
+_VERSIONS = select(resources).where(_SCOPE, resources.c.kind == bindparam("p_kind"),
+                                    resources.c.name_id == bindparam("p_name_id"),
+                                    resources.c.subtype == bindparam("p_subtype"))
+_INSERT = insert(resources)
+_REPLACE_DOCUMENT = update(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")).values(
+    document=bindparam("document"))
+_DELETE = delete(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn"))
+_REFERENCE_SCOPE = and_(resource_references.c.account_id == bindparam("p_account_id"),
+                        resource_references.c.region == bindparam("p_region"))
+_DELETE_REFERENCES = delete(resource_references).where(
+    _REFERENCE_SCOPE, resource_references.c.source_arn == bindparam("p_source_arn"))
+_INSERT_REFERENCE = insert(resource_references)
+_TOKEN_SCOPE = and_(client_tokens.c.account_id == bindparam("p_account_id"),
+                    client_tokens.c.region == bindparam("p_region"),
+                    client_tokens.c.operation == bindparam("p_operation"), client_tokens.c.token == bindparam("p_token"))
+_GET_TOKEN = select(client_tokens.c.fingerprint, client_tokens.c.response).where(_TOKEN_SCOPE)
+_INSERT_TOKEN = insert(client_tokens)
+_COMPLETE_TOKEN = update(client_tokens).where(_TOKEN_SCOPE).values(response=bindparam("response"))
+
+
+@lru_cache(maxsize=64)
+def _managed_resources(region: str, partition: str) -> tuple[Resource, ...]:
+    return tuple(
+        Resource(kind=item.kind, arn=item.document["arn"], name_id=item.name_id, document=item.document,
+                 date_created=item.document.get("dateCreated", ""),
+                 subtype=(item.workflow_type or "").lower(), version=item.version, build=item.build,
+                 owner=AWS_OWNER, sort_key=sort_key(item.name_id, parse_version(item.version), item.build))
+        for item in catalog.managed_resources(region, partition))
+
+
 
 class Repository:
     def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws") -> None:
@@ -64,21 +98,23 @@ class Repository:
                         date_created=row.date_created, subtype=row.subtype, version=row.version,
                         build=row.build, owner=row.account_id, id=row.id, sort_key=row.sort_key)
 
-    def _managed(self) -> list[Resource]:
-        return [
-            Resource(kind=item.kind, arn=item.document["arn"], name_id=item.name_id, document=item.document,
-                     date_created=item.document.get("dateCreated", ""),
-                     subtype=(item.workflow_type or "").lower(), version=item.version, build=item.build,
-                     owner=AWS_OWNER, sort_key=sort_key(item.name_id, parse_version(item.version), item.build))
-            for item in catalog.managed_resources(self.region, self.partition)
-        ]
+    def _managed(self) -> tuple[Resource, ...]:
+        return _managed_resources(self.region, self.partition)
+
+    def _where(self, **values: Any) -> dict[str, Any]:
+        """Parameters of a prebuilt statement's WHERE clause: its scope, and `p_<name>` binds."""
+        return {"p_account_id": self.account_id, "p_region": self.region,
+                **{f"p_{key}": value for key, value in values.items()}}
+
+    def _row(self, **values: Any) -> dict[str, Any]:
+        """Column values of a new row in the caller's scope."""
+        return {"account_id": self.account_id, "region": self.region, **values}
 
     def get(self, arn: str) -> Resource | None:
         parsed = parse_arn(arn)
         if parsed is not None and parsed.is_aws_managed:
             return next((r for r in self._managed() if r.arn == arn), None)
-        row = self.connection.execute(
-            select(resources).where(self._scope(), resources.c.arn == arn)).first()
+        row = self.connection.execute(_GET, self._where(arn=arn)).first()
         return self._from_row(row) if row else None
 
     def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None) -> list[Resource]:
@@ -86,9 +122,7 @@ class Repository:
         if owner == AWS_OWNER:
             return [r for r in self._managed()
                     if r.kind == kind and r.name_id == name_id and r.subtype == subtype]
-        rows = self.connection.execute(
-            select(resources).where(self._scope(), resources.c.kind == kind,
-                                    resources.c.name_id == name_id, resources.c.subtype == subtype))
+        rows = self.connection.execute(_VERSIONS, self._where(kind=kind, name_id=name_id, subtype=subtype))
         return [self._from_row(row) for row in rows]
 
     def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None) -> Iterator[Resource]:
@@ -118,9 +152,8 @@ class Repository:
     def insert(self, resource: Resource, identity: str | None = None) -> Resource:
         # No savepoint: a violation aborts the whole transaction, and the dispatcher re-runs the request.
         try:
-            result = self.connection.execute(insert(resources).values(
-                account_id=self.account_id, region=self.region, kind=resource.kind,
-                subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
+            result = self.connection.execute(_INSERT, self._row(
+                kind=resource.kind, subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
                 build=resource.build, sort_key=resource.sort_key or resource.name_id,
                 arn=resource.arn, identity=identity or resource.arn,
                 date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
@@ -131,21 +164,17 @@ class Repository:
         return resource
 
     def replace_document(self, arn: str, document: dict[str, Any]) -> None:
-        self.connection.execute(update(resources).where(self._scope(), resources.c.arn == arn)
-                                .values(document=orjson.dumps(document).decode()))
+        self.connection.execute(_REPLACE_DOCUMENT, {**self._where(arn=arn), "document": orjson.dumps(document).decode()})
 
     def delete(self, arn: str) -> None:
-        self.connection.execute(delete(resource_references).where(resource_references.c.source_arn == arn))
-        self.connection.execute(delete(resources).where(self._scope(), resources.c.arn == arn))
+        self.connection.execute(_DELETE_REFERENCES, self._where(source_arn=arn))
+        self.connection.execute(_DELETE, self._where(arn=arn))
 
     # -- references ------------------------------------------------------------------------------
     def set_references(self, source_arn: str, targets: list[Arn]) -> None:
-        self.connection.execute(delete(resource_references).where(
-            resource_references.c.account_id == self.account_id,
-            resource_references.c.region == self.region,
-            resource_references.c.source_arn == source_arn))
+        self.connection.execute(_DELETE_REFERENCES, self._where(source_arn=source_arn))
         if targets:
-            self.connection.execute(insert(resource_references), [
+            self.connection.execute(_INSERT_REFERENCE, [
                 dict(account_id=self.account_id, region=self.region, source_arn=source_arn,
                      target_kind=t.resource_type, target_subtype=t.workflow_type or "", target_owner=t.owner,
                      target_name_id=t.resource_id, target_version=t.version or "", target_build=t.build)
@@ -169,21 +198,16 @@ class Repository:
                            date: str) -> tuple[str, dict[str, Any] | None] | None:
         """Claims the token for this request; if an earlier request holds it, returns that
         request's (fingerprint, response) instead."""
-        row = self.connection.execute(select(client_tokens.c.fingerprint, client_tokens.c.response).where(
-            client_tokens.c.account_id == self.account_id, client_tokens.c.region == self.region,
-            client_tokens.c.operation == operation, client_tokens.c.token == token)).first()
+        row = self.connection.execute(_GET_TOKEN, self._where(operation=operation, token=token)).first()
         if row is not None:
             return row.fingerprint, (orjson.loads(row.response) if row.response else None)
         try:
-            self.connection.execute(insert(client_tokens).values(
-                account_id=self.account_id, region=self.region, operation=operation, token=token,
-                fingerprint=fingerprint, date_created=date))
+            self.connection.execute(_INSERT_TOKEN, self._row(
+                operation=operation, token=token, fingerprint=fingerprint, date_created=date))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
         return None
 
     def complete_client_token(self, operation: str, token: str, response: dict[str, Any]) -> None:
-        self.connection.execute(update(client_tokens).where(
-            client_tokens.c.account_id == self.account_id, client_tokens.c.region == self.region,
-            client_tokens.c.operation == operation, client_tokens.c.token == token)
-            .values(response=orjson.dumps(response).decode()))
+        self.connection.execute(_COMPLETE_TOKEN, {
+            **self._where(operation=operation, token=token), "response": orjson.dumps(response).decode()})

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .tables import pipeline_schedules, schedule_firings
+
+_SCOPE = and_(pipeline_schedules.c.account_id == bindparam("p_account_id"),
+              pipeline_schedules.c.region == bindparam("p_region"),
+              pipeline_schedules.c.pipeline_arn == bindparam("p_pipeline_arn"))
+_REMOVE = delete(pipeline_schedules).where(_SCOPE)
+_ANCHOR = select(pipeline_schedules.c.anchor_at).where(_SCOPE)
+_INSERT = insert(pipeline_schedules)
 
 
 @dataclass
@@ -23,26 +30,27 @@ class ScheduleRepository:
         self.connection = connection
         self.account_id = account_id
         self.region = region
+        self.changed = False  # a schedule was set or removed: the scheduler should look again
+
+    def _where(self, pipeline_arn: str) -> dict[str, str]:
+        return {"p_account_id": self.account_id, "p_region": self.region, "p_pipeline_arn": pipeline_arn}
 
     def set(self, pipeline_arn: str, next_run_at: float | None, anchor_at: float) -> None:
         self.remove(pipeline_arn)
-        self.connection.execute(insert(pipeline_schedules).values(
-            pipeline_arn=pipeline_arn, account_id=self.account_id, region=self.region,
-            next_run_at=next_run_at, anchor_at=anchor_at))
+        self.connection.execute(_INSERT, {"pipeline_arn": pipeline_arn, "account_id": self.account_id,
+                                          "region": self.region, "next_run_at": next_run_at, "anchor_at": anchor_at})
+        self.changed = True
 
     def anchor(self, pipeline_arn: str) -> float | None:
-        return self.connection.scalar(select(pipeline_schedules.c.anchor_at).where(
-            pipeline_schedules.c.account_id == self.account_id, pipeline_schedules.c.region == self.region,
-            pipeline_schedules.c.pipeline_arn == pipeline_arn))
+        return self.connection.scalar(_ANCHOR, self._where(pipeline_arn))
 
     def remove(self, pipeline_arn: str) -> None:
-        self.connection.execute(delete(pipeline_schedules).where(
-            pipeline_schedules.c.account_id == self.account_id, pipeline_schedules.c.region == self.region,
-            pipeline_schedules.c.pipeline_arn == pipeline_arn))
+        self.connection.execute(_REMOVE, self._where(pipeline_arn))
 
     def record_firing(self, pipeline_arn: str, due_at: float, fired_at: float, outcome: str,
                       image_arn: str | None) -> bool:
-        """False when this (pipeline, due time) was already fired."""
+        """Claims this (pipeline, due time); False when it was fired already (by another scheduler,
+        or by an earlier pipeline of the same ARN)."""
         try:
             with self.connection.begin_nested():
                 self.connection.execute(insert(schedule_firings).values(
@@ -51,6 +59,11 @@ class ScheduleRepository:
         except IntegrityError:
             return False
         return True
+
+    def set_firing_outcome(self, pipeline_arn: str, due_at: float, outcome: str, image_arn: str | None) -> None:
+        self.connection.execute(update(schedule_firings).where(
+            schedule_firings.c.pipeline_arn == pipeline_arn, schedule_firings.c.due_at == due_at)
+            .values(outcome=outcome, image_arn=image_arn))
 
     def firings(self, pipeline_arn: str) -> list[tuple[float, str, str | None]]:
         rows = self.connection.execute(select(schedule_firings).where(

@@ -60,7 +60,7 @@ resource_references = Table(
     Column("target_version", String(40), nullable=False),  # X.Y.Z, maybe with x; '' when unversioned
     Column("target_build", Integer, nullable=True),
     Index("ix_references_target", "account_id", "region", "target_kind", "target_name_id"),
-    Index("ix_references_source", "source_arn"),
+    Index("ix_references_scope_source", "account_id", "region", "source_arn"),
 )
 
 client_tokens = Table(
