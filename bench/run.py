@@ -160,7 +160,7 @@ def prerequisites(url: str, tag: str) -> tuple[str, str]:
         except c.exceptions.ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code == "NotImplementedException" or attempt == 2:
-                raise SystemExit(f"error: create_image_recipe failed ({code}): {error}")
+                raise SystemExit(f"error: create_image_recipe failed ({code}): {error}") from None
     return recipe["imageRecipeArn"], infra["infrastructureConfigurationArn"]
 
 
@@ -261,7 +261,7 @@ def run_wrk(server: Server, script: str, args: list[str], opts: argparse.Namespa
     busy1, cpu1, t1 = machine_busy_seconds(), server.cpu_seconds(), time.perf_counter()
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     wrk_cpu = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
-    line = next((l for l in completed.stdout.splitlines() if l.startswith("BENCH_RESULT ")), None)
+    line = next((text for text in completed.stdout.splitlines() if text.startswith("BENCH_RESULT ")), None)
     if completed.returncode != 0 or line is None:
         raise SystemExit(f"error: wrk failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
     result = json.loads(line[len("BENCH_RESULT "):])
@@ -292,8 +292,8 @@ def wrk_pair(server: Server, script: str, args_for: Any, opts: argparse.Namespac
 def machine() -> dict[str, Any]:
     model = ""
     try:
-        model = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                     if l.startswith("model name"))
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     versions: dict[str, str] = {}
@@ -313,8 +313,9 @@ def machine() -> dict[str, Any]:
                              capture_output=True, text=True, cwd=ROOT).stdout.split("\n")
     if any(line.strip() for line in changed):
         commit += " (src/ has uncommitted changes)"
-    return {"loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3], "cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
-            "kernel": platform.release(), "packages": versions, "wrk": wrk_version, "commit": commit}
+    return {"cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
+            "kernel": platform.release(), "packages": versions, "wrk": wrk_version, "commit": commit,
+            "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3]}
 
 
 def fmt(value: float | None, spec: str = ".0f") -> str:
@@ -345,9 +346,9 @@ def report(results: dict[str, Any]) -> list[str]:
     header = ("measurement", "oib req/s", "minimal req/s", "oib/minimal", "goal", "oib ms p50/p99",
               "oib CPU ms/req", "minimal CPU ms/req", "other load (cores)")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths)),
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)),
              "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
+    lines += [" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     rss = results["peak_rss_kib"]
     lines.append("")
     lines.append("oib/minimal: ratio of req/s; in brackets, for serial runs, the median over the servers' "
@@ -458,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     # sensitive to bursts of load from other users of the machine than the ratio of totals.
     results["serial_turn_median_ratios"] = {
         key: statistics.median(mt / ot for ot, mt in zip(m[key]["oib"]["turn_seconds_per_call"],
-                                                        m[key]["minimal"]["turn_seconds_per_call"]))
+                                                        m[key]["minimal"]["turn_seconds_per_call"], strict=True))
         for key in ("serial_boto3_create", "serial_boto3_get") if key in m}
     results["goals"] = {key: {"goal": goal, "ratio": ratios[key], "met": ratios[key] >= goal}
                         for key, goal in GOALS.items() if key in ratios}

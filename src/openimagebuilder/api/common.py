@@ -67,13 +67,19 @@ def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> li
             if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
 
 
+# Versioned resources without build numbers: their version ARN is the resource's ARN.
+UNBUILT_VERSIONED_TYPES = frozenset({"image-recipe", "container-recipe"})
+
+
 def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> Resource | None:
     """A build-version ARN exactly; a version ARN as its newest build; a wildcard version
     (`1.x.x`) as the newest match."""
     if not visible(ctx, arn):
         return None
-    if arn.version is None or arn.build is not None:
-        return ctx.repo.get(arn_text)
+    if arn.version is None or arn.build is not None or arn.resource_type in UNBUILT_VERSIONED_TYPES:
+        # Exact: unversioned, a build version, or a recipe's version (recipes have no builds).
+        if arn.version is None or "x" not in arn.version:
+            return ctx.repo.get(arn_text)
     return max(matching_builds(ctx, arn, arn_text, parameter), key=_version_order, default=None)
 
 

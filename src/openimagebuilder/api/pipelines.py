@@ -50,8 +50,8 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     document = {**configuration, "arn": arn, "name": params["name"], "dateCreated": now, "dateUpdated": now,
                 "tags": params.get("tags") or {}}
     pipeline = ctx.repo.insert(Resource(KIND, arn, name_id, document, now))
-    ctx.repo.set_references(arn, references)
-    reschedule(ctx, pipeline, restart=True)
+    ctx.repo.set_references(arn, references, replace=False)
+    reschedule(ctx, pipeline, restart=True, new=True)
     return {"imagePipelineArn": arn}
 
 

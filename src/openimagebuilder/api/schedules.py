@@ -48,11 +48,12 @@ def next_run_of(document: dict[str, Any], after: datetime, anchor: datetime) -> 
     return next_run(schedule["scheduleExpression"], after, schedule.get("timezone") or DEFAULT_TIMEZONE, anchor)
 
 
-def reschedule(ctx: Context, pipeline: Resource, restart: bool) -> None:
+def reschedule(ctx: Context, pipeline: Resource, restart: bool, new: bool = False) -> None:
     """Records the pipeline's next run in the scheduler's index and its document. `restart`: the
-    schedule (re)starts now — at creation, or an update (rate() counts from there)."""
+    schedule (re)starts now — at creation, or an update (rate() counts from there); `new`: the
+    pipeline was just created (nothing to replace yet)."""
     now = ctx.clock.now()
-    previous = None if restart else ctx.schedules.anchor(pipeline.arn)
+    previous = None if restart or new else ctx.schedules.anchor(pipeline.arn)
     anchor_at = previous if previous is not None else now.timestamp()
     upcoming = next_run_of(pipeline.document, now, datetime.fromtimestamp(anchor_at, UTC))
     document = {key: value for key, value in pipeline.document.items() if key != "dateNextRun"}
@@ -60,7 +61,9 @@ def reschedule(ctx: Context, pipeline: Resource, restart: bool) -> None:
         document["dateNextRun"] = format_date(upcoming)
     if (pipeline.document.get("schedule") or {}).get("scheduleExpression"):
         ctx.schedules.set(pipeline.arn, upcoming.timestamp() if upcoming else None, anchor_at)
-    else:
+    elif not new:
         ctx.schedules.remove(pipeline.arn)
+    if new and document == pipeline.document:
+        return  # a new, unscheduled pipeline: nothing to record
     pipeline.document = document
     ctx.repo.replace_document(pipeline.arn, document)

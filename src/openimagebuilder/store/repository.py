@@ -171,8 +171,10 @@ class Repository:
         self.connection.execute(_DELETE, self._where(arn=arn))
 
     # -- references ------------------------------------------------------------------------------
-    def set_references(self, source_arn: str, targets: list[Arn]) -> None:
-        self.connection.execute(_DELETE_REFERENCES, self._where(source_arn=source_arn))
+    def set_references(self, source_arn: str, targets: list[Arn], replace: bool = True) -> None:
+        """Records what a resource refers to; `replace=False` for a new resource, which has none yet."""
+        if replace:
+            self.connection.execute(_DELETE_REFERENCES, self._where(source_arn=source_arn))
         if targets:
             self.connection.execute(_INSERT_REFERENCE, [
                 dict(account_id=self.account_id, region=self.region, source_arn=source_arn,
