@@ -68,9 +68,9 @@ def new_account_id() -> str:
 
 
 def _spawn(env: dict, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "ab")
-    return subprocess.Popen([sys.executable, "-m", "openimagebuilder.server.cli", "serve"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "openimagebuilder.server.cli", "serve"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:

@@ -42,9 +42,10 @@ def in_use(arn: str) -> errors.ServiceError:
         f"Resource dependency error: The resource ARN '{arn}' has other resources depended on it.")
 
 
-def get_owned(ctx: Context, arn: str) -> Resource:
-    """A resource of the caller's own, for Get/Update/Delete by exact ARN."""
-    resource = ctx.repo.get(arn)
+def get_owned(ctx: Context, arn: str, for_update: bool = False) -> Resource:
+    """A resource of the caller's own, for Get/Update/Delete by exact ARN; `for_update` when the
+    handler rewrites its document."""
+    resource = ctx.repo.get(arn, for_update=for_update)
     if resource is None:
         raise not_found(arn)
     return resource

@@ -43,7 +43,7 @@ def create_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 @operation("StartImagePipelineExecution")
 def start_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     # Documented: works whether the pipeline is ENABLED or DISABLED.
-    pipeline = get_owned(ctx, params["imagePipelineArn"])
+    pipeline = get_owned(ctx, params["imagePipelineArn"], for_update=True)
     build = build_configuration(ctx, pipeline.document)
     image_arn = start_build(ctx, build, build_type="USER_INITIATED", tags=params.get("tags") or {},
                             pipeline=pipeline)

@@ -62,7 +62,7 @@ def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("UpdateImagePipeline")
 def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    pipeline = get_owned(ctx, params["imagePipelineArn"])
+    pipeline = get_owned(ctx, params["imagePipelineArn"], for_update=True)
     was_container = bool(pipeline.document.get("containerRecipeArn"))
     if was_container != bool(params.get("containerRecipeArn")) and (
             params.get("containerRecipeArn") or params.get("imageRecipeArn")):

@@ -18,7 +18,7 @@ def _taggable(ctx: Context, arn: str) -> Resource:
     if parsed is not None and parsed.is_aws_managed:
         raise errors.ERROR_CLASSES["InvalidParameterException"](
             f"The resource '{arn}' is managed by AWS and cannot be tagged.")
-    resource = ctx.repo.get(arn)
+    resource = ctx.repo.get(arn, for_update=True)
     if resource is None:
         raise not_found(arn)
     return resource

@@ -26,6 +26,9 @@ TERMINAL_WORKFLOW = frozenset({"COMPLETED", "FAILED", "CANCELLED", "SKIPPED"})
 WAIT_SECONDS = 7 * 24 * 3600      # WaitForAction's documented maximum; the step is woken by a user
 COMPONENT_PHASES = {"BUILD": ("build", "validate"), "TEST": ("test",)}
 FAILED_PIPELINE_RUNS_BEFORE_DISABLE = 5  # documented default without an autoDisablePolicy
+# Step actions with a rollback (the user guide's step action reference).
+ROLLBACK_ACTIONS = frozenset({"LaunchInstance", "CollectImageMetadata", "CreateImage", "RegisterImage",
+                              "CreateImageFromIso"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class BuildStep:
         self.epoch = now.timestamp()
         self.stamp = format_date(now)
         self.log: list[str] = []
-        self.image = repo.get(job.image_arn)
+        self.image = repo.get(job.image_arn, for_update=True)
 
     # -- entry point ---------------------------------------------------------------------------
     def advance(self) -> None:
@@ -188,6 +191,8 @@ class BuildStep:
             self.executions.save_step_execution(step)
             return
         doc.update(status="FAILED", message=result.message)
+        if result.outputs:
+            doc["outputs"] = orjson.dumps(result.outputs).decode()
         wdoc["totalStepsFailed"] += 1
         failure: dict[str, Any] = {"stepExecutionId": step.id, "failedStep": doc["name"]}
         if result.component_failure:
@@ -220,7 +225,7 @@ class BuildStep:
                     step.document.update(status="SKIPPED")
                     wdoc["totalStepsSkipped"] += 1
                     self.executions.save_step_execution(step)
-            self._roll_back(steps)
+            self._roll_back(workflow, steps, failed=True)
         elif status == "COMPLETED":
             self._record_outputs(workflow)
         wdoc.update(status=status, endTime=self.stamp)
@@ -239,13 +244,25 @@ class BuildStep:
             value = output["value"]
             outputs[output["name"]] = lookup(value, variables) if value.startswith("$.") else value
 
-    def _roll_back(self, steps: list[Execution]) -> None:
-        """Completed steps that allow it are rolled back (e.g. a launched instance is terminated)."""
+    def _roll_back(self, workflow: Execution, steps: list[Execution], failed: bool) -> None:
+        """Completed steps whose action has a rollback are rolled back in reverse order (a launched
+        instance is terminated, a created image deregistered), unless the step's rollbackEnabled
+        is false — or, after a failure, the infrastructure configuration keeps instances
+        (terminateInstanceOnFailure false)."""
+        keep_instances = failed and (self.image.document.get("infrastructureConfiguration") or {}).get(
+            "terminateInstanceOnFailure") is False
+        variables = self._variables(workflow)
         for step in reversed(steps):
             doc = step.document
-            if doc["status"] != "COMPLETED":
+            if doc["status"] != "COMPLETED" or doc["action"] not in ROLLBACK_ACTIONS:
                 continue
-            doc["rollbackStatus"] = "COMPLETED" if doc.get("rollbackEnabled", True) is not False else "SKIPPED"
+            enabled = doc.get("rollbackEnabled", True)
+            if isinstance(enabled, str):  # a JSONPath, e.g. to a boolean workflow parameter
+                value = lookup(enabled, variables)
+                enabled = value is True or str(value).lower() == "true"
+            if doc["action"] == "LaunchInstance" and keep_instances:
+                enabled = False
+            doc["rollbackStatus"] = "COMPLETED" if enabled else "SKIPPED"
             self.executions.save_step_execution(step)
 
     # -- actions ---------------------------------------------------------------------------------
@@ -359,7 +376,7 @@ class BuildStep:
                     step.waiting = False
                     self.executions.save_step_execution(step)
                 if started:
-                    self._roll_back(steps)
+                    self._roll_back(workflow, steps, failed=not_started == "SKIPPED")
                     wdoc.update(status="CANCELLED", endTime=self.stamp)
                 else:
                     wdoc["status"] = not_started
@@ -395,7 +412,7 @@ class BuildStep:
         """The pipeline that started this build, if it still exists (not one deleted and created
         again under the same name since)."""
         arn = self.image.document.get("sourcePipelineArn")
-        pipeline = self.repo.get(arn) if arn else None
+        pipeline = self.repo.get(arn, for_update=True) if arn else None
         if pipeline is None or pipeline.document.get("dateCreated", "") > self.image.document.get("dateCreated", ""):
             return None
         return pipeline
@@ -426,9 +443,19 @@ class BuildStep:
             failures = int(document.get("consecutiveFailures") or 0) + 1
             document["consecutiveFailures"] = failures
             policy = (document.get("schedule") or {}).get("autoDisablePolicy") or {}
-            if failures >= int(policy.get("failureCount") or FAILED_PIPELINE_RUNS_BEFORE_DISABLE):
+            if failures >= int(policy.get("failureCount") or FAILED_PIPELINE_RUNS_BEFORE_DISABLE) \
+                    and document.get("status") == "ENABLED":
+                from ..store.schedules import advance_schedule  # noqa: PLC0415 - kept inside this method
+
+                # Disabled: no next run, neither in the document nor in the scheduler's index.
                 document["status"] = "DISABLED"
-                self.log.append(f"Pipeline {arn} disabled after {failures} consecutive failed scheduled runs.")
+                document.pop("dateNextRun", None)
+                advance_schedule(self.repo.connection, arn, None)
+                message = f"Pipeline {arn} disabled after {failures} consecutive failed scheduled runs."
+                self.log.append(message)
+                group = (document.get("loggingConfiguration") or {}).get("pipelineLogGroupName") \
+                    or f"/aws/imagebuilder/pipeline/{document['name']}"
+                self.executions.append_log(group, arn, self.stamp, [message])
         else:
             return
         self.repo.replace_document(arn, document)

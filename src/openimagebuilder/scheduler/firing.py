@@ -2,9 +2,11 @@
 the build, record the firing exactly once, and move the schedule to its next run."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
 
 from ..api.build_configuration import build_configuration
 from ..api.builds import embed_recipe, start_build
@@ -13,12 +15,15 @@ from ..api.schedules import next_run_of
 from ..domain.clock import format_date
 from ..protocol.errors import ServiceError
 from ..store.repository import Resource
-from ..store.schedules import DueSchedule, advance_schedule
+from ..store.schedules import DueSchedule, advance_schedule, lock_pipeline_now
 
 STARTED = "STARTED"
 SKIPPED_NO_UPDATES = "SKIPPED_NO_DEPENDENCY_UPDATES"
 SKIPPED_DISABLED = "SKIPPED_DISABLED"
 FAILED_TO_START = "FAILED_TO_START"
+STARTING = "STARTING"  # recorded while the firing is in progress (same transaction)
+
+log = logging.getLogger("openimagebuilder.scheduler")
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,13 @@ class Firing:
 
 
 def fire(ctx: Context, due: DueSchedule) -> Firing | None:
-    """Fires one due schedule inside the caller's transaction; None if it was fired before."""
+    """Fires one due schedule inside the caller's transaction; None if the pipeline is gone or this
+    due time was fired before. The schedule always moves on, so a due time never fires twice and
+    a schedule is never stuck on one due time."""
     due_at = datetime.fromtimestamp(due.next_run_at, UTC)
-    pipeline = ctx.repo.get(due.pipeline_arn)
+    if not lock_pipeline_now(ctx.repo.connection, ctx.account_id, ctx.region, due.pipeline_arn):
+        raise Busy(due.pipeline_arn)
+    pipeline = ctx.repo.get(due.pipeline_arn, for_update=True)
     if pipeline is None:
         ctx.schedules.remove(due.pipeline_arn)
         return None
@@ -46,16 +55,25 @@ def fire(ctx: Context, due: DueSchedule) -> Firing | None:
         document["dateNextRun"] = format_date(following)
     pipeline.document = document
     ctx.repo.replace_document(pipeline.arn, document)
-
-    outcome, image_arn, detail = _run(ctx, pipeline)
-    if not ctx.schedules.record_firing(pipeline.arn, due.next_run_at, now.timestamp(), outcome, image_arn):
-        raise AlreadyFired(pipeline.arn)
-    _log(ctx, pipeline, f"Scheduled run due {format_date(due_at)}: {outcome}" + (f" ({detail})" if detail else ""))
+    # Claim the firing before building: a (pipeline, due time) fired before — by another
+    # scheduler, or by an earlier pipeline of the same ARN — does not build again.
+    if not ctx.schedules.record_firing(pipeline.arn, due.next_run_at, now.timestamp(), STARTING, None):
+        log.info("pipeline %s: run due %s was fired before", pipeline.arn, format_date(due_at))
+        return None
+    try:
+        with ctx.repo.connection.begin_nested():  # a build that cannot start leaves no trace
+            outcome, image_arn, detail = _run(ctx, pipeline)
+    except Exception:  # noqa: BLE001 - one pipeline's fault must not stop the others' schedules
+        log.exception("pipeline %s: scheduled run due %s failed to start", pipeline.arn, format_date(due_at))
+        outcome, image_arn, detail = FAILED_TO_START, None, "internal error"
+    ctx.schedules.set_firing_outcome(pipeline.arn, due.next_run_at, outcome, image_arn)
+    _log(ctx, pipeline, f"Scheduled run due {format_date(due_at)}: {outcome}" + (f" ({detail})" if detail else "")
+         + (f": {image_arn}" if image_arn else ""))
     return Firing(pipeline.arn, due_at, outcome, image_arn)
 
 
-class AlreadyFired(Exception):
-    """Another scheduler fired this (pipeline, due time) first; the transaction is rolled back."""
+class Busy(Exception):
+    """The pipeline, or one of its builds, is being changed right now: fire it in a moment."""
 
 
 def _run(ctx: Context, pipeline: Resource) -> tuple[str, str | None, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine as DatabaseEngine
@@ -17,11 +18,13 @@ from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
 from ..store.schedules import ScheduleRepository, claim_due_schedules, earliest_run
-from .firing import Firing, fire
+from .firing import Busy, Firing, fire
 
 log = logging.getLogger("openimagebuilder.scheduler")
 
 IDLE_POLL_SECONDS = 0.5   # also bounds how late a run fires when another process changed a schedule
+BUSY_RETRY_SECONDS = 0.005   # a due pipeline that is being changed (request, build step) is retried after this
+BUSY_PATIENCE_SECONDS = 5.0  # ... for at most this long in one go
 
 
 class PipelineScheduler:
@@ -57,21 +60,31 @@ class PipelineScheduler:
         """Fires every schedule due by the clock's now, in due order."""
         fired: list[Firing] = []
         with self.firing:
+            busy_since = None
             while True:
-                claimed, batch = self._fire_batch()
+                claimed, busy, batch = self._fire_batch()
                 fired.extend(batch)
                 if not claimed:
                     break
+                if busy < claimed:
+                    busy_since = None
+                    continue
+                # Only schedules whose pipeline is being changed right now: a moment's wait.
+                busy_since = busy_since or time.monotonic()
+                if time.monotonic() - busy_since > BUSY_PATIENCE_SECONDS:
+                    break
+                time.sleep(BUSY_RETRY_SECONDS)
         if fired:
             self.on_fire()
         return fired
 
-    def _fire_batch(self) -> tuple[int, list[Firing]]:
-        """(schedules claimed, firings made): claimed ones always move on, even when they make no
-        firing (pipeline gone, due time fired before)."""
+    def _fire_batch(self) -> tuple[int, int, list[Firing]]:
+        """(schedules claimed, of those busy, firings made). Claimed schedules that are not busy
+        always move on, even when they make no firing (pipeline gone, due time fired before)."""
         now = self.clock.now()
         with transaction(self.database, write=True) as connection:
             fired = []
+            busy = 0
             claimed = claim_due_schedules(connection, now.timestamp(), self.postgres)
             for due in claimed:
                 partition = partition_of(due.region)
@@ -79,12 +92,16 @@ class PipelineScheduler:
                               Repository(connection, due.account_id, due.region, partition), self.clock,
                               self.secret, ExecutionRepository(connection, due.account_id, due.region),
                               ScheduleRepository(connection, due.account_id, due.region))
-                firing = fire(ctx, due)
+                try:
+                    firing = fire(ctx, due)
+                except Busy:
+                    busy += 1
+                    continue
                 if firing is not None:
                     fired.append(firing)
                     log.info("pipeline %s: run due %s %s %s", firing.pipeline_arn, firing.due_at.isoformat(),
                              firing.outcome, firing.image_arn or "")
-            return len(claimed), fired
+            return len(claimed), busy, fired
 
     def _work(self) -> None:
         while not self._stop.is_set():

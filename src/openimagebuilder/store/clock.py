@@ -2,9 +2,11 @@
 on the store reads the same time. It starts at the real time of the first start and only moves
 forward.
 
-The clock is read from inside other transactions (a handler's `ctx.now()`, a firing), so it has a
-connection pool of its own: sharing the service's pool, threads that each hold a connection and
-wait for a second one to read the clock could exhaust it and stall one another."""
+The clock is read from inside other transactions (a handler's `ctx.now()`, a firing), so reads use
+a connection pool of their own: sharing the service's pool, threads that each hold a connection and
+wait for a second one to read the clock could exhaust it and stall one another. Moves (never made
+inside another transaction) go through the service's engine, so on SQLite they queue with the
+process's other writers."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -20,7 +22,8 @@ _KEY = "manual_clock"
 
 class StoredClock:
     def __init__(self, engine: Engine) -> None:
-        self.engine = create_store_engine(engine.url.render_as_string(hide_password=False), pool_size=4)
+        self.engine = engine
+        self.reads = create_store_engine(engine.url.render_as_string(hide_password=False), pool_size=4)
         try:
             with transaction(engine, write=True) as connection:
                 exists = connection.scalar(select(service_settings.c.value).where(service_settings.c.key == _KEY))
@@ -31,7 +34,7 @@ class StoredClock:
             pass  # another process created it first
 
     def now(self) -> datetime:
-        with transaction(self.engine, write=False) as connection:
+        with transaction(self.reads, write=False) as connection:
             value = connection.scalar(select(service_settings.c.value).where(service_settings.c.key == _KEY))
         return datetime.fromtimestamp(float(value), UTC)
 
@@ -47,4 +50,4 @@ class StoredClock:
                                .values(value=repr(moment.timestamp())))
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.reads.dispose()

@@ -50,6 +50,9 @@ _CHUNK = 200
 # Statements built once: building SQLAlchemy expressions per call costs more than running them.
 _SCOPE = and_(resources.c.account_id == bindparam("p_account_id"), resources.c.region == bindparam("p_region"))
 _GET = select(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn"))
+# Read-modify-write of a document (tags, updates, the engine's progress) locks the row, so two
+# writers on PostgreSQL cannot overwrite each other's change. (SQLite writes are serial anyway.)
+_GET_FOR_UPDATE = _GET.with_for_update()
 _VERSIONS = select(resources).where(_SCOPE, resources.c.kind == bindparam("p_kind"),
                                     resources.c.name_id == bindparam("p_name_id"),
                                     resources.c.subtype == bindparam("p_subtype"))
@@ -110,11 +113,11 @@ class Repository:
         """Column values of a new row in the caller's scope."""
         return {"account_id": self.account_id, "region": self.region, **values}
 
-    def get(self, arn: str) -> Resource | None:
+    def get(self, arn: str, for_update: bool = False) -> Resource | None:
         parsed = parse_arn(arn)
         if parsed is not None and parsed.is_aws_managed:
             return next((r for r in self._managed() if r.arn == arn), None)
-        row = self.connection.execute(_GET, self._where(arn=arn)).first()
+        row = self.connection.execute(_GET_FOR_UPDATE if for_update else _GET, self._where(arn=arn)).first()
         return self._from_row(row) if row else None
 
     def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None) -> list[Resource]:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .tables import pipeline_schedules, schedule_firings
+from .tables import build_jobs, pipeline_schedules, resources, schedule_firings
 
 _SCOPE = and_(pipeline_schedules.c.account_id == bindparam("p_account_id"),
               pipeline_schedules.c.region == bindparam("p_region"),
@@ -90,3 +91,38 @@ def advance_schedule(connection: Connection, pipeline_arn: str, next_run_at: flo
 def earliest_run(connection: Connection) -> float | None:
     return connection.scalar(select(pipeline_schedules.c.next_run_at).where(
         pipeline_schedules.c.next_run_at.is_not(None)).order_by(pipeline_schedules.c.next_run_at).limit(1))
+
+
+def lock_pipeline_now(connection: Connection, account_id: str, region: str, pipeline_arn: str) -> bool:
+    """PostgreSQL: locks the pipeline and the jobs of its builds in progress for this transaction,
+    without waiting; False when one of them is locked (a request changing the pipeline, or an
+    engine step of one of its builds, is in flight: try again in a moment).
+
+    While these locks are held, no engine step of the pipeline's builds runs (workers skip locked
+    jobs), so none can read the pipeline before this transaction's change and write it back after.
+    Not waiting keeps a scheduler that holds due schedules out of lock cycles with requests and
+    engine steps, which lock the pipeline first and its schedule second. SQLite needs none of this:
+    a write transaction excludes all other writers."""
+    if connection.dialect.name != "postgresql":
+        return True
+    marker = orjson.dumps({"sourcePipelineArn": pipeline_arn}).decode()[1:-1]
+    candidates = connection.execute(
+        select(build_jobs.c.image_arn, resources.c.document)
+        .join(resources, resources.c.arn == build_jobs.c.image_arn)
+        .where(build_jobs.c.account_id == account_id, build_jobs.c.region == region,
+               resources.c.document.contains(marker, autoescape=True))).all()
+    jobs = [arn for arn, document in candidates if orjson.loads(document).get("sourcePipelineArn") == pipeline_arn]
+    try:
+        with connection.begin_nested():
+            connection.execute(select(resources.c.id).where(
+                resources.c.account_id == account_id, resources.c.region == region,
+                resources.c.arn == pipeline_arn).with_for_update(nowait=True)).all()
+            if jobs:
+                connection.execute(select(build_jobs.c.image_arn).where(build_jobs.c.image_arn.in_(jobs))
+                                   .with_for_update(nowait=True)).all()
+    except DBAPIError as error:
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if code == "55P03":  # lock_not_available
+            return False
+        raise
+    return True
