@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .repository import UniqueViolation
@@ -33,6 +33,28 @@ class Execution:
     document: dict[str, Any]
     workflow_execution_id: str = ""
     waiting: bool = False
+
+
+# Statements built once for the engine's hot path (building expressions per call costs more than
+# running them). WHERE binds are `p_`-prefixed, apart from the columns a statement writes.
+_WORKFLOW_SCOPE = and_(workflow_executions.c.account_id == bindparam("p_account_id"),
+                       workflow_executions.c.region == bindparam("p_region"))
+_STEP_SCOPE = and_(step_executions.c.account_id == bindparam("p_account_id"),
+                   step_executions.c.region == bindparam("p_region"))
+_GET_WORKFLOW = select(workflow_executions).where(_WORKFLOW_SCOPE, workflow_executions.c.id == bindparam("p_id"))
+_SAVE_WORKFLOW = update(workflow_executions).where(workflow_executions.c.id == bindparam("p_id")).values(
+    document=bindparam("document"))
+_STEPS_OF_WORKFLOW = select(step_executions).where(
+    _STEP_SCOPE, step_executions.c.workflow_execution_id == bindparam("p_workflow_execution_id")
+).order_by(step_executions.c.position)
+_SAVE_STEP = update(step_executions).where(step_executions.c.id == bindparam("p_id")).values(
+    document=bindparam("document"), waiting=bindparam("waiting"))
+_SAVE_JOB = update(build_jobs).where(build_jobs.c.image_arn == bindparam("p_image_arn")).values(
+    due_at=bindparam("due_at"), plan=bindparam("plan"))
+_INSERT_LOG = insert(log_events)
+_DUE_JOB = select(build_jobs).where(build_jobs.c.due_at <= bindparam("p_now")).order_by(build_jobs.c.due_at).limit(1)
+_DUE_JOB_SKIP_LOCKED = _DUE_JOB.with_for_update(skip_locked=True)
+_NEXT_DUE = select(build_jobs.c.due_at).order_by(build_jobs.c.due_at).limit(1)
 
 
 def _dumps(value: Any) -> str:
@@ -74,8 +96,8 @@ class ExecutionRepository:
         return _job(row) if row else None
 
     def save_job(self, job: Job) -> None:
-        self.connection.execute(update(build_jobs).where(build_jobs.c.image_arn == job.image_arn).values(
-            due_at=job.due_at, plan=_dumps(job.plan)))
+        self.connection.execute(_SAVE_JOB, {"p_image_arn": job.image_arn, "due_at": job.due_at,
+                                            "plan": _dumps(job.plan)})
 
     def wake_job(self, image_arn: str, now: float, cancel: bool = False) -> bool:
         """Makes the build due now (and asks it to cancel); False when it has no job any more."""
@@ -104,8 +126,7 @@ class ExecutionRepository:
             position=execution.position, document=_dumps(execution.document)))
 
     def save_workflow_execution(self, execution: Execution) -> None:
-        self.connection.execute(update(workflow_executions).where(workflow_executions.c.id == execution.id)
-                                .values(document=_dumps(execution.document)))
+        self.connection.execute(_SAVE_WORKFLOW, {"p_id": execution.id, "document": _dumps(execution.document)})
 
     def workflow_executions(self, image_arn: str) -> list[Execution]:
         rows = self.connection.execute(select(workflow_executions).where(
@@ -114,9 +135,8 @@ class ExecutionRepository:
         return [Execution(row.id, row.image_arn, row.position, orjson.loads(row.document)) for row in rows]
 
     def workflow_execution(self, execution_id: str) -> Execution | None:
-        row = self.connection.execute(select(workflow_executions).where(
-            workflow_executions.c.account_id == self.account_id, workflow_executions.c.region == self.region,
-            workflow_executions.c.id == execution_id)).first()
+        row = self.connection.execute(_GET_WORKFLOW, {"p_account_id": self.account_id, "p_region": self.region,
+                                                      "p_id": execution_id}).first()
         return Execution(row.id, row.image_arn, row.position, orjson.loads(row.document)) if row else None
 
     # -- step executions -------------------------------------------------------------------------
@@ -128,13 +148,13 @@ class ExecutionRepository:
                 document=_dumps(step.document)) for step in steps])
 
     def save_step_execution(self, step: Execution) -> None:
-        self.connection.execute(update(step_executions).where(step_executions.c.id == step.id)
-                                .values(document=_dumps(step.document), waiting=step.waiting))
+        self.connection.execute(_SAVE_STEP, {"p_id": step.id, "document": _dumps(step.document),
+                                             "waiting": step.waiting})
 
     def step_executions(self, workflow_execution_id: str) -> list[Execution]:
-        rows = self.connection.execute(select(step_executions).where(
-            step_executions.c.account_id == self.account_id, step_executions.c.region == self.region,
-            step_executions.c.workflow_execution_id == workflow_execution_id).order_by(step_executions.c.position))
+        rows = self.connection.execute(_STEPS_OF_WORKFLOW, {
+            "p_account_id": self.account_id, "p_region": self.region,
+            "p_workflow_execution_id": workflow_execution_id})
         return [_step(row) for row in rows]
 
     def step_execution(self, step_id: str) -> Execution | None:
@@ -152,7 +172,7 @@ class ExecutionRepository:
     # -- logs ------------------------------------------------------------------------------------
     def append_log(self, log_group: str, log_stream: str, timestamp: str, messages: list[str]) -> None:
         if messages:
-            self.connection.execute(insert(log_events), [dict(
+            self.connection.execute(_INSERT_LOG, [dict(
                 account_id=self.account_id, region=self.region, log_group=log_group, log_stream=log_stream,
                 timestamp=timestamp, message=message) for message in messages])
 
@@ -180,10 +200,7 @@ def claim_due_job(connection: Connection, now: float, postgres: bool) -> Job | N
     On PostgreSQL, concurrent workers (in any process) skip each other's locked rows; on SQLite
     the write transaction already excludes other writers. (The lease columns are for backends
     whose steps outlive a transaction.)"""
-    query = select(build_jobs).where(build_jobs.c.due_at <= now).order_by(build_jobs.c.due_at).limit(1)
-    if postgres:
-        query = query.with_for_update(skip_locked=True)
-    row = connection.execute(query).first()
+    row = connection.execute(_DUE_JOB_SKIP_LOCKED if postgres else _DUE_JOB, {"p_now": now}).first()
     return _job(row) if row else None
 
 
@@ -192,4 +209,4 @@ def defer_job(connection: Connection, image_arn: str, due_at: float) -> None:
 
 
 def next_due_at(connection: Connection) -> float | None:
-    return connection.scalar(select(build_jobs.c.due_at).order_by(build_jobs.c.due_at).limit(1))
+    return connection.scalar(_NEXT_DUE)
