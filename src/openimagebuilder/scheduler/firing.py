@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-
 from ..api.build_configuration import build_configuration
 from ..api.builds import embed_recipe, start_build
 from ..api.context import Context
@@ -15,7 +14,7 @@ from ..api.schedules import next_run_of
 from ..domain.clock import format_date
 from ..protocol.errors import ServiceError
 from ..store.repository import Resource
-from ..store.schedules import DueSchedule, advance_schedule, lock_pipeline_now
+from ..store.schedules import DueSchedule, advance_schedule, is_lock_conflict, lock_pipeline_now
 
 STARTED = "STARTED"
 SKIPPED_NO_UPDATES = "SKIPPED_NO_DEPENDENCY_UPDATES"
@@ -63,7 +62,9 @@ def fire(ctx: Context, due: DueSchedule) -> Firing | None:
     try:
         with ctx.repo.connection.begin_nested():  # a build that cannot start leaves no trace
             outcome, image_arn, detail = _run(ctx, pipeline)
-    except Exception:  # noqa: BLE001 - one pipeline's fault must not stop the others' schedules
+    except Exception as error:  # noqa: BLE001 - one pipeline's fault must not stop the others' schedules
+        if is_lock_conflict(error):
+            raise  # the whole firing is retried
         log.exception("pipeline %s: scheduled run due %s failed to start", pipeline.arn, format_date(due_at))
         outcome, image_arn, detail = FAILED_TO_START, None, "internal error"
     ctx.schedules.set_firing_outcome(pipeline.arn, due.next_run_at, outcome, image_arn)

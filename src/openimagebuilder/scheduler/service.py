@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine as DatabaseEngine
+from sqlalchemy.exc import DBAPIError
 
 from ..api.context import Context
 from ..domain.clock import Clock
@@ -17,7 +18,7 @@ from ..server.identity import partition_of
 from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
-from ..store.schedules import ScheduleRepository, claim_due_schedules, earliest_run
+from ..store.schedules import ScheduleRepository, claim_due_schedules, earliest_run, is_lock_conflict
 from .firing import Busy, Firing, fire
 
 log = logging.getLogger("openimagebuilder.scheduler")
@@ -25,6 +26,7 @@ log = logging.getLogger("openimagebuilder.scheduler")
 IDLE_POLL_SECONDS = 0.5   # also bounds how late a run fires when another process changed a schedule
 BUSY_RETRY_SECONDS = 0.005   # a due pipeline that is being changed (request, build step) is retried after this
 BUSY_PATIENCE_SECONDS = 5.0  # ... for at most this long in one go
+MAX_CONFLICTS = 5            # deadlocks / serialization failures retried in one go
 
 
 class PipelineScheduler:
@@ -61,8 +63,17 @@ class PipelineScheduler:
         fired: list[Firing] = []
         with self.firing:
             busy_since = None
+            conflicts = 0
             while True:
-                claimed, busy, batch = self._fire_batch()
+                try:
+                    claimed, busy, batch = self._fire_batch()
+                except DBAPIError as error:
+                    # rolled back: a lock cycle with a request or a build step, on PostgreSQL
+                    conflicts += 1
+                    if conflicts > MAX_CONFLICTS or not is_lock_conflict(error):
+                        raise
+                    log.info("firing rolled back after a lock conflict; retrying: %s", error.orig)
+                    continue
                 fired.extend(batch)
                 if not claimed:
                     break

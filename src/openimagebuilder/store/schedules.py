@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import orjson
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .tables import build_jobs, pipeline_schedules, resources, schedule_firings
+from .tables import pipeline_schedules, resources, schedule_firings
 
 _SCOPE = and_(pipeline_schedules.c.account_id == bindparam("p_account_id"),
               pipeline_schedules.c.region == bindparam("p_region"),
@@ -94,35 +93,36 @@ def earliest_run(connection: Connection) -> float | None:
 
 
 def lock_pipeline_now(connection: Connection, account_id: str, region: str, pipeline_arn: str) -> bool:
-    """PostgreSQL: locks the pipeline and the jobs of its builds in progress for this transaction,
-    without waiting; False when one of them is locked (a request changing the pipeline, or an
-    engine step of one of its builds, is in flight: try again in a moment).
+    """PostgreSQL: locks the pipeline's row for this transaction without waiting; False when it is
+    locked (a request or a build step is changing the pipeline: try again in a moment).
 
-    While these locks are held, no engine step of the pipeline's builds runs (workers skip locked
-    jobs), so none can read the pipeline before this transaction's change and write it back after.
-    Not waiting keeps a scheduler that holds due schedules out of lock cycles with requests and
-    engine steps, which lock the pipeline first and its schedule second. SQLite needs none of this:
-    a write transaction excludes all other writers."""
+    Requests and build steps lock a pipeline before they read and rewrite it, and some of them
+    then touch its schedule; a scheduler, which already holds due schedules, does not wait for a
+    pipeline, so the two never wait for each other in a cycle. SQLite needs none of this: a write
+    transaction excludes all other writers."""
     if connection.dialect.name != "postgresql":
         return True
-    marker = orjson.dumps({"sourcePipelineArn": pipeline_arn}).decode()[1:-1]
-    candidates = connection.execute(
-        select(build_jobs.c.image_arn, resources.c.document)
-        .join(resources, resources.c.arn == build_jobs.c.image_arn)
-        .where(build_jobs.c.account_id == account_id, build_jobs.c.region == region,
-               resources.c.document.contains(marker, autoescape=True))).all()
-    jobs = [arn for arn, document in candidates if orjson.loads(document).get("sourcePipelineArn") == pipeline_arn]
     try:
         with connection.begin_nested():
             connection.execute(select(resources.c.id).where(
                 resources.c.account_id == account_id, resources.c.region == region,
                 resources.c.arn == pipeline_arn).with_for_update(nowait=True)).all()
-            if jobs:
-                connection.execute(select(build_jobs.c.image_arn).where(build_jobs.c.image_arn.in_(jobs))
-                                   .with_for_update(nowait=True)).all()
     except DBAPIError as error:
-        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-        if code == "55P03":  # lock_not_available
+        if _state(error) == "55P03":  # lock_not_available
             return False
         raise
     return True
+
+
+def _state(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+
+
+_CONFLICT_STATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialization failure, lock not available
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """A transaction lost a lock conflict and was rolled back (worth retrying as a whole)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return _state(error) in _CONFLICT_STATES or "database is locked" in str(error.orig).lower()

@@ -164,6 +164,8 @@ schedule_firings = Table(
     Column("account_id", String(32), nullable=False),
     Column("region", String(32), nullable=False),
     Column("fired_at", Float, nullable=False),
-    Column("outcome", String(40), nullable=False),   # STARTED | SKIPPED_NO_DEPENDENCY_UPDATES | SKIPPED_DISABLED
+    # STARTED | SKIPPED_NO_DEPENDENCY_UPDATES | SKIPPED_DISABLED | FAILED_TO_START (STARTING only
+    # inside the firing's own transaction)
+    Column("outcome", String(40), nullable=False),
     Column("image_arn", String(400), nullable=True),
 )
