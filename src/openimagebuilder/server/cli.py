@@ -42,6 +42,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ServiceUnreachable(Exception):
+    """The service answered with an error, or could not be reached; the message says which."""
+
+
+def _call_service(endpoint_url: str, path: str, body: dict | None = None, timeout: float = 30) -> dict:
+    """One request to an `/_oib/...` endpoint of a running service: JSON in, JSON out."""
+    request = urllib.request.Request(
+        f"{endpoint_url.rstrip('/')}{path}", data=json.dumps(body).encode() if body is not None else None,
+        method="POST" if body is not None else "GET", headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        raise _ServiceUnreachable(json.loads(error.read()).get("message", error.reason)) from None
+    except urllib.error.URLError as error:
+        raise _ServiceUnreachable(f"cannot reach {endpoint_url}: {error.reason}") from None
+
+
 def _logs(args: argparse.Namespace) -> int:
     """Prints an image's build log (with --follow, until the build finishes) or an image pipeline's
     log (its scheduled runs; with --follow, until interrupted)."""
@@ -50,13 +68,9 @@ def _logs(args: argparse.Namespace) -> int:
     while True:
         query = urllib.parse.urlencode({member: args.arn, "after": after})
         try:
-            with urllib.request.urlopen(f"{args.endpoint_url.rstrip('/')}/_oib/logs?{query}", timeout=30) as reply:
-                payload = json.loads(reply.read())
-        except urllib.error.HTTPError as error:
-            print(json.loads(error.read()).get("message", error.reason), file=sys.stderr)
-            return 1
-        except urllib.error.URLError as error:
-            print(f"cannot reach {args.endpoint_url}: {error.reason}", file=sys.stderr)
+            payload = _call_service(args.endpoint_url, f"/_oib/logs?{query}")
+        except _ServiceUnreachable as error:
+            print(error, file=sys.stderr)
             return 1
         for event in payload["events"]:
             print(f"{event['timestamp']} {event['message']}", flush=True)
@@ -85,19 +99,13 @@ def _clock(args: argparse.Namespace) -> int:
     """Shows or moves the manual clock of `oib serve --clock manual`."""
     body = None
     if args.action == "set":
-        body = json.dumps({"set": args.value}).encode()
+        body = {"set": args.value}
     elif args.action == "advance":
-        body = json.dumps({"advance": _seconds(args.value)}).encode()
-    request = urllib.request.Request(f"{args.endpoint_url.rstrip('/')}/_oib/clock", data=body,
-                                     method="POST" if body else "GET", headers={"content-type": "application/json"})
+        body = {"advance": _seconds(args.value)}
     try:
-        with urllib.request.urlopen(request, timeout=300) as reply:
-            payload = json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        print(json.loads(error.read()).get("message", error.reason), file=sys.stderr)
-        return 1
-    except urllib.error.URLError as error:
-        print(f"cannot reach {args.endpoint_url}: {error.reason}", file=sys.stderr)
+        payload = _call_service(args.endpoint_url, "/_oib/clock", body, timeout=300)
+    except _ServiceUnreachable as error:
+        print(error, file=sys.stderr)
         return 1
     print(payload["now"])
     for firing in payload.get("fired", []):
