@@ -50,6 +50,10 @@ class ImageBuilderApp:
         self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=self.builds.wake)
         self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=self.builds.wake,
                                      on_schedule_change=self.scheduler.wake)
+        # The embedded SQLite store takes one writer at a time, so handing each request to a thread
+        # only adds a hand-off (and GIL ping-pong): requests run on the event loop. With PostgreSQL,
+        # whose calls wait on the network, they run on a pool of `workers` threads.
+        self.inline = self.engine.dialect.name == "sqlite"
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,10 +81,13 @@ class ImageBuilderApp:
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
         raw_path = scope.get("raw_path") or scope["path"].encode()
         raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
-        loop = asyncio.get_running_loop()
-        response = await loop.run_in_executor(
-            self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
-            scope.get("query_string", b""), headers, body)
+        if self.inline:
+            response = self.dispatcher.handle(scope["method"], raw_path_text, scope.get("query_string", b""),
+                                              headers, body)
+        else:
+            response = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
+                scope.get("query_string", b""), headers, body)
         await _respond(send, response.status, response.headers, response.body)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

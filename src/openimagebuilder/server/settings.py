@@ -23,7 +23,7 @@ class Settings:
     account_id: str = DEFAULT_ACCOUNT_ID
     access_key_accounts: dict[str, str] = field(default_factory=dict)
     log_level: str = "info"
-    workers: int = 8  # threads that run handlers (each holds one database connection)
+    workers: int = 8  # threads that run handlers with PostgreSQL (each holds one database connection)
     engine_workers: int = 2  # threads that advance image builds
     step_seconds: float = 0.1  # simulated backend: duration of each workflow step
     clock: str = "system"  # system | manual (driven with `oib clock`)
