@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain.arn import AWS_OWNER, parse_arn
 from ..domain.semver import parse_version, sort_key
-from ..domain.workflow_document import WorkflowDocument, parse_workflow_document
+from ..domain.workflow_document import WorkflowDocument, parsed_workflow_document
 from ..store.executions import Execution
 from ..store.repository import Resource
 from .build_configuration import BuildConfiguration
@@ -131,7 +131,7 @@ def _planned_workflows(ctx: Context, build: BuildConfiguration, image_type: str)
         workflow_type = (arn.workflow_type or "build").upper()
         if workflow_type == "TEST" and not tests_enabled:
             continue
-        document = parse_workflow_document(workflow.document["data"])
+        document = parsed_workflow_document(workflow.document["data"])
         planned.append(PlannedWorkflow(workflow, workflow_type, document, _parameters(document, item),
                                        item.get("parallelGroup"), item.get("onFailure") or "ABORT"))
     order = {"BUILD": 0, "TEST": 1, "DISTRIBUTION": 2}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NoReturn
 
 import yaml
@@ -540,3 +541,11 @@ def parse_workflow_document(text: str, workflow_type: str | None = None) -> Work
     steps = _steps(document.get("steps"), declared, workflow_type)
     outputs = _outputs(document.get("outputs"), declared, steps)
     return WorkflowDocument(name, description, schema_version, parameters, steps, outputs)
+
+
+@lru_cache(maxsize=512)
+def parsed_workflow_document(text: str) -> WorkflowDocument:
+    """`parse_workflow_document` of an already-validated stored document, parsed once per text.
+    Builds read the same few documents over and over; the result is shared and must not be changed."""
+    return parse_workflow_document(text)
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import yaml
@@ -92,6 +93,12 @@ SIMULATED_PACKAGES = (("bash", "5.2.15-1"), ("curl", "8.5.0-1"), ("openssl", "3.
                       ("python3", "3.11.7-1"), ("systemd", "252.22-1"))
 
 
+@lru_cache(maxsize=512)
+def _component_document(data: str) -> dict[str, Any]:
+    # Parsed once per document text; read-only afterwards.
+    return yaml.safe_load(data) or {}
+
+
 class SimulatedBackend:
     """Deterministic: ids derive from the image ARN, so a build's outputs are reproducible."""
 
@@ -107,7 +114,7 @@ class SimulatedBackend:
         log: list[str] = []
         ran: list[str] = []
         for component in components:
-            document = yaml.safe_load(component.data) or {}
+            document = _component_document(component.data)
             variables = {**_constants(document), **{name: ",".join(values)
                                                     for name, values in component.parameters.items()}}
             ran_phases: list[str] = []

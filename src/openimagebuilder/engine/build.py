@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from ..domain.clock import format_date
-from ..domain.workflow_document import ACTIONS, WorkflowDocument, parse_workflow_document
+from ..domain.workflow_document import ACTIONS, parsed_workflow_document
 from ..store.executions import Execution, ExecutionRepository, Job
 from ..store.repository import Repository, Resource
 from .backend import Backend, BuildContext, ComponentRun, StepResult
@@ -35,11 +34,6 @@ ROLLBACK_ACTIONS = frozenset({"LaunchInstance", "CollectImageMetadata", "CreateI
 class EngineSettings:
     step_seconds: float = 0.1               # simulated duration of each workflow step
     fail_steps: frozenset[str] = frozenset()  # workflow step names every build fails on purpose
-
-
-@lru_cache(maxsize=256)
-def _workflow_document(data: str) -> WorkflowDocument:
-    return parse_workflow_document(data)
 
 
 class BuildStep:
@@ -235,7 +229,7 @@ class BuildStep:
     def _record_outputs(self, workflow: Execution) -> None:
         """The workflow document's `outputs`, visible to later workflows as `$.workflowOutputs.<name>`
         (e.g. build-container's InstanceId, which distribute-container terminates)."""
-        document = _workflow_document(workflow.document["data"])
+        document = parsed_workflow_document(workflow.document["data"])
         if not document.outputs:
             return
         variables = self._variables(workflow)
