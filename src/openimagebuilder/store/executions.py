@@ -37,16 +37,16 @@ class Execution:
 
 # Statements built once for the engine's hot path (building expressions per call costs more than
 # running them). WHERE binds are `p_`-prefixed, apart from the columns a statement writes.
-_WORKFLOW_SCOPE = and_(workflow_executions.c.account_id == bindparam("p_account_id"),
-                       workflow_executions.c.region == bindparam("p_region"))
-_STEP_SCOPE = and_(step_executions.c.account_id == bindparam("p_account_id"),
-                   step_executions.c.region == bindparam("p_region"))
-_GET_WORKFLOW = select(workflow_executions).where(_WORKFLOW_SCOPE, workflow_executions.c.id == bindparam("p_id"))
+# Lookups by id go by the primary key alone (scope is checked on the row): with scope columns in the
+# WHERE clause, PostgreSQL's planner, before it has statistics, prefers a scope-prefixed index and
+# filters every execution of the account.
+_GET_WORKFLOW = select(workflow_executions).where(workflow_executions.c.id == bindparam("p_id"))
 _SAVE_WORKFLOW = update(workflow_executions).where(workflow_executions.c.id == bindparam("p_id")).values(
     document=bindparam("document"))
 _STEPS_OF_WORKFLOW = select(step_executions).where(
-    _STEP_SCOPE, step_executions.c.workflow_execution_id == bindparam("p_workflow_execution_id")
+    step_executions.c.workflow_execution_id == bindparam("p_workflow_execution_id")
 ).order_by(step_executions.c.position)
+_GET_STEP = select(step_executions).where(step_executions.c.id == bindparam("p_id"))
 _SAVE_STEP = update(step_executions).where(step_executions.c.id == bindparam("p_id")).values(
     document=bindparam("document"), waiting=bindparam("waiting"))
 _SAVE_JOB = update(build_jobs).where(build_jobs.c.image_arn == bindparam("p_image_arn")).values(
@@ -135,8 +135,9 @@ class ExecutionRepository:
         return [Execution(row.id, row.image_arn, row.position, orjson.loads(row.document)) for row in rows]
 
     def workflow_execution(self, execution_id: str) -> Execution | None:
-        row = self.connection.execute(_GET_WORKFLOW, {"p_account_id": self.account_id, "p_region": self.region,
-                                                      "p_id": execution_id}).first()
+        row = self.connection.execute(_GET_WORKFLOW, {"p_id": execution_id}).first()
+        if row is not None and (row.account_id, row.region) != (self.account_id, self.region):
+            row = None
         return Execution(row.id, row.image_arn, row.position, orjson.loads(row.document)) if row else None
 
     # -- step executions -------------------------------------------------------------------------
@@ -152,16 +153,13 @@ class ExecutionRepository:
                                              "waiting": step.waiting})
 
     def step_executions(self, workflow_execution_id: str) -> list[Execution]:
-        rows = self.connection.execute(_STEPS_OF_WORKFLOW, {
-            "p_account_id": self.account_id, "p_region": self.region,
-            "p_workflow_execution_id": workflow_execution_id})
-        return [_step(row) for row in rows]
+        rows = self.connection.execute(_STEPS_OF_WORKFLOW, {"p_workflow_execution_id": workflow_execution_id})
+        return [_step(row) for row in rows if (row.account_id, row.region) == (self.account_id, self.region)]
 
     def step_execution(self, step_id: str) -> Execution | None:
-        row = self.connection.execute(select(step_executions).where(
-            step_executions.c.account_id == self.account_id, step_executions.c.region == self.region,
-            step_executions.c.id == step_id)).first()
-        return _step(row) if row else None
+        row = self.connection.execute(_GET_STEP, {"p_id": step_id}).first()
+        in_scope = row is not None and (row.account_id, row.region) == (self.account_id, self.region)
+        return _step(row) if in_scope else None
 
     def waiting_steps(self) -> list[Execution]:
         rows = self.connection.execute(select(step_executions).where(

@@ -72,8 +72,10 @@ class ScheduleRepository:
         return [(row.due_at, row.outcome, row.image_arn) for row in rows]
 
 
-def claim_due_schedules(connection: Connection, now: float, postgres: bool, limit: int = 50) -> list[DueSchedule]:
-    """Due schedules, locked for this transaction (skipped by other schedulers on PostgreSQL)."""
+def claim_due_schedules(connection: Connection, now: float, postgres: bool, limit: int = 8) -> list[DueSchedule]:
+    """Due schedules, locked for this transaction (other schedulers on PostgreSQL skip them). A few at
+    a time: a burst of firings commits in small transactions and does not hold SQLite's single
+    writer (and with it the API) for long."""
     query = (select(pipeline_schedules).where(pipeline_schedules.c.next_run_at <= now)
              .order_by(pipeline_schedules.c.next_run_at).limit(limit))
     if postgres:

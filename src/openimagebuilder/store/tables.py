@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -129,7 +130,8 @@ step_executions = Table(
     Column("waiting", Boolean, nullable=False, server_default=false()),  # a WaitForAction step awaiting a user
     Column("document", Text, nullable=False),           # JSON: WorkflowStepExecution members and more
     Index("ix_step_executions_workflow", "workflow_execution_id", "position"),
-    Index("ix_step_executions_waiting", "account_id", "region", "waiting"),
+    Index("ix_step_executions_waiting", "account_id", "region",
+          postgresql_where=text("waiting"), sqlite_where=text("waiting")),
 )
 
 log_events = Table(
