@@ -6,11 +6,14 @@ its Server, client and machine helpers are imported from it).
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import statistics
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,3 +120,20 @@ class CpuMeter:
         return {"seconds": round(self.seconds, 3), "server_cpu_cores": round(self.server_cores, 2),
                 "bench_client_cpu_cores": round(self.own_cores, 2),
                 "postgres_cpu_cores": round(self.postgres_cores, 2), "other_load_cores": round(self.other_cores, 2)}
+
+
+def finish(results: dict, output: Path, work: Path, keep_data: bool, started: float,
+           report: Callable[[dict], list[str]]) -> int:
+    """The end of every benchmark run: remove (or keep) the work dir, stamp the load and elapsed
+    time, write the results file and print the report."""
+    if keep_data:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    results["machine"]["loadavg_at_end"] = loadavg()
+    results["elapsed_seconds"] = round(time.monotonic() - started, 1)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print("\n".join(report(results)))
+    print(f"\nwrote {output} ({results['elapsed_seconds']}s)")
+    return 0
+

@@ -55,6 +55,7 @@ from bench_common import (
     POSTGRES_ADMIN_URL,
     CpuMeter,
     base,
+    finish,
     latency_summary,
     loadavg,
     parse_aws_date,
@@ -504,17 +505,11 @@ def main(argv: list[str] | None = None) -> int:
                     results["firing_latency"]["peak_rss_mib"] = round(server.proc_status().get("VmHWM", 0) / 1024, 1)
                 finally:
                     server.stop()
-    finally:
-        if opts.keep_data:
-            print(f"kept {work}")
-        else:
+    except BaseException:
+        if not opts.keep_data:
             shutil.rmtree(work, ignore_errors=True)
-    results["machine"]["loadavg_at_end"] = loadavg()
-    results["elapsed_seconds"] = round(time.monotonic() - started, 1)
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    print("\n".join(report(results)))
-    print(f"\nwrote {output} ({results['elapsed_seconds']}s)")
-    return 0
+        raise
+    return finish(results, output, work, opts.keep_data, started, report)
 
 
 def report(results: dict[str, Any]) -> list[str]:
