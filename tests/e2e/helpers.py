@@ -1,7 +1,16 @@
 """Builders for the resources a pipeline needs, through boto3."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.conftest import unique
+
+T = TypeVar("T")
 
 REGION = "us-east-1"
 MANAGED = f"arn:aws:imagebuilder:{REGION}:aws"
@@ -42,3 +51,23 @@ def pipeline(client, **overrides) -> str:
     params = {"name": unique("pipeline"), "imageRecipeArn": image_recipe(client),
               "infrastructureConfigurationArn": infrastructure(client), **overrides}
     return client.create_image_pipeline(**params)["imagePipelineArn"]
+
+
+def error_of(call: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[str, str]:
+    """The (code, message) of the AWS error a boto3 call raises."""
+    with pytest.raises(ClientError) as info:
+        call(*args, **kwargs)
+    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+
+
+def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.02, what: str = "condition") -> T:
+    """Polls until `probe` returns something truthy, and returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {value!r}")
+        time.sleep(interval)
+

@@ -13,12 +13,11 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
 import yaml
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import WaiterError
 
 from tests.conftest import POSTGRES_ADMIN_URL, new_account_id, start_server, unique
 from tests.e2e.helpers import (
@@ -27,9 +26,11 @@ from tests.e2e.helpers import (
     UPDATE_LINUX,
     container_recipe,
     distribution,
+    error_of,
     image_recipe,
     infrastructure,
     pipeline,
+    wait_until,
 )
 
 T = TypeVar("T")
@@ -139,21 +140,8 @@ steps:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.02, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {value!r}")
-        time.sleep(interval)
 
 
-def error_of(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
 
 
 def get_image(client, arn: str) -> dict[str, Any]:

@@ -8,14 +8,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import unique
-from tests.e2e.helpers import (BUILD_IMAGE_WORKFLOW, MANAGED, TEST_IMAGE_WORKFLOW, container_recipe, distribution,
-                               image_recipe, infrastructure, pipeline)
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(ClientError) as info:
-        call(*args, **kwargs)
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
+from tests.e2e.helpers import (
+    BUILD_IMAGE_WORKFLOW,
+    MANAGED,
+    TEST_IMAGE_WORKFLOW,
+    container_recipe,
+    distribution,
+    error_of,
+    image_recipe,
+    infrastructure,
+    pipeline,
+)
 
 
 def get(client, arn):

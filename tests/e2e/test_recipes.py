@@ -5,6 +5,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import unique
+from tests.e2e.helpers import error_of
 
 REGION = "us-east-1"
 MANAGED = f"arn:aws:imagebuilder:{REGION}:aws"
@@ -45,10 +46,6 @@ def container_recipe(client, **overrides):
     return client.create_container_recipe(**given(params))["containerRecipeArn"]
 
 
-def error_of(call, **params):
-    with pytest.raises(ClientError) as info:
-        call(**params)
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
 
 
 def own_component(client, data=HELLO, platform="Linux"):

@@ -15,9 +15,8 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
 from typing import Any, TypeVar
@@ -33,7 +32,7 @@ from sqlalchemy.engine import make_url
 from openimagebuilder.store.clock import StoredClock
 from openimagebuilder.store.database import create_store_engine, sqlite_url
 from tests.conftest import POSTGRES_ADMIN_URL, Server, start_server, unique
-from tests.e2e.helpers import PARENT_IMAGE, REGION, UPDATE_LINUX, infrastructure
+from tests.e2e.helpers import PARENT_IMAGE, REGION, UPDATE_LINUX, error_of, infrastructure, wait_until
 
 T = TypeVar("T")
 
@@ -130,21 +129,8 @@ def fired(response: dict[str, Any], *arns: str) -> list[tuple[str, str, str]]:
 
 # -- resources ----------------------------------------------------------------------------------
 
-def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.02, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {value!r}")
-        time.sleep(interval)
 
 
-def error_of(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value.response["Error"]["Code"], info.value.response["Error"]["Message"]
 
 
 def component(client, command: str, name: str, version: str) -> str:
