@@ -45,7 +45,7 @@ def start_build(ctx: Context, build: BuildConfiguration, *, build_type: str, tag
     embedded_recipe, components = embed_recipe(ctx, recipe)
     now = ctx.now()
     document = {
-        **{key: value for key, value in build.members.items() if key not in (build.recipe_member, "workflows")},
+        **{key: value for key, value in build.members.items() if key != build.recipe_member},
         "arn": image_arn, "name": recipe.document["name"], "version": recipe.version, "type": image_type,
         "platform": recipe.document.get("platform"), "state": {"status": "PENDING"},
         ("containerRecipe" if image_type == "DOCKER" else "imageRecipe"): embedded_recipe,
@@ -67,8 +67,6 @@ def start_build(ctx: Context, build: BuildConfiguration, *, build_type: str, tag
     if logging.get("logGroupName") or logging.get("imageLogGroupName"):
         document["loggingConfiguration"] = {"logGroupName": logging.get("logGroupName") or logging["imageLogGroupName"]}
     planned = _planned_workflows(ctx, build, image_type)
-    if build.members.get("workflows"):
-        document["workflows"] = [{**item, "workflowArn": item["workflowArn"]} for item in build.members["workflows"]]
     ctx.repo.insert(Resource(KIND, image_arn, recipe.name_id, document, now, version=recipe.version, build=number,
                              sort_key=sort_key(recipe.name_id, parse_version(recipe.version), number)))
     stages = _create_executions(ctx, image_arn, planned)

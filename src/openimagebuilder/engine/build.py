@@ -18,6 +18,7 @@ from ..domain.clock import format_date
 from ..domain.workflow_document import ACTIONS, parsed_workflow_document
 from ..store.executions import Execution, ExecutionRepository, Job
 from ..store.repository import Repository, Resource
+from ..store.schedules import advance_schedule
 from .backend import Backend, BuildContext, ComponentRun, StepResult
 from .expressions import evaluate_condition, lookup, resolve_inputs
 
@@ -439,8 +440,6 @@ class BuildStep:
             policy = (document.get("schedule") or {}).get("autoDisablePolicy") or {}
             if failures >= int(policy.get("failureCount") or FAILED_PIPELINE_RUNS_BEFORE_DISABLE) \
                     and document.get("status") == "ENABLED":
-                from ..store.schedules import advance_schedule  # noqa: PLC0415 - kept inside this method
-
                 # Disabled: no next run, neither in the document nor in the scheduler's index.
                 document["status"] = "DISABLED"
                 document.pop("dateNextRun", None)
