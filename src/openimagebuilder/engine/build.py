@@ -44,6 +44,7 @@ class BuildStep:
                  settings: EngineSettings, job: Job, now: datetime) -> None:
         self.repo, self.executions, self.backend, self.settings = repo, executions, backend, settings
         self.job, self.plan = job, job.plan
+        self.plan.pop("stepErrors", None)  # this step's outcome replaces the count of failed attempts
         self.now = now
         self.epoch = now.timestamp()
         self.stamp = format_date(now)

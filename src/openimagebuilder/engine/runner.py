@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from sqlalchemy import Connection
 from sqlalchemy import Engine as DatabaseEngine
 
+from ..domain.arn import parse_arn
 from ..domain.clock import Clock
 from ..server.identity import partition_of
 from ..store.database import transaction
@@ -20,6 +22,7 @@ log = logging.getLogger("openimagebuilder.engine")
 
 IDLE_POLL_SECONDS = 0.25   # how long an idle worker sleeps unless woken or a job falls due sooner
 ERROR_BACKOFF_SECONDS = 1.0
+MAX_STEP_ERRORS = 5        # consecutive failures to advance one build before it is marked FAILED
 
 
 class BuildEngine:
@@ -69,14 +72,29 @@ class BuildEngine:
                 repo = Repository(connection, job.account_id, job.region, partition_of(job.region))
                 executions = ExecutionRepository(connection, job.account_id, job.region)
                 BuildStep(repo, executions, self.backend, self.settings, job, now).advance()
-        except Exception:
+        except Exception as error:
             if image_arn is None:
                 raise
-            # The step rolled back; put the job back later so it cannot starve the others.
+            # The step rolled back; put the job back later so it cannot starve the others, and give
+            # up on a build that keeps failing rather than retrying it forever.
             log.exception("advancing %s failed; retrying in %.0f s", image_arn, ERROR_BACKOFF_SECONDS)
             with transaction(self.database, write=True) as connection:
-                defer_job(connection, image_arn, now.timestamp() + ERROR_BACKOFF_SECONDS)
+                failures = defer_job(connection, image_arn, now.timestamp() + ERROR_BACKOFF_SECONDS)
+                if failures >= MAX_STEP_ERRORS:
+                    self._fail_build(connection, image_arn, error)
         return True
+
+    def _fail_build(self, connection: Connection, image_arn: str, error: Exception) -> None:
+        arn = parse_arn(image_arn)
+        assert arn is not None
+        repo = Repository(connection, arn.owner, arn.region, partition_of(arn.region))
+        image = repo.get(image_arn, for_update=True)
+        if image is not None:
+            image.document["state"] = {"status": "FAILED", "reason": (
+                f"Internal error: the build could not advance after {MAX_STEP_ERRORS} attempts ({error}).")}
+            repo.replace_document(image_arn, image.document)
+        ExecutionRepository(connection, arn.owner, arn.region).finish_job(image_arn)
+        log.error("gave up on %s after %d failed attempts", image_arn, MAX_STEP_ERRORS)
 
     def _work(self) -> None:
         while not self._stop.is_set():

@@ -202,8 +202,17 @@ def claim_due_job(connection: Connection, now: float, postgres: bool) -> Job | N
     return _job(row) if row else None
 
 
-def defer_job(connection: Connection, image_arn: str, due_at: float) -> None:
-    connection.execute(update(build_jobs).where(build_jobs.c.image_arn == image_arn).values(due_at=due_at))
+def defer_job(connection: Connection, image_arn: str, due_at: float) -> int:
+    """Puts a job whose step failed back for later; returns how many times in a row it failed
+    (counted in its plan, which a successful step rewrites without the count)."""
+    plan = connection.scalar(select(build_jobs.c.plan).where(build_jobs.c.image_arn == image_arn))
+    if plan is None:
+        return 0
+    progress = orjson.loads(plan)
+    progress["stepErrors"] = int(progress.get("stepErrors") or 0) + 1
+    connection.execute(update(build_jobs).where(build_jobs.c.image_arn == image_arn)
+                       .values(due_at=due_at, plan=_dumps(progress)))
+    return progress["stepErrors"]
 
 
 def next_due_at(connection: Connection) -> float | None:
