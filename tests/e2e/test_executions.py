@@ -925,3 +925,33 @@ def test_builds_survive_kill_9(own_server):
         for old, new in zip(before[execution["workflowExecutionId"]], steps, strict=True):
             if old["status"] == "COMPLETED":  # finished before the kill: not run again
                 assert (new["startTime"], new["endTime"]) == (old["startTime"], old["endTime"])
+
+
+TIMED_WAIT_BUILD = """\
+schemaVersion: 1.0
+steps:
+  - name: LaunchBuildInstance
+    action: LaunchInstance
+    inputs:
+      waitFor: ssmAgent
+  - name: ApproveBuild
+    action: WaitForAction
+    timeoutSeconds: 1
+  - name: TerminateBuildInstance
+    action: TerminateInstance
+    inputs:
+      instanceId.$: $.stepOutputs.LaunchBuildInstance.instanceId
+"""
+
+
+def test_wait_for_action_times_out_unanswered(client):
+    build = workflow(client, "BUILD", TIMED_WAIT_BUILD)
+    arn = create_image(client, workflows=[{"workflowArn": build}], executionRole=ROLE)
+    image = wait_done(client, arn)
+    assert image["state"]["status"] == "FAILED"
+    execution = client.list_workflow_executions(imageBuildVersionArn=arn)["workflowExecutions"][0]
+    steps = {s["name"]: s for s in client.list_workflow_step_executions(
+        workflowExecutionId=execution["workflowExecutionId"])["steps"]}
+    assert steps["ApproveBuild"]["status"] == "FAILED"
+    assert "timed out" in steps["ApproveBuild"]["message"]
+    assert [s for s in waiting_steps(client) if s["imageBuildVersionArn"] == arn] == []
