@@ -14,9 +14,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import boto3
 import httpx
@@ -97,6 +98,32 @@ def start_server(store: str, database_url: str, tmp: Path, extra_env: dict | Non
     url = f"http://127.0.0.1:{port}"
     _wait_healthy(url, process, log_path)
     return Server(url, store, database_url, process, log_path, env)
+
+
+@contextmanager
+def isolated_server(server: Server, tmp: Path, extra_env: dict | None = None) -> Iterator[Server]:
+    """Another `oib serve` like `server`, on a store of its own (a fresh PostgreSQL database, or its
+    own SQLite file), so that no other server's engine or scheduler touches its builds."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    database_url, name, admin = "", None, None
+    if server.store == "postgresql":
+        admin = create_engine(server.database_url or POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        name = f"oib_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        database_url = make_url(server.database_url or POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+            hide_password=False)
+    started = start_server(server.store, database_url, tmp, extra_env)
+    try:
+        yield started
+    finally:
+        started.stop()
+        if admin is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 @pytest.fixture(scope="session")

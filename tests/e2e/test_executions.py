@@ -15,11 +15,12 @@ import time
 import uuid
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 import yaml
 from botocore.exceptions import WaiterError
 
-from tests.conftest import POSTGRES_ADMIN_URL, new_account_id, start_server, unique
+from tests.conftest import isolated_server, new_account_id, unique
 from tests.e2e.helpers import (
     MANAGED,
     PARENT_IMAGE,
@@ -859,25 +860,9 @@ def test_cancel_a_waiting_build_and_refuse_finished_ones(client):
 def own_server(server, tmp_path_factory):
     """A server of this module's own, on a store of its own (so no other engine advances its
     builds), failing the step SERVER_FAIL_STEP and with a short default step duration."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    database_url, name, admin = "", None, None
-    if server.store == "postgresql":
-        admin = create_engine(server.database_url, isolation_level="AUTOCOMMIT")
-        name = f"oib_exec_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        database_url = make_url(server.database_url or POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False)
-    started = start_server(server.store, database_url, tmp_path_factory.mktemp("own-exec"),
-                           {"OIB_FAIL_STEPS": SERVER_FAIL_STEP, "OIB_STEP_SECONDS": "0.03"})
-    yield started
-    started.stop()
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with isolated_server(server, tmp_path_factory.mktemp("own-exec"),
+                         {"OIB_FAIL_STEPS": SERVER_FAIL_STEP, "OIB_STEP_SECONDS": "0.03"}) as started:
+        yield started
 
 
 def test_server_fail_steps_and_default_step_seconds(own_server):
@@ -955,3 +940,30 @@ def test_wait_for_action_times_out_unanswered(client):
     assert steps["ApproveBuild"]["status"] == "FAILED"
     assert "timed out" in steps["ApproveBuild"]["message"]
     assert [s for s in waiting_steps(client) if s["imageBuildVersionArn"] == arn] == []
+
+
+WAITING_TEST = """\
+schemaVersion: 1.0
+steps:
+  - name: AwaitTesters
+    action: WaitForAction
+"""
+
+
+def test_tests_fail_the_image_after_timeout_minutes(server, tmp_path):
+    """On a manual clock: a test workflow that waits past imageTestsConfiguration.timeoutMinutes."""
+    with isolated_server(server, tmp_path, {"OIB_CLOCK": "manual"}) as manual:
+        client = manual.client()
+        build = "arn:aws:imagebuilder:us-east-1:aws:workflow/build/build-image/x.x.x"
+        test = workflow(client, "TEST", WAITING_TEST)
+        arn = create_image(client, workflows=[{"workflowArn": build}, {"workflowArn": test}], executionRole=ROLE,
+                           imageTestsConfiguration={"imageTestsEnabled": True, "timeoutMinutes": 60})
+        wait_until(lambda: [s for s in waiting_steps(client) if s["imageBuildVersionArn"] == arn],
+                   what="the test waiting")
+        httpx.post(f"{manual.url}/_oib/clock", json={"advance": 59 * 60}).raise_for_status()
+        time.sleep(0.5)
+        assert get_image(client, arn)["state"]["status"] == "TESTING"
+        httpx.post(f"{manual.url}/_oib/clock", json={"advance": 2 * 60}).raise_for_status()
+        image = wait_done(client, arn)
+        assert image["state"]["status"] == "FAILED"
+        assert "did not finish within 60 minutes" in image["state"]["reason"]

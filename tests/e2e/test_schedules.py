@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
@@ -26,12 +25,10 @@ import httpx
 import pytest
 import yaml
 from botocore.exceptions import ClientError
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from openimagebuilder.store.clock import StoredClock
 from openimagebuilder.store.database import create_store_engine, sqlite_url
-from tests.conftest import POSTGRES_ADMIN_URL, Server, start_server, unique
+from tests.conftest import Server, isolated_server, start_server, unique
 from tests.e2e.helpers import PARENT_IMAGE, REGION, UPDATE_LINUX, error_of, infrastructure, wait_until
 
 T = TypeVar("T")
@@ -49,26 +46,9 @@ MATCH_ONLY = "EXPRESSION_MATCH_ONLY"
 
 @pytest.fixture(scope="module")
 def clock_server(server, tmp_path_factory) -> Iterator[Server]:
-    """`oib serve --clock manual` on a store of its own (a fresh PostgreSQL database, or its own
-    SQLite file), so no system-clock scheduler fires its schedules."""
-    database_url, name, admin = "", None, None
-    if server.store == "postgresql":
-        admin = create_engine(server.database_url or POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        name = f"oib_sched_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        database_url = make_url(server.database_url or POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False)
-    started = start_server(server.store, database_url, tmp_path_factory.mktemp("oib-schedules"),
-                           {"OIB_CLOCK": "manual"})
-    try:
+    """`oib serve --clock manual` on a store of its own, so no system-clock scheduler fires its schedules."""
+    with isolated_server(server, tmp_path_factory.mktemp("oib-schedules"), {"OIB_CLOCK": "manual"}) as started:
         yield started
-    finally:
-        started.stop()
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 _created: list[tuple[Any, str]] = []

@@ -3,8 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openimagebuilder.domain.arn import name_to_id, parse_arn
-from openimagebuilder.domain.semver import (MAX_PART, Version, newest, parse_version, parse_version_filter,
-                                            sort_key)
+from openimagebuilder.domain.semver import MAX_PART, Version, newest, parse_version, parse_version_filter, sort_key
 
 parts = st.integers(min_value=0, max_value=MAX_PART)
 

@@ -35,6 +35,9 @@ ROLLBACK_ACTIONS = frozenset({"LaunchInstance", "CollectImageMetadata", "CreateI
 class EngineSettings:
     step_seconds: float = 0.1               # simulated duration of each workflow step
     fail_steps: frozenset[str] = frozenset()  # workflow step names every build fails on purpose
+    # On a manual clock time moves only when the user moves it, so steps take no time at all,
+    # whatever a build's `oib:step-seconds` tag asks.
+    manual_clock: bool = False
 
 
 class BuildStep:
@@ -84,6 +87,8 @@ class BuildStep:
     def _advance_stage(self, stage: dict[str, Any]) -> None:
         if self._status() != stage["status"]:
             self._set_status(stage["status"])
+        if stage["status"] == "TESTING" and self._tests_timed_out():
+            return
         workflows = [self.executions.workflow_execution(wid) for wid in stage["workflows"]]
         running = [w for w in workflows if w and w.document["status"] == "RUNNING"]
         for workflow in workflows:
@@ -105,7 +110,21 @@ class BuildStep:
             self._schedule(self.epoch)
             return
         due = [w.document["dueAt"] for w in workflows if w and w.document["status"] == "RUNNING"]
+        if due and stage["status"] == "TESTING":
+            due.append(self.plan["testsDeadline"])  # wake at the deadline even if every test waits
         self._schedule(min(due) if due else self.epoch)
+
+    def _tests_timed_out(self) -> bool:
+        """The image's tests may run `imageTestsConfiguration.timeoutMinutes` in all (documented);
+        past that, the image fails."""
+        minutes = (self.image.document.get("imageTestsConfiguration") or {}).get("timeoutMinutes") or 720
+        self.plan.setdefault("testsDeadline", self.epoch + minutes * 60)
+        if self.epoch < self.plan["testsDeadline"]:
+            return False
+        self._close_workflows(not_started="SKIPPED")
+        self._finish("FAILED", f"The image tests did not finish within {minutes} minutes (timeoutMinutes).",
+                     {"imageStatus": "TESTING"})
+        return True
 
     # -- workflows -------------------------------------------------------------------------------
     def _start_workflow(self, workflow: Execution) -> None:
@@ -335,7 +354,9 @@ class BuildStep:
 
     def _step_seconds(self) -> float:
         seconds = self.plan.get("stepSeconds")
-        return self.settings.step_seconds if seconds is None else seconds
+        if self.settings.manual_clock or seconds is None:
+            return self.settings.step_seconds
+        return seconds
 
     def _cancel(self) -> None:
         self._close_workflows(not_started="CANCELLED")

@@ -44,7 +44,7 @@ class ImageBuilderApp:
         secret = service_secret(self.engine)
         # On a manual clock, time only moves when the user moves it; builds do not wait for it.
         self.builds = BuildEngine(self.engine, self.clock, SimulatedBackend(), EngineSettings(
-            step_seconds=0.0 if manual else settings.step_seconds,
+            step_seconds=0.0 if manual else settings.step_seconds, manual_clock=manual,
             fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())),
             workers=settings.engine_workers)
         self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=self.builds.wake)
