@@ -117,7 +117,7 @@ def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("UpdateDistributionConfiguration")
 def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    resource = get_owned(ctx, params["distributionConfigurationArn"])
+    resource = get_owned(ctx, params["distributionConfigurationArn"], for_update=True)
     validate_distributions(params["distributions"])
     kept = {key: resource.document[key] for key in KEPT_ON_UPDATE if key in resource.document}
     # Update replaces the configuration: an omitted description is removed (documented).

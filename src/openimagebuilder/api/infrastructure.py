@@ -35,7 +35,7 @@ def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("UpdateInfrastructureConfiguration")
 def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    resource = get_owned(ctx, params["infrastructureConfigurationArn"])
+    resource = get_owned(ctx, params["infrastructureConfigurationArn"], for_update=True)
     kept = {key: resource.document[key] for key in ("arn", "name", "dateCreated", "tags")
             if key in resource.document}
     # Update replaces the configuration: what the request leaves out returns to its default.
