@@ -5,7 +5,9 @@ such as `/tags/{resourceArn}` captures an ARN whose `/` the client encoded as `%
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel
@@ -36,12 +38,17 @@ class _Template:
 @dataclass(frozen=True)
 class Route:
     operation: OperationModel
-    uri_labels: dict[str, str]
+    uri_labels: Mapping[str, str]
+
+
+# The labels of a path without labels. Read-only, because one Route per such path is made once and
+# returned for every request.
+_NO_LABELS: Mapping[str, str] = MappingProxyType({})
 
 
 class Router:
     def __init__(self, model: ServiceModel) -> None:
-        self._exact: dict[tuple[str, str], OperationModel] = {}
+        self._exact: dict[tuple[str, str], Route] = {}
         self._templates: dict[str, list[_Template]] = {}
         for name in model.operation_names:
             op = model.operation_model(name)
@@ -51,12 +58,12 @@ class Router:
                 self._templates.setdefault(method, []).append(
                     _Template(op, tuple(path.strip("/").split("/"))))
             else:
-                self._exact[(method, path)] = op
+                self._exact[(method, path)] = Route(op, _NO_LABELS)
 
     def resolve(self, method: str, raw_path: str) -> Route | None:
-        op = self._exact.get((method, raw_path)) or self._exact.get((method, raw_path.rstrip("/") or "/"))
-        if op is not None:
-            return Route(op, {})
+        route = self._exact.get((method, raw_path)) or self._exact.get((method, raw_path.rstrip("/") or "/"))
+        if route is not None:
+            return route
         parts = raw_path.strip("/").split("/")
         for template in self._templates.get(method, ()):
             labels = template.match(parts)
