@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import catalog
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
 from ..domain.semver import parse_version, sort_key
+from .statements import Statement, StatementRunner
 from .tables import client_tokens, resource_references, resources
 
 
@@ -47,30 +48,42 @@ class Reference:
 
 _CHUNK = 200
 
-# Statements built once: building SQLAlchemy expressions per call costs more than running them.
+# Statements built once and run on the DB-API cursor (statements.py): building SQLAlchemy
+# expressions per call, or executing them through SQLAlchemy, costs more than running them.
 _SCOPE = and_(resources.c.account_id == bindparam("p_account_id"), resources.c.region == bindparam("p_region"))
-_GET = select(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn"))
+_SELECT_GET = select(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn"))
+_GET = Statement(_SELECT_GET)
 # Read-modify-write of a document (tags, updates, the engine's progress) locks the row, so two
 # writers on PostgreSQL cannot overwrite each other's change. (SQLite writes are serial anyway.)
-_GET_FOR_UPDATE = _GET.with_for_update()
-_VERSIONS = select(resources).where(_SCOPE, resources.c.kind == bindparam("p_kind"),
-                                    resources.c.name_id == bindparam("p_name_id"),
-                                    resources.c.subtype == bindparam("p_subtype"))
-_INSERT = insert(resources)
-_REPLACE_DOCUMENT = update(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")).values(
-    document=bindparam("document"))
-_DELETE = delete(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn"))
+_GET_FOR_UPDATE = Statement(_SELECT_GET.with_for_update())
+_VERSIONS = Statement(select(resources).where(
+    _SCOPE, resources.c.kind == bindparam("p_kind"), resources.c.name_id == bindparam("p_name_id"),
+    resources.c.subtype == bindparam("p_subtype")))
+_INSERT = Statement(insert(resources).returning(resources.c.id), insert_columns=(
+    "account_id", "region", "kind", "subtype", "name_id", "version", "build", "sort_key", "arn", "identity",
+    "date_created", "document"))
+_REPLACE_DOCUMENT = Statement(update(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")).values(
+    document=bindparam("document")))
+_DELETE = Statement(delete(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")))
 _REFERENCE_SCOPE = and_(resource_references.c.account_id == bindparam("p_account_id"),
                         resource_references.c.region == bindparam("p_region"))
-_DELETE_REFERENCES = delete(resource_references).where(
-    _REFERENCE_SCOPE, resource_references.c.source_arn == bindparam("p_source_arn"))
-_INSERT_REFERENCE = insert(resource_references)
+_DELETE_REFERENCES = Statement(delete(resource_references).where(
+    _REFERENCE_SCOPE, resource_references.c.source_arn == bindparam("p_source_arn")))
+_INSERT_REFERENCE = Statement(insert(resource_references), insert_columns=(
+    "account_id", "region", "source_arn", "target_kind", "target_subtype", "target_owner", "target_name_id",
+    "target_version", "target_build"))
+_REFERENCES_TO = Statement(select(resource_references).where(
+    _REFERENCE_SCOPE, resource_references.c.target_kind == bindparam("p_target_kind"),
+    resource_references.c.target_name_id == bindparam("p_target_name_id"),
+    resource_references.c.target_subtype == bindparam("p_target_subtype"),
+    resource_references.c.target_owner == bindparam("p_target_owner")))
 _TOKEN_SCOPE = and_(client_tokens.c.account_id == bindparam("p_account_id"),
                     client_tokens.c.region == bindparam("p_region"),
                     client_tokens.c.operation == bindparam("p_operation"), client_tokens.c.token == bindparam("p_token"))
-_GET_TOKEN = select(client_tokens.c.fingerprint, client_tokens.c.response).where(_TOKEN_SCOPE)
-_INSERT_TOKEN = insert(client_tokens)
-_COMPLETE_TOKEN = update(client_tokens).where(_TOKEN_SCOPE).values(response=bindparam("response"))
+_GET_TOKEN = Statement(select(client_tokens.c.fingerprint, client_tokens.c.response).where(_TOKEN_SCOPE))
+_INSERT_TOKEN = Statement(insert(client_tokens), insert_columns=(
+    "account_id", "region", "operation", "token", "fingerprint", "date_created"))
+_COMPLETE_TOKEN = Statement(update(client_tokens).where(_TOKEN_SCOPE).values(response=bindparam("response")))
 
 
 @lru_cache(maxsize=64)
@@ -87,6 +100,7 @@ def _managed_resources(region: str, partition: str) -> tuple[Resource, ...]:
 class Repository:
     def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws") -> None:
         self.connection = connection
+        self.sql = StatementRunner(connection)
         self.account_id = account_id
         self.region = region
         self.partition = partition
@@ -117,7 +131,7 @@ class Repository:
         parsed = parse_arn(arn)
         if parsed is not None and parsed.is_aws_managed:
             return next((r for r in self._managed() if r.arn == arn), None)
-        row = self.connection.execute(_GET_FOR_UPDATE if for_update else _GET, self._where(arn=arn)).first()
+        row = self.sql.first(_GET_FOR_UPDATE if for_update else _GET, self._where(arn=arn))
         return self._from_row(row) if row else None
 
     def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None) -> list[Resource]:
@@ -125,7 +139,7 @@ class Repository:
         if owner == AWS_OWNER:
             return [r for r in self._managed()
                     if r.kind == kind and r.name_id == name_id and r.subtype == subtype]
-        rows = self.connection.execute(_VERSIONS, self._where(kind=kind, name_id=name_id, subtype=subtype))
+        rows = self.sql.rows(_VERSIONS, self._where(kind=kind, name_id=name_id, subtype=subtype))
         return [self._from_row(row) for row in rows]
 
     def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None) -> Iterator[Resource]:
@@ -155,44 +169,39 @@ class Repository:
     def insert(self, resource: Resource, identity: str | None = None) -> Resource:
         # No savepoint: a violation aborts the whole transaction, and the dispatcher re-runs the request.
         try:
-            result = self.connection.execute(_INSERT, self._row(
+            row = self.sql.first(_INSERT, self._row(
                 kind=resource.kind, subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
                 build=resource.build, sort_key=resource.sort_key or resource.name_id,
                 arn=resource.arn, identity=identity or resource.arn,
                 date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
-        resource.id = int(result.inserted_primary_key[0])
+        resource.id = int(row.id)
         resource.owner = self.account_id
         return resource
 
     def replace_document(self, arn: str, document: dict[str, Any]) -> None:
-        self.connection.execute(_REPLACE_DOCUMENT, {**self._where(arn=arn), "document": orjson.dumps(document).decode()})
+        self.sql.execute(_REPLACE_DOCUMENT, {**self._where(arn=arn), "document": orjson.dumps(document).decode()})
 
     def delete(self, arn: str) -> None:
-        self.connection.execute(_DELETE_REFERENCES, self._where(source_arn=arn))
-        self.connection.execute(_DELETE, self._where(arn=arn))
+        self.sql.execute(_DELETE_REFERENCES, self._where(source_arn=arn))
+        self.sql.execute(_DELETE, self._where(arn=arn))
 
     # -- references ------------------------------------------------------------------------------
     def set_references(self, source_arn: str, targets: list[Arn], replace: bool = True) -> None:
         """Records what a resource refers to; `replace=False` for a new resource, which has none yet."""
         if replace:
-            self.connection.execute(_DELETE_REFERENCES, self._where(source_arn=source_arn))
+            self.sql.execute(_DELETE_REFERENCES, self._where(source_arn=source_arn))
         if targets:
-            self.connection.execute(_INSERT_REFERENCE, [
+            self.sql.execute_many(_INSERT_REFERENCE, [
                 dict(account_id=self.account_id, region=self.region, source_arn=source_arn,
                      target_kind=t.resource_type, target_subtype=t.workflow_type or "", target_owner=t.owner,
                      target_name_id=t.resource_id, target_version=t.version or "", target_build=t.build)
                 for t in targets])
 
     def references_to(self, kind: str, name_id: str, subtype: str = "") -> list[Reference]:
-        rows = self.connection.execute(select(resource_references).where(
-            resource_references.c.account_id == self.account_id,
-            resource_references.c.region == self.region,
-            resource_references.c.target_kind == kind,
-            resource_references.c.target_name_id == name_id,
-            resource_references.c.target_subtype == subtype,
-            resource_references.c.target_owner == self.account_id))
+        rows = self.sql.rows(_REFERENCES_TO, self._where(
+            target_kind=kind, target_name_id=name_id, target_subtype=subtype, target_owner=self.account_id))
         return [Reference(row.source_arn, Arn(self.partition, self.region, row.target_owner, row.target_kind,
                                                row.target_name_id, row.target_version or None,
                                                row.target_build, row.target_subtype or None))
@@ -203,16 +212,16 @@ class Repository:
                            date: str) -> tuple[str, dict[str, Any] | None] | None:
         """Claims the token for this request; if an earlier request holds it, returns that
         request's (fingerprint, response) instead."""
-        row = self.connection.execute(_GET_TOKEN, self._where(operation=operation, token=token)).first()
+        row = self.sql.first(_GET_TOKEN, self._where(operation=operation, token=token))
         if row is not None:
             return row.fingerprint, (orjson.loads(row.response) if row.response else None)
         try:
-            self.connection.execute(_INSERT_TOKEN, self._row(
+            self.sql.execute(_INSERT_TOKEN, self._row(
                 operation=operation, token=token, fingerprint=fingerprint, date_created=date))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
         return None
 
     def complete_client_token(self, operation: str, token: str, response: dict[str, Any]) -> None:
-        self.connection.execute(_COMPLETE_TOKEN, {
+        self.sql.execute(_COMPLETE_TOKEN, {
             **self._where(operation=operation, token=token), "response": orjson.dumps(response).decode()})
