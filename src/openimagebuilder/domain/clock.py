@@ -15,5 +15,5 @@ class SystemClock:
 
 
 def format_date(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat is several times faster than strftime; in UTC it always ends in +00:00.
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
