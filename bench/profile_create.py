@@ -31,8 +31,12 @@ HEADERS = {"host": "127.0.0.1", "content-type": "application/json", "x-amz-date"
 
 
 def call(app: ImageBuilderApp, method: str, path: str, body: dict | None = None, query: bytes = b"") -> dict:
+    """One request as the ASGI app runs it on SQLite: writes in the shared transaction, which
+    commits before the answer (here right away, as when requests come one at a time)."""
     raw = json.dumps(body).encode() if body is not None else b""
-    response = app.dispatcher.handle(method, path, query, HEADERS, raw)
+    response = app.dispatcher.handle(method, path, query, HEADERS, raw, app.shared)
+    if app.shared is not None and app.shared.is_open:
+        app.shared.commit()
     if response.status != 200:
         raise SystemExit(f"{method} {path}: {response.status} {response.body[:300]!r}")
     return json.loads(response.body)
@@ -84,6 +88,10 @@ def main() -> int:
 
     data = tempfile.mkdtemp(prefix="oib-profile-")
     app = ImageBuilderApp(Settings(data_dir=data, log_level="warning"))
+    if app.checkpointer is not None:
+        app.checkpointer.start()
+    if app.shared is not None:
+        app.shared.on_open = lambda: None  # no event loop here: call() commits
     infra = call(app, "PUT", "/CreateInfrastructureConfiguration",
                  {"name": "prof-infra", "instanceProfileName": "p", "clientToken": "t-infra"})
     recipe = call(app, "PUT", "/CreateImageRecipe", {

@@ -3,6 +3,7 @@ on a thread pool (handlers are synchronous and talk to the database)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -15,8 +16,9 @@ from ..engine.backend import SimulatedBackend
 from ..engine.build import EngineSettings
 from ..engine.runner import BuildEngine
 from ..scheduler.service import PipelineScheduler
+from ..store.checkpoint import WalCheckpointer
 from ..store.clock import StoredClock
-from ..store.database import create_store_engine, migrate, service_secret, sqlite_url
+from ..store.database import SharedWriteTransaction, create_store_engine, migrate, service_secret, sqlite_url
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
 from .dispatch import Dispatcher
@@ -25,6 +27,8 @@ from .settings import Settings
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+log = logging.getLogger("openimagebuilder.server")
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 HEALTH_PATH = "/_oib/health"
@@ -51,9 +55,13 @@ class ImageBuilderApp:
         self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=self.builds.wake,
                                      on_schedule_change=self.scheduler.wake)
         # The embedded SQLite store takes one writer at a time, so handing each request to a thread
-        # only adds a hand-off (and GIL ping-pong): requests run on the event loop. With PostgreSQL,
-        # whose calls wait on the network, they run on a pool of `workers` threads.
+        # only adds a hand-off (and GIL ping-pong): requests run on the event loop, and the writes
+        # of one turn of the loop share a transaction and its commit. With PostgreSQL, whose calls
+        # wait on the network, requests run on a pool of `workers` threads, each in its own.
         self.inline = self.engine.dialect.name == "sqlite"
+        self.checkpointer = WalCheckpointer(self.engine.url.database or "") if self.inline else None
+        self.shared = SharedWriteTransaction(self.engine, on_open=self._commit_soon) if self.inline else None
+        self._committed: asyncio.Future[BaseException | None] | None = None
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,8 +71,10 @@ class ImageBuilderApp:
         if scope["type"] != "http":
             return
         if scope["path"] == HEALTH_PATH:
-            await _respond(send, 200, [(b"content-type", b"application/json")],
-                           orjson.dumps({"status": "ok", "service": "imagebuilder"}))
+            health = {"status": "ok", "service": "imagebuilder"}
+            if self.shared is not None:
+                health["sharedCommits"] = {"requests": self.shared.requests, "commits": self.shared.commits}
+            await _respond(send, 200, [(b"content-type", b"application/json")], orjson.dumps(health))
             return
         if scope["path"] == CLOCK_PATH:
             body = await _read_body(receive)
@@ -83,12 +93,36 @@ class ImageBuilderApp:
         raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
         if self.inline:
             response = self.dispatcher.handle(scope["method"], raw_path_text, scope.get("query_string", b""),
-                                              headers, body)
+                                              headers, body, self.shared)
+            if response.awaits_commit:
+                # Answered once the shared transaction is committed (next turn of the loop): a
+                # request that comes alone waits little, and a burst shares one commit.
+                assert self._committed is not None
+                if await self._committed is not None:
+                    response = self.dispatcher.internal_error(response.operation, response.request_id)
         else:
             response = await asyncio.get_running_loop().run_in_executor(
                 self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
                 scope.get("query_string", b""), headers, body)
         await _respond(send, response.status, response.headers, response.body)
+
+    def _commit_soon(self) -> None:
+        """The shared transaction opened: commit it once the requests that are ready to run on
+        the loop now have had their turn."""
+        loop = asyncio.get_running_loop()
+        self._committed = loop.create_future()
+        loop.call_soon(self._commit_shared)
+
+    def _commit_shared(self) -> None:
+        committed, self._committed = self._committed, None
+        assert committed is not None and self.shared is not None
+        try:
+            self.shared.commit()
+        except Exception as error:  # noqa: BLE001 - every request of the batch is answered with it
+            log.exception("commit of a shared write transaction failed")
+            committed.set_result(error)
+        else:
+            committed.set_result(None)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -96,6 +130,8 @@ class ImageBuilderApp:
             if message["type"] == "lifespan.startup":
                 self.builds.start()
                 self.scheduler.start()
+                if self.checkpointer is not None:
+                    self.checkpointer.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()
@@ -105,6 +141,8 @@ class ImageBuilderApp:
     def close(self) -> None:
         self.scheduler.stop()
         self.builds.stop()
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 

@@ -28,7 +28,7 @@ from ..protocol.parser import parse_request
 from ..protocol.router import Router
 from ..protocol.serializer import serialize_error, serialize_response
 from ..protocol.validate import ValidatorCache
-from ..store.database import transaction
+from ..store.database import SharedWriteTransaction, transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
 from ..store.schedules import ScheduleRepository
@@ -47,6 +47,9 @@ class Response:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     operation: str
+    request_id: str = ""
+    # Written in a shared write transaction: not to be sent before that transaction commits.
+    awaits_commit: bool = False
 
 
 class _DryRunSucceeded(Exception):
@@ -68,7 +71,9 @@ class Dispatcher:
         self._on_schedule_change = on_schedule_change  # wakes the scheduler
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
-               body: bytes) -> Response:
+               body: bytes, shared: SharedWriteTransaction | None = None) -> Response:
+        """Answers one request. A write joins `shared` when given (see SharedWriteTransaction);
+        otherwise every request runs in a transaction of its own."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
         name = "-"
@@ -86,20 +91,23 @@ class Dispatcher:
                 raise errors.ERROR_CLASSES["NotImplementedException"](
                     f"The operation {name} is not implemented by openimagebuilder yet.")
             account, region = caller(headers.get("authorization"), self.settings)
-            result = self._run(operation, handler, params, account, region, request_id)
+            result, joined = self._run(operation, handler, params, account, region, request_id, shared)
             response = Response(200, [(b"content-type", b"application/json"),
                                       (b"x-amzn-requestid", request_id.encode())],
-                                serialize_response(operation, result), name)
+                                serialize_response(operation, result), name, request_id, awaits_commit=joined)
         except errors.ServiceError as error:
-            response = Response(*serialize_error(error, request_id), name)
+            response = Response(*serialize_error(error, request_id), name, request_id)
         except Exception:
             log.exception("unexpected failure in %s (request id %s)", name, request_id)
-            error = errors.ERROR_CLASSES["ServiceException"](
-                f"An internal error occurred. Request id: {request_id}")
-            response = Response(*serialize_error(error, request_id), name)
+            response = self.internal_error(name, request_id)
         log.info("%s %s %d %.1fms %s", name, method, response.status,
                  (time.perf_counter() - started) * 1000, request_id)
         return response
+
+    @staticmethod
+    def internal_error(operation: str, request_id: str) -> Response:
+        error = errors.ERROR_CLASSES["ServiceException"](f"An internal error occurred. Request id: {request_id}")
+        return Response(*serialize_error(error, request_id), operation, request_id)
 
     def _token_member(self, operation: OperationModel) -> str | None:
         if operation.name not in self._token_members:
@@ -108,15 +116,17 @@ class Dispatcher:
                 (n for n, m in members.items() if m.metadata.get("idempotencyToken")), None)
         return self._token_members[operation.name]
 
-    def _run(self, operation: OperationModel, handler: Handler, params: dict[str, Any],
-             account: str, region: str, request_id: str) -> dict[str, Any]:
+    def _run(self, operation: OperationModel, handler: Handler, params: dict[str, Any], account: str,
+             region: str, request_id: str, shared: SharedWriteTransaction | None) -> tuple[dict[str, Any], bool]:
+        """(result, whether it was written in the shared transaction)."""
         name = operation.name
         write = not name.startswith(("Get", "List"))
+        joined = write and shared is not None
         token_member = self._token_member(operation)
         token = params.get(token_member) if token_member else None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with transaction(self.engine, write) as connection:
+                with shared.request() if joined else transaction(self.engine, write) as connection:  # type: ignore[union-attr]
                     ctx = Context(account, region, partition_of(region), request_id, name,
                                   Repository(connection, account, region, partition_of(region)),
                                   self.clock, self.secret, ExecutionRepository(connection, account, region),
@@ -124,7 +134,7 @@ class Dispatcher:
                     if token:
                         replay = self._claim(ctx, params, token_member, token)
                         if replay is not None:
-                            return replay
+                            return replay, joined
                     result = handler(ctx, params)
                     result["requestId"] = request_id
                     if token:
@@ -133,11 +143,12 @@ class Dispatcher:
                     if params.get("dryRun"):
                         raise _DryRunSucceeded  # rolls the transaction back: nothing is written
                 # After the commit, so the woken worker sees the new state.
+                wake = shared.after_commit if joined else _call  # type: ignore[union-attr]
                 if ctx.executions.made_work_due:
-                    self._on_work_due()
+                    wake(self._on_work_due)
                 if ctx.schedules.changed:
-                    self._on_schedule_change()
-                return result
+                    wake(self._on_schedule_change)
+                return result, joined
             except _DryRunSucceeded:
                 raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None
             except (UniqueViolation, DBAPIError) as exc:
@@ -158,6 +169,10 @@ class Dispatcher:
             raise errors.ERROR_CLASSES["IdempotentParameterMismatchException"](
                 f"The client token '{token}' was already used with different request parameters.")
         return {**prior_response, "requestId": ctx.request_id}
+
+
+def _call(callback: Callable[[], None]) -> None:
+    callback()
 
 
 def _retryable(exc: Exception) -> bool:

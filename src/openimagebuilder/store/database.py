@@ -8,17 +8,19 @@ not on a process crash.
 from __future__ import annotations
 
 import secrets
+import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from .checkpoint import BACKSTOP_PAGES
 from .tables import service_settings
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -48,14 +50,24 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")  # WalCheckpointer does it
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Savepoints and statement journals in memory, not in temporary files (each request of a
+        # shared write transaction runs in a savepoint).
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get("oib_write", True)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        # On the driver's connection (a statement through SQLAlchemy costs ten times as much),
+        # failing with SQLAlchemy's error as it would.
+        try:
+            connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(statement, None, error, sqlite3.Error, dialect=connection.dialect) from error
 
 
 def migrate(engine: Engine) -> None:
@@ -94,6 +106,100 @@ def transaction(engine: Engine, write: bool) -> Iterator[Connection]:
     finally:
         if lock is not None:
             lock.release()
+
+
+class SharedWriteTransaction:
+    """One SQLite write transaction that the write requests of a moment join, each in a savepoint
+    of its own, and that commits once for all of them (group commit).
+
+    A commit writes every page the transaction changed to the WAL; requests of the same kind
+    change the same few pages, so one commit for N requests costs little more than one for one.
+    Each request stays atomic (its savepoint is rolled back when it fails), and nobody is told of
+    a success before the commit: `on_open` must arrange for `commit()` to be called soon, and the
+    requests answer after it. One thread only (the event loop's): the shared transaction holds
+    the store's write lock from its first request to its commit.
+    """
+
+    def __init__(self, engine: Engine, on_open: Callable[[], None]) -> None:
+        self.engine = engine
+        self.on_open = on_open
+        self._connection: Connection | None = None
+        self._broken: BaseException | None = None
+        self._after_commit: list[Callable[[], None]] = []
+        self.requests = 0  # requests that have joined, and commits made: their ratio is the batch size
+        self.commits = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None
+
+    @contextmanager
+    def request(self) -> Iterator[Connection]:
+        """One request's part of the shared transaction: a savepoint, released on success and
+        rolled back when the block raises."""
+        if self._broken is not None:
+            raise self._broken
+        connection = self._connection or self._open()
+        self.requests += 1
+        driver = connection.connection.dbapi_connection
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        cursor.execute("SAVEPOINT oib_request")
+        try:
+            yield connection
+        except BaseException as error:
+            try:
+                cursor.execute("ROLLBACK TO oib_request")
+                cursor.execute("RELEASE oib_request")
+            except Exception as rollback_error:  # noqa: BLE001
+                self._broken = rollback_error
+            if not driver.in_transaction:  # type: ignore[union-attr]
+                # SQLite rolled the whole transaction back (I/O error, disk full): nothing the
+                # other requests wrote is left, so the whole batch fails.
+                self._broken = self._broken or error
+            raise
+        cursor.execute("RELEASE oib_request")
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+    def _open(self) -> Connection:
+        lock = _write_lock(self.engine)
+        assert lock is not None, "a shared write transaction is for SQLite"
+        lock.acquire()
+        try:
+            connection = self.engine.connect().execution_options(oib_write=True)
+            connection.begin()
+        except BaseException:
+            lock.release()
+            raise
+        self._connection = connection
+        self.on_open()
+        return connection
+
+    def commit(self) -> None:
+        """Commits (or, when a request broke the transaction, rolls back and raises why)."""
+        connection, self._connection = self._connection, None
+        broken, self._broken = self._broken, None
+        callbacks, self._after_commit = self._after_commit, []
+        if connection is None:
+            return
+        lock = _write_lock(self.engine)
+        try:
+            if broken is not None:
+                raise broken
+            connection.commit()
+            self.commits += 1
+        except BaseException:
+            with suppress(Exception):  # the failure that matters is the one being raised
+                connection.rollback()
+            raise
+        finally:
+            connection.close()
+            if lock is not None:
+                lock.release()
+        for callback in callbacks:
+            callback()
 
 
 def service_secret(engine: Engine) -> bytes:

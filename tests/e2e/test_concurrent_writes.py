@@ -1,0 +1,97 @@
+"""Many clients writing at once. On SQLite the writes of one turn of the event loop share a
+transaction and one commit (SharedWriteTransaction); on PostgreSQL each request has its own. Either
+way every request is atomic, failures leave nothing behind, and a 200 means committed."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import httpx
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.conftest import isolated_server, new_account_id, unique
+from tests.e2e.helpers import image_recipe, infrastructure
+
+THREADS = 16
+
+
+def _shared_client(server, account: str):  # type: ignore[no-untyped-def]
+    """One client for all threads (botocore clients are thread-safe), a connection per thread."""
+    return boto3.client("imagebuilder", endpoint_url=server.url, region_name="us-east-1",
+                        aws_access_key_id=account, aws_secret_access_key="secret",
+                        config=Config(retries={"max_attempts": 1}, max_pool_connections=THREADS))
+
+
+def _concurrently(calls):  # type: ignore[no-untyped-def]
+    with ThreadPoolExecutor(THREADS) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]
+
+
+def test_failures_in_a_burst_leave_nothing_and_successes_stay(server):
+    account = new_account_id()
+    client = _shared_client(server, account)
+    recipe, infra = image_recipe(client), infrastructure(client)
+    taken = unique("taken")
+    client.create_image_pipeline(name=taken, imageRecipeArn=recipe, infrastructureConfigurationArn=infra)
+
+    def create(name: str, **extra):  # type: ignore[no-untyped-def]
+        def call() -> str:  # the error code, "" for a success
+            try:
+                client.create_image_pipeline(name=name, imageRecipeArn=recipe, infrastructureConfigurationArn=infra,
+                                             **extra)
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+            return ""
+        return call
+
+    valid = [unique("ok") for _ in range(48)]
+    dry = [unique("dry") for _ in range(16)]
+    calls = []
+    for index in range(16):
+        calls += [create(valid[3 * index]), create(dry[index], dryRun=True), create(valid[3 * index + 1]),
+                  create(taken), create(valid[3 * index + 2]),
+                  create(unique("bad"), distributionConfigurationArn=infra.replace(
+                      "infrastructure-configuration", "distribution-configuration"))]
+    codes = _concurrently(calls)
+    assert codes.count("") == len(valid)
+    assert codes.count("DryRunOperationException") == len(dry)
+    assert codes.count("ResourceAlreadyExistsException") == 16
+    assert codes.count("InvalidParameterValueException") == 16
+    names = {p["name"] for p in client.get_paginator("list_image_pipelines").paginate().build_full_result()
+             ["imagePipelineList"]}
+    assert names == {taken, *valid}
+
+
+def test_one_client_token_in_a_burst_makes_one_pipeline(server):
+    client = _shared_client(server, new_account_id())
+    recipe, infra = image_recipe(client), infrastructure(client)
+    name, token = unique("same"), unique("token")
+
+    def create():  # type: ignore[no-untyped-def]
+        return client.create_image_pipeline(
+            name=name, imageRecipeArn=recipe, infrastructureConfigurationArn=infra, clientToken=token)
+
+    responses = _concurrently([create] * 24)
+    assert {r["imagePipelineArn"] for r in responses} == {responses[0]["imagePipelineArn"]}
+    assert {r["clientToken"] for r in responses} == {token}
+    assert len(client.list_image_pipelines()["imagePipelineList"]) == 1
+
+
+def test_acknowledged_burst_survives_kill_9(server, tmp_path):
+    with isolated_server(server, tmp_path) as own:
+        account = new_account_id()
+        client = _shared_client(own, account)
+        recipe, infra = image_recipe(client), infrastructure(client)
+
+        def create(name: str):  # type: ignore[no-untyped-def]
+            return lambda: client.create_image_pipeline(
+                name=name, imageRecipeArn=recipe, infrastructureConfigurationArn=infra)["imagePipelineArn"]
+
+        arns = _concurrently([create(unique("burst")) for _ in range(160)])
+        if own.store == "sqlite":
+            shared = httpx.get(f"{own.url}/_oib/health").json()["sharedCommits"]
+            assert shared["commits"] < shared["requests"]  # the burst did share commits
+        own.restart(sig="kill")
+        listed = _shared_client(own, account).get_paginator("list_image_pipelines").paginate().build_full_result()
+        assert {p["arn"] for p in listed["imagePipelineList"]} == set(arns)

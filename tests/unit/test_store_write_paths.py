@@ -1,0 +1,123 @@
+"""The store's fast paths on a real SQLite file: statements on the DB-API cursor, the shared write
+transaction (group commit) and the WAL checkpointer."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy import Column, DateTime, MetaData, Table, bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from openimagebuilder.store.checkpoint import WalCheckpointer
+from openimagebuilder.store.database import SharedWriteTransaction, create_store_engine, migrate, transaction
+from openimagebuilder.store.repository import Repository, Resource, UniqueViolation
+from openimagebuilder.store.statements import Statement, StatementRunner
+from openimagebuilder.store.tables import resources
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+@pytest.fixture
+def engine(tmp_path):  # type: ignore[no-untyped-def]
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'oib.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _resource(name: str) -> Resource:
+    arn = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}:image-pipeline/{name}"
+    return Resource("image-pipeline", arn, name, {"name": name}, "2026-01-01T00:00:00.000Z")
+
+
+def _names(engine) -> set[str]:  # type: ignore[no-untyped-def]
+    with transaction(engine, write=False) as connection:
+        return {row.name_id for row in connection.execute(select(resources.c.name_id))}
+
+
+def test_statement_rows_and_errors_match_sqlalchemy(engine):
+    with transaction(engine, write=True) as connection:
+        repo = Repository(connection, ACCOUNT, REGION)
+        stored = repo.insert(_resource("one"))
+        assert stored.id > 0
+        got = repo.get(stored.arn)
+        assert got is not None and got.document == {"name": "one"} and got.id == stored.id
+        # The driver's error comes out as SQLAlchemy's, as from Connection.execute.
+        with pytest.raises(UniqueViolation):
+            repo.insert(_resource("one"))
+        with pytest.raises(IntegrityError):
+            StatementRunner(connection).execute(Statement(insert(resources), insert_columns=("arn",)), {"arn": "x"})
+
+
+def test_statements_compile_per_dialect():
+    statement = Statement(select(resources.c.arn).where(resources.c.arn == bindparam("p_arn")))
+    compiled = statement.compiled(sqlite.dialect())
+    assert compiled.bind_names == ("p_arn",) and "?" in compiled.sql
+    compiled = statement.compiled(postgresql.psycopg.dialect())
+    assert compiled.bind_names is None and "%(p_arn)s" in compiled.sql
+
+
+def test_statements_that_need_type_processing_are_refused():
+    table = Table("dated", MetaData(), Column("at", DateTime))
+    with pytest.raises(TypeError, match="type processing"):
+        Statement(select(table.c.at)).compiled(sqlite.dialect())
+
+
+def test_shared_transaction_keeps_successes_and_rolls_back_failures(engine):
+    opened: list[int] = []
+    shared = SharedWriteTransaction(engine, on_open=lambda: opened.append(1))
+    woken: list[set[str]] = []
+    with shared.request() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("kept-1"))
+    with pytest.raises(RuntimeError), shared.request() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("rolled-back"))
+        raise RuntimeError("the request failed after writing")
+    with pytest.raises(UniqueViolation), shared.request() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("kept-1"))
+    with shared.request() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("kept-2"))
+    shared.after_commit(lambda: woken.append(_names(engine)))
+    assert opened == [1] and shared.is_open
+    assert _names(engine) == set()  # nothing is visible before the commit
+    shared.commit()
+    assert not shared.is_open
+    assert _names(engine) == {"kept-1", "kept-2"}
+    assert woken == [{"kept-1", "kept-2"}]  # callbacks run after the commit, and see it
+    assert (shared.requests, shared.commits) == (4, 1)
+    # The write lock is free again: another writer gets in at once.
+    done = threading.Event()
+    threading.Thread(target=lambda: (transaction(engine, write=True).__enter__(), done.set()), daemon=True).start()
+    assert done.wait(5)
+
+
+def test_checkpointer_moves_the_wal_into_the_database(engine, tmp_path):
+    with transaction(engine, write=True) as connection:
+        repo = Repository(connection, ACCOUNT, REGION)
+        for index in range(50):
+            repo.insert(_resource(f"pipeline-{index}"))
+    path = str(tmp_path / "oib.db")
+    assert _rows_in_database_file(path) == 0  # committed to the WAL only
+    checkpointer = WalCheckpointer(path, interval=0.01)
+    checkpointer.start()
+    try:
+        deadline = time.monotonic() + 5
+        while _rows_in_database_file(path) < 50 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        checkpointer.stop()
+    assert _rows_in_database_file(path) == 50
+
+
+def _rows_in_database_file(path: str) -> int:
+    """Resources in the database file itself: `immutable` makes SQLite ignore the WAL (where,
+    before a checkpoint, even the tables may be)."""
+    connection = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(connection.execute("SELECT count(*) FROM resources").fetchone()[0])
+    except sqlite3.OperationalError:  # no such table (yet)
+        return 0
+    finally:
+        connection.close()
