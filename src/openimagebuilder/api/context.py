@@ -1,7 +1,7 @@
 """What a handler knows about its request: who is calling, where, and its transaction."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..domain.arn import Arn
 from ..domain.clock import Clock, format_date
@@ -22,12 +22,17 @@ class Context:
     secret: bytes  # signs pagination tokens
     executions: ExecutionRepository
     schedules: ScheduleRepository
+    _now: str | None = field(default=None, init=False, repr=False)
 
     def epoch(self) -> float:
         return self.clock.now().timestamp()
 
     def now(self) -> str:
-        return format_date(self.clock.now())
+        """The request's time in AWS's format: one moment for all it writes (dateCreated and
+        dateUpdated of a new resource are equal, as in AWS)."""
+        if self._now is None:
+            self._now = format_date(self.clock.now())
+        return self._now
 
     def arn(self, resource_type: str, resource_id: str, version: str | None = None,
             build: int | None = None, workflow_type: str | None = None) -> Arn:

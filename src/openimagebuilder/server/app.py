@@ -95,8 +95,8 @@ class ImageBuilderApp:
             response = self.dispatcher.handle(scope["method"], raw_path_text, scope.get("query_string", b""),
                                               headers, body, self.shared)
             if response.awaits_commit:
-                # Answered once the shared transaction is committed (next turn of the loop): a
-                # request that comes alone waits little, and a burst shares one commit.
+                # Answered once the shared transaction is committed (see _commit_soon): a request
+                # that comes alone waits little, and a burst shares one commit.
                 assert self._committed is not None
                 if await self._committed is not None:
                     response = self.dispatcher.internal_error(response.operation, response.request_id)
@@ -108,10 +108,11 @@ class ImageBuilderApp:
 
     def _commit_soon(self) -> None:
         """The shared transaction opened: commit it once the requests that are ready to run on
-        the loop now have had their turn."""
+        the loop now, and those the next poll of the sockets brings, have had their turn (two
+        turns of the loop: a few tens of microseconds when the service is idle)."""
         loop = asyncio.get_running_loop()
         self._committed = loop.create_future()
-        loop.call_soon(self._commit_shared)
+        loop.call_soon(loop.call_soon, self._commit_shared)
 
     def _commit_shared(self) -> None:
         committed, self._committed = self._committed, None

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import api  # noqa: F401  (registers the handlers)
 from ..api.context import Context
 from ..api.registry import HANDLERS, Handler
-from ..domain.clock import Clock, format_date
+from ..domain.clock import Clock
 from ..protocol import errors
 from ..protocol.model import service_model
 from ..protocol.parser import parse_request
@@ -161,7 +161,7 @@ class Dispatcher:
                token: str) -> dict[str, Any] | None:
         request = {k: v for k, v in params.items() if k != token_member}
         fingerprint = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        prior = ctx.repo.claim_client_token(ctx.operation, token, fingerprint, format_date(ctx.clock.now()))
+        prior = ctx.repo.claim_client_token(ctx.operation, token, fingerprint, ctx.now())
         if prior is None:
             return None
         prior_fingerprint, prior_response = prior
