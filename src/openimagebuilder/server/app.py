@@ -144,6 +144,8 @@ class ImageBuilderApp:
         self.builds.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
+        if self.shared is not None:
+            self.shared.close()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 

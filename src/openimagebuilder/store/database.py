@@ -123,7 +123,8 @@ class SharedWriteTransaction:
     def __init__(self, engine: Engine, on_open: Callable[[], None]) -> None:
         self.engine = engine
         self.on_open = on_open
-        self._connection: Connection | None = None
+        self._connection: Connection | None = None  # while a transaction is open
+        self._writer: Connection | None = None  # kept between transactions: no pool round trip each time
         self._broken: BaseException | None = None
         self._after_commit: list[Callable[[], None]] = []
         self.requests = 0  # requests that have joined, and commits made: their ratio is the batch size
@@ -168,9 +169,11 @@ class SharedWriteTransaction:
         assert lock is not None, "a shared write transaction is for SQLite"
         lock.acquire()
         try:
-            connection = self.engine.connect().execution_options(oib_write=True)
+            connection = self._writer or self.engine.connect().execution_options(oib_write=True)
+            self._writer = connection
             connection.begin()
         except BaseException:
+            self.close()
             lock.release()
             raise
         self._connection = connection
@@ -193,13 +196,20 @@ class SharedWriteTransaction:
         except BaseException:
             with suppress(Exception):  # the failure that matters is the one being raised
                 connection.rollback()
+            self.close()  # the next transaction starts on a fresh connection
             raise
         finally:
-            connection.close()
             if lock is not None:
                 lock.release()
         for callback in callbacks:
             callback()
+
+    def close(self) -> None:
+        """Returns the kept connection to the pool (at shutdown, or after a failure)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            with suppress(Exception):
+                writer.close()
 
 
 def service_secret(engine: Engine) -> bytes:
