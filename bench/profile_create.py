@@ -34,9 +34,9 @@ def call(app: ImageBuilderApp, method: str, path: str, body: dict | None = None,
     """One request as the ASGI app runs it on SQLite: writes in the shared transaction, which
     commits before the answer (here right away, as when requests come one at a time)."""
     raw = json.dumps(body).encode() if body is not None else b""
-    response = app.dispatcher.handle(method, path, query, HEADERS, raw, app.shared)
-    if app.shared is not None and app.shared.is_open:
-        app.shared.commit()
+    response = app.dispatcher.handle(method, path, query, HEADERS, raw, app.inline)
+    if app.inline is not None and app.inline.is_open:
+        app.inline.commit()
     if response.status != 200:
         raise SystemExit(f"{method} {path}: {response.status} {response.body[:300]!r}")
     return json.loads(response.body)
@@ -90,8 +90,8 @@ def main() -> int:
     app = ImageBuilderApp(Settings(data_dir=data, log_level="warning"))
     if app.checkpointer is not None:
         app.checkpointer.start()
-    if app.shared is not None:
-        app.shared.on_open = lambda: None  # no event loop here: call() commits
+    if app.inline is not None:
+        app.inline.on_open = lambda: None  # no event loop here: call() commits
     infra = call(app, "PUT", "/CreateInfrastructureConfiguration",
                  {"name": "prof-infra", "instanceProfileName": "p", "clientToken": "t-infra"})
     recipe = call(app, "PUT", "/CreateImageRecipe", {

@@ -1,5 +1,5 @@
 """Many clients writing at once. On SQLite the writes of one turn of the event loop share a
-transaction and one commit (SharedWriteTransaction); on PostgreSQL each request has its own. Either
+transaction and one commit (InlineTransactions); on PostgreSQL each request has its own. Either
 way every request is atomic, failures leave nothing behind, and a 200 means committed."""
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ import time
 import pytest
 from sqlalchemy import Column, DateTime, MetaData, Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from openimagebuilder.store.checkpoint import WalCheckpointer
-from openimagebuilder.store.database import SharedWriteTransaction, create_store_engine, migrate, transaction
+from openimagebuilder.store.database import InlineTransactions, create_store_engine, migrate, transaction
 from openimagebuilder.store.repository import Repository, Resource, UniqueViolation
 from openimagebuilder.store.statements import Statement, StatementRunner
 from openimagebuilder.store.tables import resources
@@ -68,16 +68,16 @@ def test_statements_that_need_type_processing_are_refused():
 
 def test_shared_transaction_keeps_successes_and_rolls_back_failures(engine):
     opened: list[int] = []
-    shared = SharedWriteTransaction(engine, on_open=lambda: opened.append(1))
+    shared = InlineTransactions(engine, on_open=lambda: opened.append(1))
     woken: list[set[str]] = []
-    with shared.request() as connection:
+    with shared.write() as connection:
         Repository(connection, ACCOUNT, REGION).insert(_resource("kept-1"))
-    with pytest.raises(RuntimeError), shared.request() as connection:
+    with pytest.raises(RuntimeError), shared.write() as connection:
         Repository(connection, ACCOUNT, REGION).insert(_resource("rolled-back"))
         raise RuntimeError("the request failed after writing")
-    with pytest.raises(UniqueViolation), shared.request() as connection:
+    with pytest.raises(UniqueViolation), shared.write() as connection:
         Repository(connection, ACCOUNT, REGION).insert(_resource("kept-1"))
-    with shared.request() as connection:
+    with shared.write() as connection:
         Repository(connection, ACCOUNT, REGION).insert(_resource("kept-2"))
     shared.after_commit(lambda: woken.append(_names(engine)))
     assert opened == [1] and shared.is_open
@@ -121,3 +121,20 @@ def _rows_in_database_file(path: str) -> int:
         return 0
     finally:
         connection.close()
+
+
+def test_reads_keep_their_connection_unless_the_database_fails(engine):
+    inline = InlineTransactions(engine, on_open=lambda: None)
+    with inline.read() as first:
+        pass
+    with pytest.raises(KeyError), inline.read() as connection:  # a request's own error: kept
+        assert connection is first
+        raise KeyError("not found")
+    with inline.read() as connection:
+        assert connection is first
+    with pytest.raises(DBAPIError), inline.read() as connection:
+        connection.exec_driver_sql("SELECT * FROM no_such_table")
+    with inline.read() as connection:
+        assert connection is not first and not connection.closed
+    assert first.closed
+    inline.close()

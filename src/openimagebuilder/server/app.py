@@ -18,7 +18,7 @@ from ..engine.runner import BuildEngine
 from ..scheduler.service import PipelineScheduler
 from ..store.checkpoint import WalCheckpointer
 from ..store.clock import StoredClock
-from ..store.database import SharedWriteTransaction, create_store_engine, migrate, service_secret, sqlite_url
+from ..store.database import InlineTransactions, create_store_engine, migrate, service_secret, sqlite_url
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
 from .dispatch import Dispatcher
@@ -58,9 +58,9 @@ class ImageBuilderApp:
         # only adds a hand-off (and GIL ping-pong): requests run on the event loop, and the writes
         # of one turn of the loop share a transaction and its commit. With PostgreSQL, whose calls
         # wait on the network, requests run on a pool of `workers` threads, each in its own.
-        self.inline = self.engine.dialect.name == "sqlite"
-        self.checkpointer = WalCheckpointer(self.engine.url.database or "") if self.inline else None
-        self.shared = SharedWriteTransaction(self.engine, on_open=self._commit_soon) if self.inline else None
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.inline = InlineTransactions(self.engine, on_open=self._commit_soon) if sqlite else None
+        self.checkpointer = WalCheckpointer(self.engine.url.database or "") if sqlite else None
         self._committed: asyncio.Future[BaseException | None] | None = None
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
 
@@ -72,8 +72,8 @@ class ImageBuilderApp:
             return
         if scope["path"] == HEALTH_PATH:
             health = {"status": "ok", "service": "imagebuilder"}
-            if self.shared is not None:
-                health["sharedCommits"] = {"requests": self.shared.requests, "commits": self.shared.commits}
+            if self.inline is not None:
+                health["sharedCommits"] = {"requests": self.inline.requests, "commits": self.inline.commits}
             await _respond(send, 200, [(b"content-type", b"application/json")], orjson.dumps(health))
             return
         if scope["path"] == CLOCK_PATH:
@@ -91,9 +91,9 @@ class ImageBuilderApp:
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
         raw_path = scope.get("raw_path") or scope["path"].encode()
         raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
-        if self.inline:
+        if self.inline is not None:
             response = self.dispatcher.handle(scope["method"], raw_path_text, scope.get("query_string", b""),
-                                              headers, body, self.shared)
+                                              headers, body, self.inline)
             if response.awaits_commit:
                 # Answered once the shared transaction is committed (see _commit_soon): a request
                 # that comes alone waits little, and a burst shares one commit.
@@ -116,9 +116,9 @@ class ImageBuilderApp:
 
     def _commit_shared(self) -> None:
         committed, self._committed = self._committed, None
-        assert committed is not None and self.shared is not None
+        assert committed is not None and self.inline is not None
         try:
-            self.shared.commit()
+            self.inline.commit()
         except Exception as error:  # noqa: BLE001 - every request of the batch is answered with it
             log.exception("commit of a shared write transaction failed")
             committed.set_result(error)
@@ -144,8 +144,8 @@ class ImageBuilderApp:
         self.builds.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
-        if self.shared is not None:
-            self.shared.close()
+        if self.inline is not None:
+            self.inline.close()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 

@@ -10,12 +10,13 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from botocore.model import OperationModel
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .. import api  # noqa: F401  (registers the handlers)
@@ -28,7 +29,7 @@ from ..protocol.parser import parse_request
 from ..protocol.router import Router
 from ..protocol.serializer import serialize_error, serialize_response
 from ..protocol.validate import ValidatorCache
-from ..store.database import SharedWriteTransaction, transaction
+from ..store.database import InlineTransactions, transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
 from ..store.schedules import ScheduleRepository
@@ -48,7 +49,7 @@ class Response:
     body: bytes
     operation: str
     request_id: str = ""
-    # Written in a shared write transaction: not to be sent before that transaction commits.
+    # Written in the shared write transaction: not to be sent before that transaction commits.
     awaits_commit: bool = False
 
 
@@ -71,9 +72,9 @@ class Dispatcher:
         self._on_schedule_change = on_schedule_change  # wakes the scheduler
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
-               body: bytes, shared: SharedWriteTransaction | None = None) -> Response:
-        """Answers one request. A write joins `shared` when given (see SharedWriteTransaction);
-        otherwise every request runs in a transaction of its own."""
+               body: bytes, inline: InlineTransactions | None = None) -> Response:
+        """Answers one request, in the event loop's transactions when `inline` is given (SQLite; a
+        write joins the shared write transaction), otherwise in a transaction of its own."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
         name = "-"
@@ -91,7 +92,7 @@ class Dispatcher:
                 raise errors.ERROR_CLASSES["NotImplementedException"](
                     f"The operation {name} is not implemented by openimagebuilder yet.")
             account, region = caller(headers.get("authorization"), self.settings)
-            result, joined = self._run(operation, handler, params, account, region, request_id, shared)
+            result, joined = self._run(operation, handler, params, account, region, request_id, inline)
             response = Response(200, [(b"content-type", b"application/json"),
                                       (b"x-amzn-requestid", request_id.encode())],
                                 serialize_response(operation, result), name, request_id, awaits_commit=joined)
@@ -103,6 +104,11 @@ class Dispatcher:
         log.info("%s %s %d %.1fms %s", name, method, response.status,
                  (time.perf_counter() - started) * 1000, request_id)
         return response
+
+    def _transaction(self, write: bool, inline: InlineTransactions | None) -> AbstractContextManager[Connection]:
+        if inline is None:
+            return transaction(self.engine, write)
+        return inline.write() if write else inline.read()
 
     @staticmethod
     def internal_error(operation: str, request_id: str) -> Response:
@@ -117,16 +123,16 @@ class Dispatcher:
         return self._token_members[operation.name]
 
     def _run(self, operation: OperationModel, handler: Handler, params: dict[str, Any], account: str,
-             region: str, request_id: str, shared: SharedWriteTransaction | None) -> tuple[dict[str, Any], bool]:
+             region: str, request_id: str, inline: InlineTransactions | None) -> tuple[dict[str, Any], bool]:
         """(result, whether it was written in the shared transaction)."""
         name = operation.name
         write = not name.startswith(("Get", "List"))
-        joined = write and shared is not None
+        joined = write and inline is not None
         token_member = self._token_member(operation)
         token = params.get(token_member) if token_member else None
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                with shared.request() if joined else transaction(self.engine, write) as connection:  # type: ignore[union-attr]
+                with self._transaction(write, inline) as connection:
                     ctx = Context(account, region, partition_of(region), request_id, name,
                                   Repository(connection, account, region, partition_of(region)),
                                   self.clock, self.secret, ExecutionRepository(connection, account, region),
@@ -143,7 +149,7 @@ class Dispatcher:
                     if params.get("dryRun"):
                         raise _DryRunSucceeded  # rolls the transaction back: nothing is written
                 # After the commit, so the woken worker sees the new state.
-                wake = shared.after_commit if joined else _call  # type: ignore[union-attr]
+                wake = inline.after_commit if joined else _call  # type: ignore[union-attr]
                 if ctx.executions.made_work_due:
                     wake(self._on_work_due)
                 if ctx.schedules.changed:

@@ -108,36 +108,53 @@ def transaction(engine: Engine, write: bool) -> Iterator[Connection]:
             lock.release()
 
 
-class SharedWriteTransaction:
-    """One SQLite write transaction that the write requests of a moment join, each in a savepoint
-    of its own, and that commits once for all of them (group commit).
+class InlineTransactions:
+    """The transactions of the one thread that serves requests on SQLite (the event loop's).
 
-    A commit writes every page the transaction changed to the WAL; requests of the same kind
-    change the same few pages, so one commit for N requests costs little more than one for one.
-    Each request stays atomic (its savepoint is rolled back when it fails), and nobody is told of
-    a success before the commit: `on_open` must arrange for `commit()` to be called soon, and the
-    requests answer after it. One thread only (the event loop's): the shared transaction holds
-    the store's write lock from its first request to its commit.
+    Writes: the write requests of a moment join one transaction, each in a savepoint of its own,
+    and it commits once for all of them (group commit). A commit writes every page the transaction
+    changed to the WAL; requests of the same kind change the same few pages, so one commit for N
+    requests costs little more than one for one. Each request stays atomic (its savepoint is
+    rolled back when it fails), and nobody is told of a success before the commit: `on_open` must
+    arrange for `commit()` to be called soon, and the requests answer after it. The shared
+    transaction holds the store's write lock from its first request to its commit.
+
+    Reads: each in a transaction of its own, on a connection kept for them.
     """
 
     def __init__(self, engine: Engine, on_open: Callable[[], None]) -> None:
         self.engine = engine
         self.on_open = on_open
-        self._connection: Connection | None = None  # while a transaction is open
+        self._connection: Connection | None = None  # while a write transaction is open
         self._writer: Connection | None = None  # kept between transactions: no pool round trip each time
+        self._reader: Connection | None = None
         self._broken: BaseException | None = None
         self._after_commit: list[Callable[[], None]] = []
-        self.requests = 0  # requests that have joined, and commits made: their ratio is the batch size
+        self.requests = 0  # write requests that have joined, and commits made: their ratio is the batch size
         self.commits = 0
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        connection = self._reader or self.engine.connect().execution_options(oib_write=False)
+        self._reader = None
+        try:
+            with connection.begin():
+                yield connection
+        except DBAPIError:
+            connection.close()  # the next read starts on a fresh connection
+            raise
+        finally:
+            if not connection.closed:
+                self._reader = connection
 
     @property
     def is_open(self) -> bool:
         return self._connection is not None
 
     @contextmanager
-    def request(self) -> Iterator[Connection]:
-        """One request's part of the shared transaction: a savepoint, released on success and
-        rolled back when the block raises."""
+    def write(self) -> Iterator[Connection]:
+        """One request's part of the shared write transaction: a savepoint, released on success
+        and rolled back when the block raises."""
         if self._broken is not None:
             raise self._broken
         connection = self._connection or self._open()
@@ -173,7 +190,7 @@ class SharedWriteTransaction:
             self._writer = connection
             connection.begin()
         except BaseException:
-            self.close()
+            self._close_writer()
             lock.release()
             raise
         self._connection = connection
@@ -196,7 +213,7 @@ class SharedWriteTransaction:
         except BaseException:
             with suppress(Exception):  # the failure that matters is the one being raised
                 connection.rollback()
-            self.close()  # the next transaction starts on a fresh connection
+            self._close_writer()  # the next transaction starts on a fresh connection
             raise
         finally:
             if lock is not None:
@@ -205,7 +222,13 @@ class SharedWriteTransaction:
             callback()
 
     def close(self) -> None:
-        """Returns the kept connection to the pool (at shutdown, or after a failure)."""
+        """Returns the kept connections to the pool (at shutdown)."""
+        self._close_writer()
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+
+    def _close_writer(self) -> None:
         writer, self._writer = self._writer, None
         if writer is not None:
             with suppress(Exception):
