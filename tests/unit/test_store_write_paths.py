@@ -138,3 +138,27 @@ def test_reads_keep_their_connection_unless_the_database_fails(engine):
         assert connection is not first and not connection.closed
     assert first.closed
     inline.close()
+
+
+def test_a_transaction_that_sqlite_rolled_back_fails_the_whole_batch(engine):
+    shared = InlineTransactions(engine, on_open=lambda: None)
+    with shared.write() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("lost"))
+    with pytest.raises(RuntimeError), shared.write() as connection:
+        # As SQLite does on an I/O error or a full disk: the whole transaction is gone.
+        connection.connection.dbapi_connection.execute("ROLLBACK")
+        raise RuntimeError("disk I/O error")
+    with pytest.raises(RuntimeError):  # a later request of the same batch is refused, not run outside it
+        with shared.write():
+            pass
+    with pytest.raises(RuntimeError):
+        shared.commit()
+    assert _names(engine) == set()
+    # The next batch starts afresh, and the write lock is free.
+    with shared.write() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("next"))
+    shared.commit()
+    assert _names(engine) == {"next"}
+    with transaction(engine, write=True):
+        pass
+    shared.close()

@@ -165,15 +165,16 @@ class InlineTransactions:
         try:
             yield connection
         except BaseException as error:
+            if not driver.in_transaction:  # type: ignore[union-attr]
+                # SQLite rolled the whole transaction back (I/O error, disk full): nothing the
+                # other requests wrote is left, so the whole batch fails, with this error.
+                self._broken = self._broken or error
+                raise
             try:
                 cursor.execute("ROLLBACK TO oib_request")
                 cursor.execute("RELEASE oib_request")
-            except Exception as rollback_error:  # noqa: BLE001
-                self._broken = rollback_error
-            if not driver.in_transaction:  # type: ignore[union-attr]
-                # SQLite rolled the whole transaction back (I/O error, disk full): nothing the
-                # other requests wrote is left, so the whole batch fails.
-                self._broken = self._broken or error
+            except Exception as rollback_error:  # noqa: BLE001 - the batch cannot be trusted any more
+                self._broken = self._broken or rollback_error
             raise
         cursor.execute("RELEASE oib_request")
 
