@@ -43,22 +43,50 @@ def call(app: ImageBuilderApp, method: str, path: str, body: dict | None = None,
 
 
 def sql_timings(app: ImageBuilderApp, one, n: int) -> None:  # type: ignore[no-untyped-def]
-    """Wall time inside the DB-API cursor per statement text (SQLAlchemy cursor events)."""
+    """Wall time per statement text: the repository's statements on the DB-API cursor (timed
+    around `StatementRunner`), the rest through SQLAlchemy's cursor events, and COMMIT."""
     from collections import defaultdict
 
     from sqlalchemy import event
 
+    from openimagebuilder.store import statements
+
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
     starts: dict[int, float] = {}
+
+    def record(statement: str, seconds: float) -> None:
+        entry = totals[" ".join(statement.split())]
+        entry[0] += 1
+        entry[1] += seconds
 
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         starts[id(cursor)] = time.perf_counter()
 
     def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        entry = totals[" ".join(statement.split())]
-        entry[0] += 1
-        entry[1] += time.perf_counter() - starts.pop(id(cursor), time.perf_counter())
+        record(statement, time.perf_counter() - starts.pop(id(cursor), time.perf_counter()))
 
+    runner = statements.StatementRunner
+    originals = runner._execute, runner.execute_many
+
+    def timed(original):  # type: ignore[no-untyped-def]
+        def call(self, statement, params):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return original(self, statement, params)
+            finally:
+                record(statement.compiled(self.dialect).sql, time.perf_counter() - started)
+        return call
+
+    runner._execute, runner.execute_many = timed(originals[0]), timed(originals[1])  # type: ignore[method-assign]
+    commit = app.inline.commit if app.inline is not None else None
+    if app.inline is not None:
+        def timed_commit() -> None:
+            started = time.perf_counter()
+            try:
+                commit()  # type: ignore[misc]
+            finally:
+                record("COMMIT (shared write transaction)", time.perf_counter() - started)
+        app.inline.commit = timed_commit  # type: ignore[method-assign]
     event.listen(app.engine, "before_cursor_execute", before)
     event.listen(app.engine, "after_cursor_execute", after)
     started = time.perf_counter()
@@ -67,9 +95,12 @@ def sql_timings(app: ImageBuilderApp, one, n: int) -> None:  # type: ignore[no-u
     elapsed = time.perf_counter() - started
     event.remove(app.engine, "before_cursor_execute", before)
     event.remove(app.engine, "after_cursor_execute", after)
+    runner._execute, runner.execute_many = originals  # type: ignore[method-assign]
+    if commit is not None:
+        app.inline.commit = commit  # type: ignore[union-attr, method-assign]
     in_sql = sum(t for _, t in totals.values())
-    print(f"{n} requests in {elapsed:.2f}s; {in_sql:.2f}s inside cursor.execute ({in_sql / elapsed:.0%}); "
-          f"COMMIT is not a cursor statement and is not counted here")
+    print(f"{n} requests in {elapsed:.2f}s; {in_sql:.2f}s in SQL ({in_sql / elapsed:.0%}); BEGIN, SAVEPOINT and "
+          f"RELEASE run on the driver connection and are not counted")
     print(f"{'us/request':>10} {'calls':>7}  statement")
     for statement, (count, seconds) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
         print(f"{seconds * 1e6 / n:10.0f} {count:7d}  {statement[:150]}")
