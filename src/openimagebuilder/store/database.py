@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .checkpoint import BACKSTOP_PAGES
+from .statements import driver_error
 from .tables import service_settings
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -67,7 +68,7 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
         except sqlite3.Error as error:
-            raise DBAPIError.instance(statement, None, error, sqlite3.Error, dialect=connection.dialect) from error
+            raise driver_error(connection, error, statement) from error
 
 
 def migrate(engine: Engine) -> None:
@@ -125,6 +126,9 @@ class InlineTransactions:
     def __init__(self, engine: Engine, on_open: Callable[[], None]) -> None:
         self.engine = engine
         self.on_open = on_open
+        lock = _write_lock(engine)
+        assert lock is not None, "inline transactions are for SQLite"
+        self._lock = lock
         self._connection: Connection | None = None  # while a write transaction is open
         self._writer: Connection | None = None  # kept between transactions: no pool round trip each time
         self._reader: Connection | None = None
@@ -183,16 +187,14 @@ class InlineTransactions:
             self._after_commit.append(callback)
 
     def _open(self) -> Connection:
-        lock = _write_lock(self.engine)
-        assert lock is not None, "a shared write transaction is for SQLite"
-        lock.acquire()
+        self._lock.acquire()
         try:
             connection = self._writer or self.engine.connect().execution_options(oib_write=True)
             self._writer = connection
             connection.begin()
         except BaseException:
             self._close_writer()
-            lock.release()
+            self._lock.release()
             raise
         self._connection = connection
         self.on_open()
@@ -205,7 +207,6 @@ class InlineTransactions:
         callbacks, self._after_commit = self._after_commit, []
         if connection is None:
             return
-        lock = _write_lock(self.engine)
         try:
             if broken is not None:
                 raise broken
@@ -217,8 +218,7 @@ class InlineTransactions:
             self._close_writer()  # the next transaction starts on a fresh connection
             raise
         finally:
-            if lock is not None:
-                lock.release()
+            self._lock.release()
         for callback in callbacks:
             callback()
 

@@ -64,6 +64,18 @@ class Statement:
         return _Compiled(str(compiled), None)
 
 
+def driver_error(connection: Connection, error: Exception, sql: str, cursor: Any = None) -> DBAPIError:
+    """A DB-API error of a statement run on `connection`'s driver connection, as SQLAlchemy's
+    `Connection.execute` would raise it (IntegrityError, OperationalError, ...); a lost connection
+    is invalidated so that the pool does not hand it out again."""
+    dialect = connection.dialect
+    disconnected = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    if disconnected:
+        connection.invalidate(error)
+    return DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                               connection_invalidated=disconnected, dialect=dialect)
+
+
 class StatementRunner:
     """Runs Statements on one SQLAlchemy connection's DB-API connection, inside its transaction.
     Driver errors are raised as SQLAlchemy's (IntegrityError, OperationalError, ...), like
@@ -76,11 +88,7 @@ class StatementRunner:
         self._cursor: Any = None
 
     def _wrapped(self, error: Exception, sql: str) -> DBAPIError:
-        disconnected = self.dialect.is_disconnect(error, self.connection.connection.dbapi_connection, self._cursor)
-        if disconnected:
-            self.connection.invalidate(error)
-        return DBAPIError.instance(sql, None, error, self._driver_error, hide_parameters=True,
-                                   connection_invalidated=disconnected, dialect=self.dialect)
+        return driver_error(self.connection, error, sql, self._cursor)
 
     def _cursor_now(self) -> Any:
         if self._cursor is None:
