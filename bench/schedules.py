@@ -167,9 +167,9 @@ class Population:
                             "dateNextRun": format_date(upcoming)}
                 rows.append({"account_id": ACCOUNT, "region": REGION, "kind": "image-pipeline", "subtype": "",
                              "name_id": name_to_id(name), "version": "", "build": 0, "sort_key": name_to_id(name),
-                             "arn": arn, "identity": arn, "date_created": self.template.date_created,
+                             "arn": arn, "date_created": self.template.date_created,
                              "document": orjson.dumps(document).decode()})
-                refs.extend({**{k: v for k, v in ref.items() if k != "id"}, "source_arn": arn}
+                refs.extend({**ref, "source_arn": arn}
                             for ref in self.references)
                 schedules.append({"pipeline_arn": arn, "account_id": ACCOUNT, "region": REGION,
                                   "next_run_at": upcoming.timestamp(), "anchor_at": self.anchor.timestamp()})

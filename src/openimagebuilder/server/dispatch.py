@@ -68,6 +68,10 @@ class Dispatcher:
         self.router = Router(service_model())
         self.validators = ValidatorCache()
         self._token_members: dict[str, str | None] = {}
+        # SQLite takes one writer at a time, so a write transaction sees every earlier write and no
+        # concurrent one: a client token can be recorded with its response once the handler has
+        # run. Elsewhere a request claims the token first, and a concurrent duplicate waits on it.
+        self._serial_writes = engine.dialect.name == "sqlite"
         self._on_work_due = on_work_due  # wakes the build engine
         self._on_schedule_change = on_schedule_change  # wakes the scheduler
 
@@ -138,14 +142,20 @@ class Dispatcher:
                                   self.clock, self.secret, ExecutionRepository(connection, account, region),
                                   ScheduleRepository(connection, account, region))
                     if token:
-                        replay = self._claim(ctx, params, token_member, token)
+                        fingerprint = _fingerprint(params, token_member)
+                        replay = self._replay(ctx, token, fingerprint)
                         if replay is not None:
                             return replay, joined
+                        if not self._serial_writes:
+                            ctx.repo.insert_client_token(name, token, fingerprint, ctx.now())
                     result = handler(ctx, params)
                     result["requestId"] = request_id
                     if token:
                         result.setdefault(token_member, token)
-                        ctx.repo.complete_client_token(name, token, result)
+                        if self._serial_writes:
+                            ctx.repo.insert_client_token(name, token, fingerprint, ctx.now(), result)
+                        else:
+                            ctx.repo.complete_client_token(name, token, result)
                     if params.get("dryRun"):
                         raise _DryRunSucceeded  # rolls the transaction back: nothing is written
                 # After the commit, so the woken worker sees the new state.
@@ -163,11 +173,10 @@ class Dispatcher:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _claim(ctx: Context, params: dict[str, Any], token_member: str | None,
-               token: str) -> dict[str, Any] | None:
-        request = {k: v for k, v in params.items() if k != token_member}
-        fingerprint = hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        prior = ctx.repo.claim_client_token(ctx.operation, token, fingerprint, ctx.now())
+    def _replay(ctx: Context, token: str, fingerprint: str) -> dict[str, Any] | None:
+        """The response of the earlier request with this token, if there is one; it must have had
+        the same parameters."""
+        prior = ctx.repo.find_client_token(ctx.operation, token)
         if prior is None:
             return None
         prior_fingerprint, prior_response = prior
@@ -175,6 +184,11 @@ class Dispatcher:
             raise errors.ERROR_CLASSES["IdempotentParameterMismatchException"](
                 f"The client token '{token}' was already used with different request parameters.")
         return {**prior_response, "requestId": ctx.request_id}
+
+
+def _fingerprint(params: dict[str, Any], token_member: str | None) -> str:
+    request = {k: v for k, v in params.items() if k != token_member}
+    return hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def new_request_id() -> str:

@@ -60,8 +60,8 @@ _VERSIONS = Statement(select(resources).where(
     _SCOPE, resources.c.kind == bindparam("p_kind"), resources.c.name_id == bindparam("p_name_id"),
     resources.c.subtype == bindparam("p_subtype")))
 _INSERT = Statement(insert(resources).returning(resources.c.id), insert_columns=(
-    "account_id", "region", "kind", "subtype", "name_id", "version", "build", "sort_key", "arn", "identity",
-    "date_created", "document"))
+    "account_id", "region", "kind", "subtype", "name_id", "version", "build", "sort_key", "arn", "date_created",
+    "document"))
 _REPLACE_DOCUMENT = Statement(update(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")).values(
     document=bindparam("document")))
 _DELETE = Statement(delete(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")))
@@ -70,7 +70,7 @@ _REFERENCE_SCOPE = and_(resource_references.c.account_id == bindparam("p_account
 _DELETE_REFERENCES = Statement(delete(resource_references).where(
     _REFERENCE_SCOPE, resource_references.c.source_arn == bindparam("p_source_arn")))
 _INSERT_REFERENCE = Statement(insert(resource_references), insert_columns=(
-    "account_id", "region", "source_arn", "target_kind", "target_subtype", "target_owner", "target_name_id",
+    "account_id", "region", "source_arn", "position", "target_kind", "target_subtype", "target_owner", "target_name_id",
     "target_version", "target_build"))
 _REFERENCES_TO = Statement(select(resource_references).where(
     _REFERENCE_SCOPE, resource_references.c.target_kind == bindparam("p_target_kind"),
@@ -82,7 +82,7 @@ _TOKEN_SCOPE = and_(client_tokens.c.account_id == bindparam("p_account_id"),
                     client_tokens.c.operation == bindparam("p_operation"), client_tokens.c.token == bindparam("p_token"))
 _GET_TOKEN = Statement(select(client_tokens.c.fingerprint, client_tokens.c.response).where(_TOKEN_SCOPE))
 _INSERT_TOKEN = Statement(insert(client_tokens), insert_columns=(
-    "account_id", "region", "operation", "token", "fingerprint", "date_created"))
+    "account_id", "region", "operation", "token", "fingerprint", "date_created", "response"))
 _COMPLETE_TOKEN = Statement(update(client_tokens).where(_TOKEN_SCOPE).values(response=bindparam("response")))
 
 
@@ -166,13 +166,13 @@ class Repository:
             position = (rows[-1].sort_key, rows[-1].id)
 
     # -- writing ---------------------------------------------------------------------------------
-    def insert(self, resource: Resource, identity: str | None = None) -> Resource:
+    def insert(self, resource: Resource) -> Resource:
         # No savepoint: a violation aborts the whole transaction, and the dispatcher re-runs the request.
         try:
             row = self.sql.first(_INSERT, self._row(
                 kind=resource.kind, subtype=resource.subtype, name_id=resource.name_id, version=resource.version,
                 build=resource.build, sort_key=resource.sort_key or resource.name_id,
-                arn=resource.arn, identity=identity or resource.arn,
+                arn=resource.arn,
                 date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
@@ -194,10 +194,10 @@ class Repository:
             self.sql.execute(_DELETE_REFERENCES, self._where(source_arn=source_arn))
         if targets:
             self.sql.execute_many(_INSERT_REFERENCE, [
-                dict(account_id=self.account_id, region=self.region, source_arn=source_arn,
+                dict(account_id=self.account_id, region=self.region, source_arn=source_arn, position=position,
                      target_kind=t.resource_type, target_subtype=t.workflow_type or "", target_owner=t.owner,
                      target_name_id=t.resource_id, target_version=t.version or "", target_build=t.build)
-                for t in targets])
+                for position, t in enumerate(targets)])
 
     def references_to(self, kind: str, name_id: str, subtype: str = "") -> list[Reference]:
         rows = self.sql.rows(_REFERENCES_TO, self._where(
@@ -208,19 +208,23 @@ class Repository:
                 for row in rows]
 
     # -- idempotency -----------------------------------------------------------------------------
-    def claim_client_token(self, operation: str, token: str, fingerprint: str,
-                           date: str) -> tuple[str, dict[str, Any] | None] | None:
-        """Claims the token for this request; if an earlier request holds it, returns that
-        request's (fingerprint, response) instead."""
+    def find_client_token(self, operation: str, token: str) -> tuple[str, dict[str, Any] | None] | None:
+        """The (fingerprint, response) of the request that holds the token, if one does (the
+        response is None while that request has not finished)."""
         row = self.sql.first(_GET_TOKEN, self._where(operation=operation, token=token))
-        if row is not None:
-            return row.fingerprint, (orjson.loads(row.response) if row.response else None)
+        if row is None:
+            return None
+        return row.fingerprint, (orjson.loads(row.response) if row.response else None)
+
+    def insert_client_token(self, operation: str, token: str, fingerprint: str, date: str,
+                            response: dict[str, Any] | None = None) -> None:
+        """Records the token for this request; UniqueViolation if another request recorded it first."""
         try:
             self.sql.execute(_INSERT_TOKEN, self._row(
-                operation=operation, token=token, fingerprint=fingerprint, date_created=date))
+                operation=operation, token=token, fingerprint=fingerprint, date_created=date,
+                response=orjson.dumps(response).decode() if response is not None else None))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
-        return None
 
     def complete_client_token(self, operation: str, token: str, response: dict[str, Any]) -> None:
         self.sql.execute(_COMPLETE_TOKEN, {

@@ -14,10 +14,10 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
-    UniqueConstraint,
     false,
     text,
 )
@@ -39,34 +39,34 @@ resources = Table(
     Column("build", Integer, nullable=False, server_default="0"),
     Column("sort_key", String(200), nullable=False),
     Column("arn", String(400), nullable=False, unique=True),
-    # What must be unique besides the ARN (e.g. a component version's content); defaults to the ARN.
-    Column("identity", String(600), nullable=False, unique=True),
     Column("date_created", String(30), nullable=False),
     Column("document", Text, nullable=False),
     Index("ix_resources_scope_kind_sort", "account_id", "region", "kind", "sort_key", "id"),
     Index("ix_resources_scope_kind_name", "account_id", "region", "kind", "name_id"),
 )
 
-# What a resource refers to, so deletes can refuse to leave a reference dangling.
+# What a resource refers to, so deletes can refuse to leave a reference dangling. Keyed by source
+# and position, and on SQLite the key is the table (WITHOUT ROWID): each b-tree a write touches
+# costs its commit a page.
 resource_references = Table(
     "resource_references", metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
     Column("account_id", String(32), nullable=False),
     Column("region", String(32), nullable=False),
     Column("source_arn", String(400), ForeignKey("resources.arn", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),  # among the source's references
     Column("target_kind", String(40), nullable=False),
     Column("target_subtype", String(20), nullable=False),
     Column("target_owner", String(32), nullable=False),
     Column("target_name_id", String(128), nullable=False),
     Column("target_version", String(40), nullable=False),  # X.Y.Z, maybe with x; '' when unversioned
     Column("target_build", Integer, nullable=True),
+    PrimaryKeyConstraint("account_id", "region", "source_arn", "position", name="pk_resource_references"),
     Index("ix_references_target", "account_id", "region", "target_kind", "target_name_id"),
-    Index("ix_references_scope_source", "account_id", "region", "source_arn"),
+    sqlite_with_rowid=False,
 )
 
 client_tokens = Table(
     "client_tokens", metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
     Column("account_id", String(32), nullable=False),
     Column("region", String(32), nullable=False),
     Column("operation", String(64), nullable=False),
@@ -74,7 +74,8 @@ client_tokens = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("response", Text, nullable=True),
     Column("date_created", String(30), nullable=False),
-    UniqueConstraint("account_id", "region", "operation", "token", name="uq_client_tokens"),
+    PrimaryKeyConstraint("account_id", "region", "operation", "token", name="pk_client_tokens"),
+    sqlite_with_rowid=False,
 )
 
 service_settings = Table(

@@ -1,0 +1,131 @@
+"""Migrations on stores that hold data: a store written by an earlier version keeps every
+resource, reference and client token, on SQLite and PostgreSQL, and ends with the schema that
+store/tables.py declares."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from openimagebuilder.store.database import _MIGRATIONS, create_store_engine, migrate, transaction
+from openimagebuilder.store.tables import metadata
+
+from ..conftest import POSTGRES_ADMIN_URL
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+PREFIX = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        engine = create_store_engine(f"sqlite:///{tmp_path / 'oib.db'}")
+        yield engine
+        engine.dispose()
+        return
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        name = f"oib_migration_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    engine = create_store_engine(make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+        hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _upgrade_to(engine: Engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def _resource_row(index: int, name: str, kind: str = "image-pipeline") -> dict:
+    arn = f"{PREFIX}:{kind}/{name}"
+    return {"id": index, "account_id": ACCOUNT, "region": REGION, "kind": kind, "subtype": "", "name_id": name,
+            "version": "", "build": 0, "sort_key": name, "arn": arn, "identity": arn,
+            "date_created": "2026-01-01T00:00:00.000Z", "document": f'{{"arn": "{arn}"}}'}
+
+
+def _store_as_of_0005(engine: Engine) -> None:
+    """What version 0005 wrote: three pipelines referring to a recipe and an infrastructure
+    configuration (references inserted out of source order), and two client tokens."""
+    _upgrade_to(engine, "0005")
+    rows = [_resource_row(1, "recipe", "image-recipe"), _resource_row(2, "infra", "infrastructure-configuration")]
+    rows += [_resource_row(3 + n, f"pipeline-{n}") for n in range(3)]
+    references = []
+    for target in ("image-recipe", "infrastructure-configuration"):
+        for n in range(3):
+            references.append({"account_id": ACCOUNT, "region": REGION, "source_arn": f"{PREFIX}:image-pipeline/pipeline-{n}",
+                               "target_kind": target, "target_subtype": "", "target_owner": ACCOUNT,
+                               "target_name_id": "recipe" if target == "image-recipe" else "infra",
+                               "target_version": "1.0.0" if target == "image-recipe" else "",
+                               "target_build": None})
+    tokens = [{"account_id": ACCOUNT, "region": REGION, "operation": "CreateImagePipeline", "token": f"token-{n}",
+               "fingerprint": "f" * 64, "response": '{"imagePipelineArn": "x"}' if n else None,
+               "date_created": "2026-01-01T00:00:00.000Z"} for n in range(2)]
+    with engine.begin() as connection:
+        for table, values in (("resources", rows), ("resource_references", references), ("client_tokens", tokens)):
+            columns = list(values[0])
+            connection.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                    f"VALUES ({', '.join(':' + c for c in columns)})"), values)
+
+
+def test_0006_keeps_every_row_and_numbers_references_in_their_order(engine: Engine) -> None:
+    _store_as_of_0005(engine)
+    migrate(engine)
+    with transaction(engine, write=False) as connection:
+        resources = connection.execute(text("SELECT id, arn, document FROM resources ORDER BY id")).all()
+        references = connection.execute(text(
+            "SELECT source_arn, position, target_kind FROM resource_references ORDER BY source_arn, position")).all()
+        tokens = connection.execute(text(
+            "SELECT token, fingerprint, response FROM client_tokens ORDER BY token")).all()
+    assert [row.id for row in resources] == [1, 2, 3, 4, 5]
+    assert resources[0].document == f'{{"arn": "{PREFIX}:image-recipe/recipe"}}'
+    assert [(row.source_arn.rsplit("/", 1)[1], row.position, row.target_kind) for row in references] == [
+        (f"pipeline-{n}", position, target) for n in range(3)
+        for position, target in enumerate(("image-recipe", "infrastructure-configuration"))]
+    assert [(row.token, row.response) for row in tokens] == [("token-0", None), ("token-1", '{"imagePipelineArn": "x"}')]
+
+
+def test_0006_ends_with_the_declared_schema(engine: Engine) -> None:
+    _store_as_of_0005(engine)
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+    columns = {column["name"] for column in inspect(engine).get_columns("resources")}
+    assert "identity" not in columns
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            sql = dict(connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+        assert "WITHOUT ROWID" in sql["resource_references"] and "WITHOUT ROWID" in sql["client_tokens"]
+        # Foreign keys are back on after the migration, and still cascade from the rebuilt table.
+        with transaction(engine, write=True) as connection:
+            connection.execute(text("DELETE FROM resources WHERE arn = :arn"),
+                               {"arn": f"{PREFIX}:image-pipeline/pipeline-0"})
+            left = connection.execute(text("SELECT count(*) FROM resource_references")).scalar()
+        assert left == 4
+
+
+def test_a_fresh_store_has_the_declared_schema(engine: Engine) -> None:
+    migrate(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
