@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from openimagebuilder.store.checkpoint import WalCheckpointer
 from openimagebuilder.store.database import InlineTransactions, create_store_engine, migrate, transaction
-from openimagebuilder.store.repository import Repository, Resource, UniqueViolation
+from openimagebuilder.store.repository import Repository, Resource, ResourceExists, UniqueViolation
 from openimagebuilder.store.statements import Statement, StatementRunner
 from openimagebuilder.store.tables import resources
 
@@ -60,6 +60,14 @@ def test_statements_compile_per_dialect():
     assert compiled.bind_names is None and "%(p_arn)s" in compiled.sql
 
 
+def test_a_statement_takes_a_dialect_s_own_form():
+    from openimagebuilder.store.repository import _INSERT
+
+    assert "ON CONFLICT (arn) DO NOTHING RETURNING" in _INSERT.compiled(sqlite.dialect()).sql
+    assert "ON CONFLICT (arn) DO NOTHING RETURNING" in _INSERT.compiled(postgresql.psycopg.dialect()).sql
+    assert _INSERT.row_type is not None and _INSERT.row_type._fields == ("id",)
+
+
 def test_statements_that_need_type_processing_are_refused():
     table = Table("dated", MetaData(), Column("at", DateTime))
     with pytest.raises(TypeError, match="type processing"):
@@ -91,6 +99,40 @@ def test_shared_transaction_keeps_successes_and_rolls_back_failures(engine):
     done = threading.Event()
     threading.Thread(target=lambda: (transaction(engine, write=True).__enter__(), done.set()), daemon=True).start()
     assert done.wait(5)
+
+
+def test_the_request_that_opens_a_batch_fails_alone(engine):
+    """The first request of a batch runs without a savepoint: when it fails, the whole transaction
+    (which holds nothing else) is rolled back and the write lock freed; the next request opens a
+    new one."""
+    opened: list[int] = []
+    shared = InlineTransactions(engine, on_open=lambda: opened.append(1))
+    with pytest.raises(RuntimeError), shared.write() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("rolled-back"))
+        raise RuntimeError("the request failed after writing")
+    assert not shared.is_open
+    with transaction(engine, write=True) as connection:  # the lock is free: another writer gets in
+        Repository(connection, ACCOUNT, REGION).insert(_resource("other-writer"))
+    shared.commit()  # the commit the first opening asked for finds nothing to do
+    with shared.write() as connection:
+        Repository(connection, ACCOUNT, REGION).insert(_resource("next"))
+    with pytest.raises(ResourceExists), shared.write() as connection:  # not first: its savepoint only
+        Repository(connection, ACCOUNT, REGION).insert(_resource("next"))
+    shared.commit()
+    assert opened == [1, 1]
+    assert _names(engine) == {"other-writer", "next"}
+    assert (shared.requests, shared.commits) == (3, 1)
+    shared.close()
+
+
+def test_an_insert_of_an_existing_arn_reports_it_and_leaves_the_transaction_usable(engine):
+    with transaction(engine, write=True) as connection:
+        repo = Repository(connection, ACCOUNT, REGION)
+        repo.insert(_resource("taken"))
+        with pytest.raises(ResourceExists):
+            repo.insert(_resource("taken"))
+        repo.insert(_resource("free"))
+    assert _names(engine) == {"taken", "free"}
 
 
 def test_checkpointer_moves_the_wal_into_the_database(engine, tmp_path):

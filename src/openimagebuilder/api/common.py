@@ -11,7 +11,7 @@ from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..protocol.model import service_model
-from ..store.repository import Resource
+from ..store.repository import Resource, ResourceExists
 from .context import Context
 
 # The type word AWS uses in "already exists" messages, by ARN resource type.
@@ -35,6 +35,15 @@ def not_found(arn: str) -> errors.ServiceError:
 def already_exists(resource_type: str, arn: str) -> errors.ServiceError:
     return errors.ERROR_CLASSES["ResourceAlreadyExistsException"](
         f"The following resource '{RESOURCE_LABELS[resource_type]}' already exists: '{arn}'.")
+
+
+def insert_new(ctx: Context, resource: Resource) -> Resource:
+    """Stores a resource a Create makes; ResourceAlreadyExistsException if its ARN is taken (the
+    store's unique ARN decides, also between concurrent creates)."""
+    try:
+        return ctx.repo.insert(resource)
+    except ResourceExists:
+        raise already_exists(resource.kind, resource.arn) from None
 
 
 def in_use(arn: str) -> errors.ServiceError:

@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.arn import name_to_id
 from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
-from .common import already_exists, delete_owned, document_field, filter_predicate, get_owned, project
+from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -101,12 +101,10 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     validate_distributions(params["distributions"])
     name_id = name_to_id(params["name"])
     arn = str(ctx.arn(KIND, name_id))
-    if ctx.repo.get(arn) is not None:
-        raise already_exists(KIND, arn)
     now = ctx.now()
     document = {**project(params, SHAPE), "arn": arn, "timeoutMinutes": TIMEOUT_MINUTES, "dateCreated": now,
                 "tags": params.get("tags") or {}}
-    ctx.repo.insert(Resource(KIND, arn, name_id, document, now))
+    insert_new(ctx, Resource(KIND, arn, name_id, document, now))
     return {"distributionConfigurationArn": arn}
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from ..domain.arn import name_to_id
 from ..store.repository import Resource
-from .common import already_exists, delete_owned, document_field, filter_predicate, get_owned, project
+from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -19,12 +19,10 @@ FILTERS = {"name": document_field("name")}
 @operation("CreateInfrastructureConfiguration")
 def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     arn = str(ctx.arn(KIND, name_to_id(params["name"])))
-    if ctx.repo.get(arn) is not None:
-        raise already_exists(KIND, arn)
     now = ctx.now()
     document = {**DEFAULTS, **project(params, SHAPE), "arn": arn, "dateCreated": now,
                 "tags": params.get("tags") or {}}
-    ctx.repo.insert(Resource(KIND, arn, name_to_id(params["name"]), document, now))
+    insert_new(ctx, Resource(KIND, arn, name_to_id(params["name"]), document, now))
     return {"infrastructureConfigurationArn": arn}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from ..domain.arn import Arn, name_to_id
 from ..store.repository import Resource
 from .build_configuration import build_configuration, invalid_request
-from .common import already_exists, delete_owned, document_field, filter_predicate, get_owned, project
+from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
 from .context import Context
 from .pagination import paginate
 from .registry import operation
@@ -43,13 +43,11 @@ def _configuration(ctx: Context, params: dict[str, Any]) -> tuple[dict[str, Any]
 def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     name_id = name_to_id(params["name"])
     arn = str(ctx.arn(KIND, name_id))
-    if ctx.repo.get(arn) is not None:
-        raise already_exists(KIND, arn)
     configuration, references = _configuration(ctx, params)
     now = ctx.now()
     document = {**configuration, "arn": arn, "name": params["name"], "dateCreated": now, "dateUpdated": now,
                 "tags": params.get("tags") or {}}
-    pipeline = ctx.repo.insert(Resource(KIND, arn, name_id, document, now))
+    pipeline = insert_new(ctx, Resource(KIND, arn, name_id, document, now))
     ctx.repo.set_references(arn, references, replace=False)
     reschedule(ctx, pipeline, restart=True, new=True)
     return {"imagePipelineArn": arn}

@@ -22,11 +22,11 @@ from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
 from .common import (
     FilterFields,
-    already_exists,
     delete_owned,
     document_field,
     filter_predicate,
     find,
+    insert_new,
     latest_version_references,
     new_semantic_version,
     project,
@@ -105,13 +105,10 @@ def _invalid_combination(path: str, detail: str) -> errors.ServiceError:
 
 # -- shared by both families ---------------------------------------------------------------------
 def _new_arn(ctx: Context, family: Family, params: dict[str, Any]) -> tuple[str, str, Version]:
-    """The ARN a Create would give the recipe; refuses one that exists already."""
+    """The ARN a Create gives the recipe (the insert refuses one that exists already)."""
     version = new_semantic_version(params["semanticVersion"])
     name_id = name_to_id(params["name"])
-    arn = str(ctx.arn(family.kind, name_id, str(version)))
-    if ctx.repo.get(arn) is not None:
-        raise already_exists(family.kind, arn)
-    return arn, name_id, version
+    return str(ctx.arn(family.kind, name_id, str(version))), name_id, version
 
 
 def _image_parent(ctx: Context, text: str, image_type: str) -> tuple[Resource, Parent]:
@@ -206,7 +203,7 @@ def _check_compatible(components: list[ResolvedComponent], platform: str, os_ver
 def _store(ctx: Context, family: Family, arn: str, name_id: str, version: Version, document: dict[str, Any],
            components: list[ResolvedComponent], parent: Parent) -> dict[str, Any]:
     """Inserts the recipe and records what it refers to, so that none of it is deleted under it."""
-    resource = ctx.repo.insert(Resource(family.kind, arn, name_id, document, document["dateCreated"],
+    resource = insert_new(ctx, Resource(family.kind, arn, name_id, document, document["dateCreated"],
                                         version=str(version), sort_key=sort_key(name_id, version)))
     ctx.repo.set_references(arn, [c.arn for c in components] + ([parent.reference] if parent.reference else []))
     return {family.arn_member: arn, "latestVersionReferences": latest_version_references(resource)}

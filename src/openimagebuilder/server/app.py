@@ -117,7 +117,9 @@ class ImageBuilderApp:
 
     def _commit_shared(self) -> None:
         committed, self._committed = self._committed, None
-        assert committed is not None and self.inline is not None
+        if committed is None:
+            return  # committed already by the call a transaction opened before it scheduled
+        assert self.inline is not None
         try:
             self.inline.commit()
         except Exception as error:  # noqa: BLE001 - every request of the batch is answered with it

@@ -61,7 +61,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
-        write = connection.get_execution_options().get("oib_write", True)
+        options = connection.get_execution_options()
+        if options.get("oib_driver_transactions"):
+            return  # InlineTransactions begins and ends them on the driver's connection
+        write = options.get("oib_write", True)
         statement = "BEGIN IMMEDIATE" if write else "BEGIN"
         # On the driver's connection (a statement through SQLAlchemy costs ten times as much),
         # failing with SQLAlchemy's error as it would.
@@ -128,15 +131,20 @@ def transaction(engine: Engine, write: bool) -> Iterator[Connection]:
 class InlineTransactions:
     """The transactions of the one thread that serves requests on SQLite (the event loop's).
 
-    Writes: the write requests of a moment join one transaction, each in a savepoint of its own,
-    and it commits once for all of them (group commit). A commit writes every page the transaction
-    changed to the WAL; requests of the same kind change the same few pages, so one commit for N
-    requests costs little more than one for one. Each request stays atomic (its savepoint is
-    rolled back when it fails), and nobody is told of a success before the commit: `on_open` must
+    Writes: the write requests of a moment join one transaction, each in a savepoint of its own
+    (except the first, which has the transaction to itself), and it commits once for all of them
+    (group commit). A commit writes every page the transaction changed to the WAL; requests of the
+    same kind change the same few pages, so one commit for N requests costs little more than one
+    for one. Each request stays atomic (its savepoint, or the whole transaction when it came first,
+    is rolled back when it fails), and nobody is told of a success before the commit: `on_open` must
     arrange for `commit()` to be called soon, and the requests answer after it. The shared
     transaction holds the store's write lock from its first request to its commit.
 
     Reads: each in a transaction of its own, on a connection kept for them.
+
+    Both kept connections are in one SQLAlchemy transaction for as long as they live (see
+    `_connect`); the BEGINs, COMMITs and ROLLBACKs are issued on the driver's connection, which
+    costs a fraction of SQLAlchemy's transaction bookkeeping on every request.
     """
 
     def __init__(self, engine: Engine, on_open: Callable[[], None]) -> None:
@@ -153,13 +161,35 @@ class InlineTransactions:
         self.requests = 0  # write requests that have joined, and commits made: their ratio is the batch size
         self.commits = 0
 
+    def _connect(self, write: bool) -> Connection:
+        connection = self.engine.connect().execution_options(oib_write=write, oib_driver_transactions=True)
+        # SQLAlchemy's side only (the begin listener issues no BEGIN for such a connection): its
+        # statements then run in whatever transaction the driver's connection is in.
+        connection.begin()
+        return connection
+
+    @staticmethod
+    def _driver(connection: Connection) -> sqlite3.Connection:
+        return connection.connection.dbapi_connection  # type: ignore[return-value]
+
+    def _run(self, connection: Connection, statement: str) -> None:
+        try:
+            self._driver(connection).execute(statement)
+        except sqlite3.Error as error:
+            raise driver_error(connection, error, statement) from error
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        connection = self._reader or self.engine.connect().execution_options(oib_write=False)
+        connection = self._reader or self._connect(write=False)
         self._reader = None
         try:
-            with connection.begin():
+            self._run(connection, "BEGIN")
+            try:
                 yield connection
+            except BaseException:
+                self._driver(connection).rollback()
+                raise
+            self._run(connection, "COMMIT")
         except DBAPIError:
             connection.close()  # the next read starts on a fresh connection
             raise
@@ -174,18 +204,26 @@ class InlineTransactions:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One request's part of the shared write transaction: a savepoint, released on success
-        and rolled back when the block raises."""
+        and rolled back when the block raises; the request that opens the transaction needs none."""
         if self._broken is not None:
             raise self._broken
+        first = self._connection is None
         connection = self._connection or self._open()
         self.requests += 1
-        driver = connection.connection.dbapi_connection
-        cursor = driver.cursor()  # type: ignore[union-attr]
+        driver = self._driver(connection)
+        if first:
+            try:
+                yield connection
+            except BaseException:
+                self._abandon()
+                raise
+            return
+        cursor = driver.cursor()
         cursor.execute("SAVEPOINT oib_request")
         try:
             yield connection
         except BaseException as error:
-            if not driver.in_transaction:  # type: ignore[union-attr]
+            if not driver.in_transaction:
                 # SQLite rolled the whole transaction back (I/O error, disk full): nothing the
                 # other requests wrote is left, so the whole batch fails, with this error.
                 self._broken = self._broken or error
@@ -205,9 +243,9 @@ class InlineTransactions:
     def _open(self) -> Connection:
         self._lock.acquire()
         try:
-            connection = self._writer or self.engine.connect().execution_options(oib_write=True)
+            connection = self._writer or self._connect(write=True)
             self._writer = connection
-            connection.begin()
+            self._run(connection, "BEGIN IMMEDIATE")
         except BaseException:
             self._close_writer()
             self._lock.release()
@@ -216,6 +254,18 @@ class InlineTransactions:
         self.on_open()
         return connection
 
+    def _abandon(self) -> None:
+        """The request that opened the transaction failed: roll all of it back (nothing else is in
+        it yet), so the next write opens a new one."""
+        connection, self._connection = self._connection, None
+        self._after_commit = []
+        try:
+            self._driver(connection).rollback()  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - the request's own failure is the one raised
+            self._close_writer()
+        finally:
+            self._lock.release()
+
     def commit(self) -> None:
         """Commits (or, when a request broke the transaction, rolls back and raises why)."""
         connection, self._connection = self._connection, None
@@ -223,14 +273,18 @@ class InlineTransactions:
         callbacks, self._after_commit = self._after_commit, []
         if connection is None:
             return
+        driver = self._driver(connection)
         try:
             if broken is not None:
                 raise broken
-            connection.commit()
+            try:
+                driver.commit()
+            except sqlite3.Error as error:
+                raise driver_error(connection, error, "COMMIT") from error
             self.commits += 1
         except BaseException:
             with suppress(Exception):  # the failure that matters is the one being raised
-                connection.rollback()
+                driver.rollback()
             self._close_writer()  # the next transaction starts on a fresh connection
             raise
         finally:

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalog
@@ -23,6 +25,11 @@ from .tables import client_tokens, resource_references, resources
 
 class UniqueViolation(Exception):
     """A uniqueness constraint refused the write; the request is retried from the start."""
+
+
+class ResourceExists(UniqueViolation):
+    """A resource with the ARN exists already. A create answers ResourceAlreadyExistsException;
+    anywhere else it is a lost race, and the request is retried like any UniqueViolation."""
 
 
 @dataclass
@@ -59,9 +66,15 @@ _GET_FOR_UPDATE = Statement(_SELECT_GET.with_for_update())
 _VERSIONS = Statement(select(resources).where(
     _SCOPE, resources.c.kind == bindparam("p_kind"), resources.c.name_id == bindparam("p_name_id"),
     resources.c.subtype == bindparam("p_subtype")))
+# An existing ARN is not an error inside the INSERT (on PostgreSQL that would abort the
+# transaction): no row comes back, and the caller learns that the resource exists. A concurrent
+# insert of the same ARN waits for the other transaction, then finds it.
 _INSERT = Statement(insert(resources).returning(resources.c.id), insert_columns=(
     "account_id", "region", "kind", "subtype", "name_id", "version", "build", "sort_key", "arn", "date_created",
-    "document"))
+    "document"), dialects={
+        "sqlite": sqlite_insert(resources).on_conflict_do_nothing(index_elements=["arn"]).returning(resources.c.id),
+        "postgresql": postgresql_insert(resources).on_conflict_do_nothing(
+            index_elements=["arn"]).returning(resources.c.id)})
 _REPLACE_DOCUMENT = Statement(update(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")).values(
     document=bindparam("document")))
 _DELETE = Statement(delete(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")))
@@ -167,6 +180,7 @@ class Repository:
 
     # -- writing ---------------------------------------------------------------------------------
     def insert(self, resource: Resource) -> Resource:
+        """Stores a new resource; ResourceExists if its ARN is taken."""
         # No savepoint: a violation aborts the whole transaction, and the dispatcher re-runs the request.
         try:
             row = self.sql.first(_INSERT, self._row(
@@ -176,6 +190,8 @@ class Repository:
                 date_created=resource.date_created, document=orjson.dumps(resource.document).decode()))
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig)) from None
+        if row is None:
+            raise ResourceExists(resource.arn)
         resource.id = int(row.id)
         resource.owner = self.account_id
         return resource

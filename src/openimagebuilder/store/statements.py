@@ -32,12 +32,16 @@ class _Compiled:
 
 
 class Statement:
-    """One SQLAlchemy statement, compiled on first use for each dialect."""
+    """One SQLAlchemy statement, compiled on first use for each dialect. `dialects` gives a
+    dialect's own form of it (e.g. an INSERT with ON CONFLICT, which only the dialects' insert
+    constructs express), with the same binds and columns."""
 
-    __slots__ = ("clause", "insert_columns", "row_type", "_compiled")
+    __slots__ = ("clause", "insert_columns", "row_type", "dialects", "_compiled")
 
-    def __init__(self, clause: Executable, insert_columns: Sequence[str] | None = None) -> None:
+    def __init__(self, clause: Executable, insert_columns: Sequence[str] | None = None,
+                 dialects: Mapping[str, Executable] | None = None) -> None:
         self.clause = clause
+        self.dialects = dict(dialects or {})
         self.insert_columns = list(insert_columns) if insert_columns is not None else None
         selected = getattr(clause, "selected_columns", None)
         returning = getattr(clause, "_returning", ())
@@ -52,11 +56,12 @@ class Statement:
         return compiled
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.clause.compile(dialect=dialect, column_keys=self.insert_columns)  # type: ignore[attr-defined]
+        clause = self.dialects.get(dialect.name, self.clause)
+        compiled = clause.compile(dialect=dialect, column_keys=self.insert_columns)  # type: ignore[attr-defined]
         # Type processing (dates, JSON, booleans on SQLite) would be skipped on the raw cursor.
         types = [bind.type for bind in compiled.binds.values()]
-        types += [column.type for column in getattr(self.clause, "selected_columns", None) or ()]
-        types += [column.type for column in getattr(self.clause, "_returning", ())]
+        types += [column.type for column in getattr(clause, "selected_columns", None) or ()]
+        types += [column.type for column in getattr(clause, "_returning", ())]
         if not all(isinstance(kind, _PLAIN_TYPES) for kind in types):
             raise TypeError(f"statement needs type processing, run it through SQLAlchemy: {compiled}")
         if compiled.positional:
