@@ -31,6 +31,7 @@ bench: install
 
 coverage: install
 	$(BIN)/python -m openimagebuilder.coverage > docs/coverage.md
+	$(BIN)/python -m openimagebuilder.coverage --readme README.md
 
 clean:
 	rm -rf $(VENV) .oib .pytest_cache .hypothesis
