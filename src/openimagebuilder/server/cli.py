@@ -12,7 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -20,12 +20,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import ImageBuilderApp
 
-    settings = Settings.from_env()
-    for name in ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers",
-                 "engine_workers", "step_seconds", "fail_steps", "clock"):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(settings, name, value)
+    try:
+        settings = Settings.load(os.environ, {name: getattr(args, name) for name in (
+            "host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
+            "step_seconds", "fail_steps", "clock")})
+    except SettingsError as error:
+        print(f"oib serve: error: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = ImageBuilderApp(settings)

@@ -1,17 +1,22 @@
-"""Service configuration: command-line flags, each also settable by an environment variable."""
+"""Service configuration: command-line flags, each also settable by an environment variable (a
+flag given on the command line wins over its variable)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+CLOCKS = ("system", "manual")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
-def _accounts_from_env(text: str) -> dict[str, str]:
-    """OIB_ACCOUNTS="AKIDEXAMPLE=111111111111,AKIDOTHER=222222222222"."""
-    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
-    return {key.strip(): value.strip() for key, value in pairs}
+class SettingsError(ValueError):
+    """A setting's value is unusable; the message names the flag or variable and says why."""
 
 
 @dataclass
@@ -19,7 +24,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 4010
     data_dir: str = "./.oib"
-    database_url: str | None = None
+    database_url: str | None = None  # when set, the store (the data dir is not used)
     account_id: str = DEFAULT_ACCOUNT_ID
     access_key_accounts: dict[str, str] = field(default_factory=dict)
     log_level: str = "info"
@@ -30,19 +35,70 @@ class Settings:
     fail_steps: str = ""  # simulated backend: comma-separated workflow step names to fail on purpose
 
     @classmethod
+    def load(cls, environ: Mapping[str, str] = os.environ, flags: Mapping[str, Any] | None = None) -> Settings:
+        """Flags (None: not given) over OIB_* variables over the defaults; SettingsError names the
+        first unusable value. A variable whose flag is given is not read."""
+        given = {name: value for name, value in (flags or {}).items() if value is not None}
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            variable = "OIB_ACCOUNTS" if item.name == "access_key_accounts" else f"OIB_{item.name.upper()}"
+            if item.name in given:
+                values[item.name] = given[item.name]
+            elif environ.get(variable):
+                values[item.name] = _PARSERS.get(item.name, _text)(variable, environ[variable])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    @classmethod
     def from_env(cls) -> Settings:
-        env = os.environ
-        return cls(
-            host=env.get("OIB_HOST", cls.host),
-            port=int(env.get("OIB_PORT", cls.port)),
-            data_dir=env.get("OIB_DATA_DIR", cls.data_dir),
-            database_url=env.get("OIB_DATABASE_URL") or None,
-            account_id=env.get("OIB_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
-            access_key_accounts=_accounts_from_env(env.get("OIB_ACCOUNTS", "")),
-            log_level=env.get("OIB_LOG_LEVEL", cls.log_level),
-            workers=int(env.get("OIB_WORKERS", cls.workers)),
-            engine_workers=int(env.get("OIB_ENGINE_WORKERS", cls.engine_workers)),
-            step_seconds=float(env.get("OIB_STEP_SECONDS", cls.step_seconds)),
-            fail_steps=env.get("OIB_FAIL_STEPS", cls.fail_steps),
-            clock=env.get("OIB_CLOCK", cls.clock),
-        )
+        return cls.load(os.environ)
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"port {self.port} is not between 0 and 65535")
+        for name, account in [("account id", self.account_id)] + [
+                (f"OIB_ACCOUNTS entry for {key}", value) for key, value in self.access_key_accounts.items()]:
+            if not _ACCOUNT_ID.match(account):
+                raise SettingsError(f"{name} '{account}' is not a 12-digit AWS account id")
+        if self.log_level.lower() not in LOG_LEVELS:
+            raise SettingsError(f"log level '{self.log_level}' is not one of {', '.join(LOG_LEVELS)}")
+        if self.clock not in CLOCKS:
+            raise SettingsError(f"clock '{self.clock}' is not one of {', '.join(CLOCKS)}")
+        if self.workers < 1 or self.engine_workers < 1:
+            raise SettingsError("workers and engine workers must be at least 1")
+        if self.step_seconds < 0:
+            raise SettingsError(f"step seconds {self.step_seconds} is negative")
+
+
+def _number(kind: Callable[[str], Any], description: str) -> Callable[[str, str], Any]:
+    def parse(variable: str, text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            raise SettingsError(f"{variable}='{text}' is not {description}") from None
+    return parse
+
+
+def _text(_variable: str, text: str) -> str:
+    return text
+
+
+def _accounts(variable: str, text: str) -> dict[str, str]:
+    """OIB_ACCOUNTS="AKIDEXAMPLE=111111111111,AKIDOTHER=222222222222"."""
+    accounts = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, equals, account = item.partition("=")
+        if not equals or not key.strip():
+            raise SettingsError(f"{variable}: '{item}' is not ACCESS_KEY=ACCOUNT_ID")
+        accounts[key.strip()] = account.strip()
+    return accounts
+
+
+_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    "port": _number(int, "a port number"),
+    "workers": _number(int, "a whole number"),
+    "engine_workers": _number(int, "a whole number"),
+    "step_seconds": _number(float, "a number of seconds"),
+    "access_key_accounts": _accounts,
+}
