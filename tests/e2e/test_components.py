@@ -318,6 +318,20 @@ def test_list_filters(client):
     assert error_of(info)[0] == "InvalidParameterCombinationException"
 
 
+def test_list_product_codes_filter_matches_no_component_without_product_codes(client):
+    # Product codes come with AWS Marketplace components, which this service has none of; a created
+    # component has none (CreateComponent takes none), and neither has any AWS-managed one.
+    make(client)
+
+    def listed(owner: str, *values: str) -> list[dict]:
+        filters = {"filters": [{"name": "productCodes", "values": list(values)}]} if values else {}
+        return client.list_components(owner=owner, **filters)["componentVersionList"]
+
+    assert len(listed("Self")) == 1 and listed("Amazon")
+    assert listed("Self", "prod-abc123") == []
+    assert listed("Amazon", "prod-abc123") == []
+
+
 def test_list_by_name_gives_each_name_once_at_its_newest_version(client):
     name = unique("byname")
     make(client, name=name)

@@ -3,8 +3,6 @@ resource, reference and client token, on SQLite and PostgreSQL, and ends with th
 store/tables.py declares."""
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -12,13 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect, text
 
 from openimagebuilder.store.database import _MIGRATIONS, create_store_engine, migrate, transaction
 from openimagebuilder.store.tables import metadata
 
-from ..conftest import POSTGRES_ADMIN_URL
+from ..conftest import scratch_database
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 PREFIX = f"arn:aws:imagebuilder:{REGION}:{ACCOUNT}"
@@ -31,22 +28,10 @@ def engine(request, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-de
         yield engine
         engine.dispose()
         return
-    try:
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        name = f"oib_migration_{uuid.uuid4().hex[:10]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    engine = create_store_engine(make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-        hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database() as url:
+        engine = create_store_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def _upgrade_to(engine: Engine, revision: str) -> None:
