@@ -15,7 +15,6 @@ from botocore.model import OperationModel, Shape
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from openimagebuilder.protocol import errors
 from openimagebuilder.protocol.model import service_model
@@ -23,39 +22,11 @@ from openimagebuilder.protocol.parser import parse_request
 from openimagebuilder.protocol.router import Router
 from openimagebuilder.protocol.serializer import serialize_error, serialize_response
 
+from .model_strategies import values
+
 MODEL = service_model()
 ROUTER = Router(MODEL)
 OPERATIONS = list(MODEL.operation_names)
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
-
-
-def values(shape: Shape, depth: int = 0, location: str | None = None) -> st.SearchStrategy:
-    kind = shape.type_name
-    if kind == "structure":
-        if depth > 3:
-            return st.just({})
-        members = {name: values(member, depth + 1, member.serialization.get("location"))
-                   for name, member in shape.members.items()}
-        required = {name: members[name] for name in shape.required_members}
-        optional = {name: strategy for name, strategy in members.items() if name not in required}
-        return st.fixed_dictionaries(required, optional=optional)
-    if kind == "list":
-        return st.lists(values(shape.member, depth + 1), max_size=3)
-    if kind == "map":
-        return st.dictionaries(TEXT, values(shape.value, depth + 1), max_size=3)
-    if kind in ("integer", "long"):
-        return st.integers(min_value=-(2**31), max_value=2**31 - 1)
-    if kind == "boolean":
-        return st.booleans()
-    if kind in ("double", "float"):
-        return st.floats(allow_nan=False, allow_infinity=False, width=32)
-    if kind == "timestamp":
-        return st.integers(min_value=0, max_value=2**32).map(float)
-    if shape.enum:
-        return st.sampled_from(shape.enum)
-    return TEXT
-
-
 def _roundtrip_request(operation: OperationModel, params: dict) -> dict:
     request = create_serializer("rest-json", include_validation=False).serialize_to_request(params, operation)
     url = urlsplit(request["url_path"])
