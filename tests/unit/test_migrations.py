@@ -114,3 +114,28 @@ def test_a_fresh_store_has_the_declared_schema(engine: Engine) -> None:
     migrate(engine)
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_0006_goes_back_to_0005_and_forward_again_keeping_every_row(engine: Engine) -> None:
+    _store_as_of_0005(engine)
+    migrate(engine)
+    migrate(engine, "0005")
+    with transaction(engine, write=False) as connection:
+        resources = connection.execute(text("SELECT arn, identity FROM resources ORDER BY id")).all()
+        references = connection.execute(text(
+            "SELECT source_arn, target_kind FROM resource_references ORDER BY id")).all()
+        tokens = connection.execute(text("SELECT token, response FROM client_tokens ORDER BY id")).all()
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert revision == "0005"
+    assert len(resources) == 5 and all(row.identity == row.arn for row in resources)
+    if engine.dialect.name == "sqlite":  # rebuilt in (source, position) order
+        assert [(row.source_arn.rsplit("/", 1)[1], row.target_kind) for row in references] == [
+            (f"pipeline-{n}", target) for n in range(3) for target in ("image-recipe", "infrastructure-configuration")]
+    assert len(references) == 6 and [row.token for row in tokens] == ["token-0", "token-1"]
+    with transaction(engine, write=True) as connection:  # 0005's writes work: ids are generated
+        connection.execute(text("INSERT INTO client_tokens (account_id, region, operation, token, fingerprint, "
+                                "date_created) VALUES ('1', 'r', 'o', 't', 'f', 'd')"))
+    migrate(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert connection.execute(text("SELECT count(*) FROM resource_references")).scalar() == 6

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -74,7 +76,9 @@ def _configure_sqlite(engine: Engine) -> None:
             raise driver_error(connection, error, statement) from error
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Brings the store's schema to `revision` (upgrading, or downgrading to an earlier one), in
+    one transaction."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     with engine.connect() as connection:
@@ -88,7 +92,11 @@ def migrate(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                current = MigrationContext.configure(connection).get_current_revision()
+                if revision != "head" and current is not None and _is_later(config, current, revision):
+                    command.downgrade(config, revision)
+                else:
+                    command.upgrade(config, revision)
                 if sqlite:
                     violations = driver.execute("PRAGMA foreign_key_check").fetchall()  # type: ignore[union-attr]
                     if violations:
@@ -96,6 +104,12 @@ def migrate(engine: Engine) -> None:
         finally:
             if sqlite:
                 driver.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
+def _is_later(config: Config, current: str, revision: str) -> bool:
+    """Whether `revision` comes before `current` in the migration history."""
+    scripts = ScriptDirectory.from_config(config)
+    return any(step.revision == revision for step in scripts.iterate_revisions(current, "base"))
 
 
 # Process-local synchronisation for each SQLite engine (not data: all state lives in the store).

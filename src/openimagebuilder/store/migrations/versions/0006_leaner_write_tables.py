@@ -73,24 +73,9 @@ def upgrade() -> None:
 
 
 def _rebuild_sqlite() -> None:
-    op.create_table(
-        "resources_0006",
-        sa.Column("id", _Id, primary_key=True, autoincrement=True),
-        sa.Column("account_id", sa.String(32), nullable=False),
-        sa.Column("region", sa.String(32), nullable=False),
-        sa.Column("kind", sa.String(40), nullable=False),
-        sa.Column("subtype", sa.String(20), nullable=False, server_default=""),
-        sa.Column("name_id", sa.String(128), nullable=False),
-        sa.Column("version", sa.String(40), nullable=False, server_default=""),
-        sa.Column("build", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("sort_key", sa.String(200), nullable=False),
-        sa.Column("arn", sa.String(400), nullable=False, unique=True),
-        sa.Column("date_created", sa.String(30), nullable=False),
-        sa.Column("document", sa.Text, nullable=False),
-    )
+    _create_resources("resources_0006", identity=False)
     _copy("resources", "resources_0006", _RESOURCE_COLUMNS)
-    op.create_index("ix_resources_scope_kind_sort", "resources", ["account_id", "region", "kind", "sort_key", "id"])
-    op.create_index("ix_resources_scope_kind_name", "resources", ["account_id", "region", "kind", "name_id"])
+    _index_resources()
 
     op.create_table("resource_references_0006", *_reference_columns(), sqlite_with_rowid=False)
     columns = ("account_id", "region", "source_arn", "position", *_REFERENCE_TARGET)
@@ -103,8 +88,34 @@ def _rebuild_sqlite() -> None:
     _copy("client_tokens", "client_tokens_0006", _TOKEN_COLUMNS)
 
 
+def _create_resources(name: str, identity: bool) -> None:
+    """The resources table, without (0006) or with (0005) its `identity` column."""
+    op.create_table(
+        name,
+        sa.Column("id", _Id, primary_key=True, autoincrement=True),
+        sa.Column("account_id", sa.String(32), nullable=False),
+        sa.Column("region", sa.String(32), nullable=False),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("subtype", sa.String(20), nullable=False, server_default=""),
+        sa.Column("name_id", sa.String(128), nullable=False),
+        sa.Column("version", sa.String(40), nullable=False, server_default=""),
+        sa.Column("build", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("sort_key", sa.String(200), nullable=False),
+        sa.Column("arn", sa.String(400), nullable=False, unique=True),
+        *([sa.Column("identity", sa.String(600), nullable=False, unique=True)] if identity else []),
+        sa.Column("date_created", sa.String(30), nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
+    )
+
+
+def _index_resources() -> None:
+    op.create_index("ix_resources_scope_kind_sort", "resources", ["account_id", "region", "kind", "sort_key", "id"])
+    op.create_index("ix_resources_scope_kind_name", "resources", ["account_id", "region", "kind", "name_id"])
+
+
 def _copy(table: str, new_table: str, columns: tuple[str, ...], select: str | None = None) -> None:
-    """Moves the rows of `table` into `new_table`, which then takes its name (its indexes go with it)."""
+    """Moves the rows of `table` into `new_table`, which then takes its name (the old table takes its
+    indexes with it: the caller creates them anew)."""
     names = ", ".join(columns)
     op.execute(f"INSERT INTO {new_table} ({names}) SELECT {select or names} FROM {table}")
     op.drop_table(table)
@@ -130,4 +141,51 @@ def _alter() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("0006 is not reversible: restore the store from a backup taken before it")
+    """Back to 0005's tables, keeping every row (references numbered in their order)."""
+    if op.get_bind().dialect.name == "sqlite":
+        _rebuild_sqlite_as_0005()
+    else:
+        _alter_back()
+
+
+def _rebuild_sqlite_as_0005() -> None:
+    _create_resources("resources_0005", identity=True)
+    _copy("resources", "resources_0005", (*_RESOURCE_COLUMNS, "identity"),
+          select=", ".join((*_RESOURCE_COLUMNS, "arn")))
+    _index_resources()
+
+    op.create_table(
+        "resource_references_0005",
+        sa.Column("id", _Id, primary_key=True, autoincrement=True),
+        *[column for column in _reference_columns() if isinstance(column, sa.Column) and column.name != "position"])
+    columns = ("account_id", "region", "source_arn", *_REFERENCE_TARGET)
+    op.execute(f"INSERT INTO resource_references_0005 ({', '.join(columns)}) SELECT {', '.join(columns)} "
+               "FROM resource_references ORDER BY account_id, region, source_arn, position")
+    op.drop_table("resource_references")
+    op.rename_table("resource_references_0005", "resource_references")
+    op.create_index("ix_references_target", "resource_references",
+                    ["account_id", "region", "target_kind", "target_name_id"])
+    op.create_index("ix_references_scope_source", "resource_references", ["account_id", "region", "source_arn"])
+
+    op.create_table(
+        "client_tokens_0005",
+        sa.Column("id", _Id, primary_key=True, autoincrement=True),
+        *[column for column in _token_columns() if isinstance(column, sa.Column)],
+        sa.UniqueConstraint("account_id", "region", "operation", "token", name="uq_client_tokens"))
+    _copy("client_tokens", "client_tokens_0005", _TOKEN_COLUMNS)
+
+
+def _alter_back() -> None:
+    op.add_column("resources", sa.Column("identity", sa.String(600), nullable=True))
+    op.execute("UPDATE resources SET identity = arn")
+    op.alter_column("resources", "identity", nullable=False)
+    op.create_unique_constraint("resources_identity_key", "resources", ["identity"])
+
+    op.drop_constraint("pk_resource_references", "resource_references", type_="primary")
+    op.add_column("resource_references", sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True))
+    op.drop_column("resource_references", "position")
+    op.create_index("ix_references_scope_source", "resource_references", ["account_id", "region", "source_arn"])
+
+    op.drop_constraint("pk_client_tokens", "client_tokens", type_="primary")
+    op.add_column("client_tokens", sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True))
+    op.create_unique_constraint("uq_client_tokens", "client_tokens", ["account_id", "region", "operation", "token"])
