@@ -201,7 +201,8 @@ class InlineTransactions:
             try:
                 yield connection
             except BaseException:
-                self._driver(connection).rollback()
+                with suppress(Exception):  # the request's own failure is the one raised
+                    self._driver(connection).rollback()
                 raise
             self._run(connection, "COMMIT")
         except DBAPIError:
