@@ -231,6 +231,20 @@ def test_invalid_documents_are_refused_with_aws_messages(client):
     assert error_of(info)[1].endswith("Error: Unsupported action RunThing for os platform windows.")
 
 
+@pytest.mark.parametrize("data", [
+    "schemaVersion: 1.0\nphases: " + "[" * 3000 + "]" * 3000,  # deeper than the parsers recurse
+    '{"schemaVersion": ' + "9" * 5000 + "}",                    # a number longer than Python converts
+    "x: &a [y,y,y,y,y,y,y,y,y,y]\n" + "".join(                 # "billion laughs"
+        f"{n}: &{n} [{','.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcde", "bcdef", strict=True)) + DOCUMENT,
+], ids=["deep", "long-number", "laughs"])
+def test_documents_no_parser_can_take_are_refused(client, data):
+    with pytest.raises(ClientError) as info:
+        make(client, data=data)
+    assert error_of(info)[0] == "InvalidParameterValueException"
+    assert error_of(info)[1].startswith(
+        "The value supplied for parameter 'data' is not valid. The document is not valid YAML or JSON")
+
+
 def test_uri_and_data_must_be_exactly_one(client):
     with pytest.raises(ClientError) as info:
         make(client, data=None, uri="s3://bucket/component.yaml")

@@ -191,6 +191,10 @@ def test_leading_zeros_and_range_rejected(client):
     ("steps:\n  - name: Launch\n    action: LaunchInstance\n",
      "The workflow document is missing required field 'schemaVersion'."),
     ("schemaVersion: 1.0\nsteps: [", "The workflow document is not valid YAML or JSON: "),
+    ("schemaVersion: " + "9" * 5000, "The workflow document is not valid YAML or JSON: it has a number or date"),
+    ("schemaVersion: 1.0\nsteps: " + "[" * 3000 + "]" * 3000,
+     "The workflow document is not valid YAML or JSON: it is nested too deeply."),
+    ("schemaVersion: 1.0\nsteps: &s [*s]", "The workflow document is not valid YAML or JSON: it holds more than"),
 ])
 def test_invalid_documents(client, data, detail):
     with pytest.raises(ClientError) as info:

@@ -481,10 +481,11 @@ def test_action_outside_its_stage() -> None:
         "It is supported in BUILD, TEST workflows.")
 
 
-def test_recursive_yaml_alias_is_not_followed_forever() -> None:
+def test_recursive_yaml_alias_is_refused() -> None:
     text = "schemaVersion: 1.0\nsteps:\n  - name: LaunchStep\n    action: LaunchInstance\n" \
            "    inputs: &loop\n      self: *loop\n"
-    assert parse_workflow_document(text).steps[0].name == "LaunchStep"
+    with pytest.raises(WorkflowDocumentError, match="an alias contains itself"):
+        parse_workflow_document(text)
 
 
 # -------------------------------------------------------------------------------------------

@@ -11,14 +11,13 @@ chaining targets, parameter values) is not judged here.
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from .documents import DocumentSyntaxError, load_document
 
 
 class ComponentDocumentError(ValueError):
@@ -128,16 +127,11 @@ def parse_component_document(text: str, *, platform: str | None = None) -> Compo
 
 
 def _load(text: str) -> dict[Any, Any]:
-    # JSON first: YAML rejects the tab indentation that JSON documents commonly use.
     try:
-        loaded = json.loads(text)
-    except ValueError:
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            raise ComponentDocumentError(f"The document is not valid YAML or JSON{where}.") from None
+        loaded = load_document(text)
+    except DocumentSyntaxError as error:
+        where = f" (line {error.line}, column {error.column})" if error.line is not None else ""
+        raise ComponentDocumentError(f"The document is not valid YAML or JSON{where}.") from None
     if not isinstance(loaded, dict):
         raise ComponentDocumentError("The document must be a YAML or JSON mapping.")
     return loaded

@@ -7,13 +7,12 @@ the stricter reading wins so that a stored document can always be described by t
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NoReturn
 
-import yaml
+from .documents import DocumentSyntaxError, load_document
 
 __all__ = [
     "ACTIONS",
@@ -145,19 +144,10 @@ def _join(values: tuple[str, ...] | list[str]) -> str:
 
 
 def _load(text: str) -> object:
-    # JSON first: PyYAML implements YAML 1.1, which rejects some valid JSON (tabs, "\/").
-    if text.lstrip().startswith("{"):
-        try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
-            pass
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        problem = getattr(error, "problem", None) or "malformed document"
-        _fail(f"The workflow document is not valid YAML or JSON: {problem}.")
-    except RecursionError:
-        _fail("The workflow document is not valid YAML or JSON: it is nested too deeply.")
+        return load_document(text)
+    except DocumentSyntaxError as error:
+        _fail(f"The workflow document is not valid YAML or JSON: {error.problem}.")
 
 
 def _reject_unknown_fields(mapping: dict, allowed: tuple[str, ...], where: str) -> None:

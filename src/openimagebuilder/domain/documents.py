@@ -1,0 +1,69 @@
+"""The YAML or JSON documents users send (component and workflow documents), loaded safely.
+
+Whatever the text, loading ends in a value or a DocumentSyntaxError: never in an exception the
+caller did not ask for (a document nested deeper than the parsers recurse, an integer longer than
+Python converts), and never in a value whose aliases expand beyond what a document of the allowed
+size can mean (a "billion laughs" document is a few hundred bytes that a later walk, a build or
+a JSON dump would multiply into millions of values).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import yaml
+
+# A 16,000-character document (the model's limit for `data`) holds a few thousand values; its
+# aliases may repeat parts of it, but not beyond this.
+MAX_EXPANDED_VALUES = 100_000
+
+
+@dataclass
+class DocumentSyntaxError(ValueError):
+    problem: str            # what is wrong, e.g. "expected ',' or ']', but got '<stream end>'"
+    line: int | None = None  # 1-based, where the YAML parser could tell
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return self.problem
+
+
+def load_document(text: str) -> object:
+    """JSON if the text is JSON (PyYAML implements YAML 1.1, which refuses some valid JSON: tab
+    indentation, "\\/"), else YAML with the safe loader."""
+    try:
+        loaded = json.loads(text)
+    except (ValueError, RecursionError):
+        loaded = _load_yaml(text)
+    _check_expanded_size(loaded)
+    return loaded
+
+
+def _load_yaml(text: str) -> object:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise DocumentSyntaxError(getattr(error, "problem", None) or "malformed document",
+                                  mark.line + 1 if mark is not None else None,
+                                  mark.column + 1 if mark is not None else None) from None
+    except RecursionError:
+        raise DocumentSyntaxError("it is nested too deeply") from None
+    except ValueError:  # an integer longer than Python converts (4,300 digits), a date out of range
+        raise DocumentSyntaxError("it has a number or date out of range") from None
+
+
+def _check_expanded_size(value: object) -> None:
+    """Counts the values the document holds once every alias is expanded, stopping at the limit."""
+    pending, seen = [value], 0
+    while pending:
+        item = pending.pop()
+        seen += 1
+        if seen > MAX_EXPANDED_VALUES:
+            raise DocumentSyntaxError(f"it holds more than {MAX_EXPANDED_VALUES:,} values once its aliases are "
+                                      "expanded (or an alias contains itself)")
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)

@@ -1,0 +1,52 @@
+"""Loading the documents users send: every text ends in a value or a DocumentSyntaxError."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openimagebuilder.domain.documents import MAX_EXPANDED_VALUES, DocumentSyntaxError, load_document
+
+LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{name}: &{name} [{','.join([f'*{previous}'] * 10)}]\n" for previous, name in zip("abcdef", "bcdefg", strict=True))
+
+
+def test_json_and_yaml_load_alike():
+    assert load_document('{"steps": [{"name": "a"}]}') == load_document("steps:\n  - name: a\n")
+    assert load_document('{\n\t"a": "\\/"\n}') == {"a": "/"}  # JSON that YAML 1.1 refuses
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("[" * 5000 + "]" * 5000, "it is nested too deeply"),
+    ("{" * 5000, "it is nested too deeply"),
+    ("a: " + "9" * 5000, "it has a number or date out of range"),
+    ('{"a": ' + "9" * 5000 + "}", "it has a number or date out of range"),
+    ("a: 2001-13-45", "it has a number or date out of range"),
+    (LAUGHS, f"it holds more than {MAX_EXPANDED_VALUES:,} values once its aliases are expanded "
+             "(or an alias contains itself)"),
+    ("a: &a [*a]", f"it holds more than {MAX_EXPANDED_VALUES:,} values once its aliases are expanded "
+                   "(or an alias contains itself)"),
+])
+def test_documents_the_parsers_cannot_take_are_syntax_errors(text, problem):
+    with pytest.raises(DocumentSyntaxError) as raised:
+        load_document(text)
+    assert raised.value.problem == problem
+
+
+def test_yaml_errors_say_where():
+    with pytest.raises(DocumentSyntaxError) as raised:
+        load_document("phases: [")
+    assert (raised.value.line, raised.value.column) == (1, 10)
+
+
+def test_aliases_within_the_limit_load():
+    assert load_document("a: &a [1, 2]\nb: *a\n") == {"a": [1, 2], "b": [1, 2]}
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=200))
+def test_any_text_loads_or_is_a_syntax_error(text):
+    try:
+        load_document(text)
+    except DocumentSyntaxError:
+        pass
