@@ -746,6 +746,19 @@ def test_component_failure_in_build_phase(client):
     assert executions[0]["totalStepsFailed"] == 1
 
 
+def test_a_json_component_with_tab_indentation_builds(client):
+    """JSON that YAML 1.1 refuses (tabs) is a valid document: the build reads it as CreateComponent did."""
+    data = '{\n\t"schemaVersion": 1.0,\n\t"phases": [{"name": "build", "steps": [{"name": "Say",' \
+           ' "action": "ExecuteBash", "inputs": {"commands": ["echo \\/tabbed"]}}]}]\n}'
+    tabbed = client.create_component(name="tabbed", semanticVersion="1.0.0", platform="Linux",
+                                     data=data)["componentBuildVersionArn"]
+    arn = create_image(client, recipe_with(client, tabbed))
+    assert wait_done(client, arn)["state"]["status"] == "AVAILABLE"
+    build = workflow_executions(client, arn)[0]
+    step = steps_by_name(client, build["workflowExecutionId"])["ApplyBuildComponents"]
+    assert parsed(step["outputs"])["output"] == "Ran tabbed (build)."
+
+
 def test_components_run_per_phase_in_recipe_order_with_parameters(client):
     first = component(client, {"build": "echo first", "validate": "echo ok", "test": "echo tested"}, name="first")
     second = component(client, {"build": "echo {{ Marker }}"}, name="second", parameters={"Marker": "fine"})

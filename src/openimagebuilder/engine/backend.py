@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-import yaml
+from ..domain.documents import load_document
 
 FAIL_MARKER = "oib:fail"  # in a component step's inputs: the simulated backend fails that step
 
@@ -95,8 +95,9 @@ SIMULATED_PACKAGES = (("bash", "5.2.15-1"), ("curl", "8.5.0-1"), ("openssl", "3.
 
 @lru_cache(maxsize=512)
 def _component_document(data: str) -> dict[str, Any]:
-    # Parsed once per document text; read-only afterwards.
-    return yaml.safe_load(data) or {}
+    # Parsed once per document text (read the way CreateComponent validated it); read-only afterwards.
+    loaded = load_document(data)
+    return loaded if isinstance(loaded, dict) else {}
 
 
 class SimulatedBackend:
