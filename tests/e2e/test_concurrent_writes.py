@@ -3,7 +3,10 @@ transaction and one commit (InlineTransactions); on PostgreSQL each request has 
 way every request is atomic, failures leave nothing behind, and a 200 means committed."""
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import boto3
 import httpx
@@ -11,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import isolated_server, new_account_id, unique
-from tests.e2e.helpers import image_recipe, infrastructure
+from tests.e2e.helpers import PARENT_IMAGE, image_recipe, infrastructure
 
 THREADS = 16
 
@@ -95,3 +98,52 @@ def test_acknowledged_burst_survives_kill_9(server, tmp_path):
         own.restart(sig="kill")
         listed = _shared_client(own, account).get_paginator("list_image_pipelines").paginate().build_full_result()
         assert {p["arn"] for p in listed["imagePipelineList"]} == set(arns)
+
+
+def _race(first, second, delay: float):  # type: ignore[no-untyped-def]
+    """Runs two calls at once (`second` `delay` seconds later); each ends as "ok" or its error code."""
+    start = threading.Barrier(2)
+
+    def run(call, wait: float):  # type: ignore[no-untyped-def]
+        def go() -> str:
+            start.wait()
+            time.sleep(wait)
+            try:
+                call()
+                return "ok"
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+        return go
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(run(first, 0.0)), pool.submit(run(second, delay))]
+        return tuple(future.result() for future in futures)
+
+
+def test_a_delete_racing_a_new_reference_never_leaves_it_dangling(server):
+    """A pipeline created while its recipe is deleted, a recipe created while its component is
+    deleted: one of the two fails, whichever order the store puts them in (on PostgreSQL the
+    delete locks the row before it looks for references; a write key-share locks what it reads)."""
+    account = new_account_id()
+    client = _shared_client(server, account)
+    infra = infrastructure(client)
+    for attempt in range(24):
+        delay = (attempt % 6) * 0.003
+        recipe = image_recipe(client)
+        new_pipeline = partial(client.create_image_pipeline, name=unique("racer"), imageRecipeArn=recipe,
+                               infrastructureConfigurationArn=infra)
+        outcome = _race(new_pipeline, partial(client.delete_image_recipe, imageRecipeArn=recipe), delay)
+        assert outcome in {("ok", "ResourceDependencyException"), ("InvalidParameterValueException", "ok")}, outcome
+
+        component = client.create_component(
+            name=unique("part"), semanticVersion="1.0.0", platform="Linux",
+            data="schemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Say\n"
+                 "        action: ExecuteBash\n        inputs:\n          commands: [echo hi]\n",
+        )["componentBuildVersionArn"]
+        new_recipe = partial(client.create_image_recipe, name=unique("uses"), semanticVersion="1.0.0",
+                             parentImage=PARENT_IMAGE, components=[{"componentArn": component}])
+        outcome = _race(new_recipe, partial(client.delete_component, componentBuildVersionArn=component), delay)
+        assert outcome in {("ok", "ResourceDependencyException"), ("InvalidParameterValueException", "ok")}, outcome
+    # What is left agrees with the outcomes: every pipeline's recipe still exists.
+    for summary in client.list_image_pipelines()["imagePipelineList"]:
+        client.get_image_recipe(imageRecipeArn=summary["imageRecipeArn"])

@@ -140,8 +140,9 @@ _EXACT_VERSION_TEXT = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 
 def delete_owned(ctx: Context, arn_text: str) -> str:
-    """Delete by exact ARN: one of the caller's own resources that no reference still needs."""
-    resource = get_owned(ctx, arn_text)
+    """Delete by exact ARN: one of the caller's own resources that no reference still needs. The row
+    is locked first, so a write that is adding a reference to it finishes before the check."""
+    resource = get_owned(ctx, arn_text, for_update=True)
     check_deletable(ctx, resource)
     ctx.repo.delete(resource.arn)
     return resource.arn

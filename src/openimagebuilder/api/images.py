@@ -70,7 +70,7 @@ def cancel_image_creation(ctx: Context, params: dict[str, Any]) -> dict[str, Any
 
 @operation("DeleteImage")
 def delete_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    image = get_owned(ctx, params["imageBuildVersionArn"])
+    image = get_owned(ctx, params["imageBuildVersionArn"], for_update=True)  # as delete_owned: lock, then check
     if ctx.executions.job(image.arn) is not None:
         raise errors.ERROR_CLASSES["InvalidRequestException"](
             f"The image '{image.arn}' is still being built. Cancel the build (CancelImageCreation) before deleting it.")

@@ -63,9 +63,15 @@ _GET = Statement(_SELECT_GET)
 # Read-modify-write of a document (tags, updates, the engine's progress) locks the row, so two
 # writers on PostgreSQL cannot overwrite each other's change. (SQLite writes are serial anyway.)
 _GET_FOR_UPDATE = Statement(_SELECT_GET.with_for_update())
-_VERSIONS = Statement(select(resources).where(
+# What a write reads (the resources it refers to) is key-share locked until it commits: a concurrent
+# delete, which locks its row FOR UPDATE before looking for references, waits and then sees the
+# new reference. (PostgreSQL; SQLite's writes are serial, and it has no row locks.)
+_GET_SHARED = Statement(_SELECT_GET.with_for_update(read=True, key_share=True))
+_SELECT_VERSIONS = select(resources).where(
     _SCOPE, resources.c.kind == bindparam("p_kind"), resources.c.name_id == bindparam("p_name_id"),
-    resources.c.subtype == bindparam("p_subtype")))
+    resources.c.subtype == bindparam("p_subtype"))
+_VERSIONS = Statement(_SELECT_VERSIONS)
+_VERSIONS_SHARED = Statement(_SELECT_VERSIONS.with_for_update(read=True, key_share=True))
 # An existing ARN is not an error inside the INSERT (on PostgreSQL that would abort the
 # transaction): no row comes back, and the caller learns that the resource exists. A concurrent
 # insert of the same ARN waits for the other transaction, then finds it.
@@ -111,12 +117,18 @@ def _managed_resources(region: str, partition: str) -> tuple[Resource, ...]:
 
 
 class Repository:
-    def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws") -> None:
+    """`share_locks`: the transaction writes, and the resources it reads stay key-share locked until
+    it ends (see _GET_SHARED)."""
+
+    def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws",
+                 share_locks: bool = False) -> None:
         self.connection = connection
         self.sql = StatementRunner(connection)
         self.account_id = account_id
         self.region = region
         self.partition = partition
+        self._get = _GET_SHARED if share_locks else _GET
+        self._versions = _VERSIONS_SHARED if share_locks else _VERSIONS
 
     # -- reading ---------------------------------------------------------------------------------
     def _scope(self):  # type: ignore[no-untyped-def]
@@ -144,7 +156,7 @@ class Repository:
         parsed = parse_arn(arn)
         if parsed is not None and parsed.is_aws_managed:
             return next((r for r in self._managed() if r.arn == arn), None)
-        row = self.sql.first(_GET_FOR_UPDATE if for_update else _GET, self._where(arn=arn))
+        row = self.sql.first(_GET_FOR_UPDATE if for_update else self._get, self._where(arn=arn))
         return self._from_row(row) if row else None
 
     def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None) -> list[Resource]:
@@ -152,7 +164,7 @@ class Repository:
         if owner == AWS_OWNER:
             return [r for r in self._managed()
                     if r.kind == kind and r.name_id == name_id and r.subtype == subtype]
-        rows = self.sql.rows(_VERSIONS, self._where(kind=kind, name_id=name_id, subtype=subtype))
+        rows = self.sql.rows(self._versions, self._where(kind=kind, name_id=name_id, subtype=subtype))
         return [self._from_row(row) for row in rows]
 
     def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None) -> Iterator[Resource]:
