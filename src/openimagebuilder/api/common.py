@@ -65,7 +65,8 @@ def visible(ctx: Context, arn: Arn) -> bool:
     return (arn.partition, arn.region) == (ctx.partition, ctx.region) and arn.owner in (ctx.account_id, AWS_OWNER)
 
 
-def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> list[Resource]:
+def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,
+                    for_share: bool = False) -> list[Resource]:
     """Every build of the ARN's resource whose version its version (`1.2.3`, or a wildcard such as
     `1.x.x`) matches, in no particular order."""
     wanted = parse_version_filter(arn.version or "")
@@ -73,7 +74,7 @@ def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> li
         raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
                                            "followed by wildcards, for example 1.x.x.")
     return [resource for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
-                                                       owner=arn.owner)
+                                                       owner=arn.owner, for_share=for_share)
             if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
 
 
@@ -81,16 +82,16 @@ def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> li
 UNBUILT_VERSIONED_TYPES = frozenset({"image-recipe", "container-recipe"})
 
 
-def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str) -> Resource | None:
+def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str, for_share: bool = False) -> Resource | None:
     """A build-version ARN exactly; a version ARN as its newest build; a wildcard version
-    (`1.x.x`) as the newest match."""
+    (`1.x.x`) as the newest match. `for_share`: see `resolve`."""
     if not visible(ctx, arn):
         return None
     if arn.version is None or arn.build is not None or arn.resource_type in UNBUILT_VERSIONED_TYPES:
         # Exact: unversioned, a build version, or a recipe's version (recipes have no builds).
         if arn.version is None or "x" not in arn.version:
-            return ctx.repo.get(arn_text)
-    return max(matching_builds(ctx, arn, arn_text, parameter), key=_version_order, default=None)
+            return ctx.repo.get(arn_text, for_share=for_share)
+    return max(matching_builds(ctx, arn, arn_text, parameter, for_share), key=_version_order, default=None)
 
 
 def _version_order(resource: Resource) -> tuple[Version, int]:
@@ -110,14 +111,16 @@ def find(ctx: Context, arn_text: str, parameter: str) -> Resource:
 
 def resolve(ctx: Context, arn_text: str, parameter: str) -> tuple[Resource, Arn]:
     """A reference inside a request (recipe → component, pipeline → recipe, ...): like `find`, but
-    a reference that does not resolve makes the request's parameter invalid."""
+    a reference that does not resolve makes the request's parameter invalid. What it resolves to is
+    key-share locked until the request's transaction ends (PostgreSQL): a delete of it, which locks
+    the row before it looks for references, waits and then sees the new reference."""
     arn = parse_arn(arn_text)
     if arn is None:
         raise invalid_parameter(parameter, f"The ARN '{arn_text}' is not valid.")
     if arn.region != ctx.region or arn.owner not in (ctx.account_id, AWS_OWNER):
         raise invalid_parameter(
             parameter, f"The resource '{arn_text}' is not in this account and region.")
-    resource = _lookup(ctx, arn, arn_text, parameter)
+    resource = _lookup(ctx, arn, arn_text, parameter, for_share=True)
     if resource is None:
         raise invalid_parameter(parameter, f"The resource '{arn_text}' does not exist.")
     return resource, arn
@@ -154,8 +157,8 @@ def check_deletable(ctx: Context, resource: Resource) -> None:
     if not references:
         return
     others = [(parse_version(r.version), r.build) for r in
-              ctx.repo.versions(resource.kind, resource.name_id, resource.subtype)
-              if r.arn != resource.arn] if resource.version else []
+              ctx.repo.versions(resource.kind, resource.name_id, resource.subtype, for_share=True)
+              if r.arn != resource.arn] if resource.version else []  # locked: another delete cannot take them
     for reference in references:
         target = reference.target
         if not resource.version:

@@ -100,8 +100,7 @@ class PipelineScheduler:
             for due in claimed:
                 partition = partition_of(due.region)
                 ctx = Context(due.account_id, due.region, partition, "scheduler", "ScheduledRun",
-                              Repository(connection, due.account_id, due.region, partition, share_locks=True),
-                              self.clock,
+                              Repository(connection, due.account_id, due.region, partition), self.clock,
                               self.secret, ExecutionRepository(connection, due.account_id, due.region),
                               ScheduleRepository(connection, due.account_id, due.region))
                 try:

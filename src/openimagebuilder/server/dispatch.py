@@ -138,7 +138,7 @@ class Dispatcher:
             try:
                 with self._transaction(write, inline) as connection:
                     ctx = Context(account, region, partition_of(region), request_id, name,
-                                  Repository(connection, account, region, partition_of(region), share_locks=write),
+                                  Repository(connection, account, region, partition_of(region)),
                                   self.clock, self.secret, ExecutionRepository(connection, account, region),
                                   ScheduleRepository(connection, account, region))
                     if token:

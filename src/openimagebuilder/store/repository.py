@@ -63,9 +63,10 @@ _GET = Statement(_SELECT_GET)
 # Read-modify-write of a document (tags, updates, the engine's progress) locks the row, so two
 # writers on PostgreSQL cannot overwrite each other's change. (SQLite writes are serial anyway.)
 _GET_FOR_UPDATE = Statement(_SELECT_GET.with_for_update())
-# What a write reads (the resources it refers to) is key-share locked until it commits: a concurrent
-# delete, which locks its row FOR UPDATE before looking for references, waits and then sees the
-# new reference. (PostgreSQL; SQLite's writes are serial, and it has no row locks.)
+# What a write refers to is key-share locked until it commits: a concurrent delete, which locks its
+# row FOR UPDATE before looking for references, waits and then sees the new reference. Only
+# references: locking every row a write reads would order it against the build engine, which locks
+# an image after its job, and deadlock. (PostgreSQL; SQLite's writes are serial, without row locks.)
 _GET_SHARED = Statement(_SELECT_GET.with_for_update(read=True, key_share=True))
 _SELECT_VERSIONS = select(resources).where(
     _SCOPE, resources.c.kind == bindparam("p_kind"), resources.c.name_id == bindparam("p_name_id"),
@@ -117,18 +118,12 @@ def _managed_resources(region: str, partition: str) -> tuple[Resource, ...]:
 
 
 class Repository:
-    """`share_locks`: the transaction writes, and the resources it reads stay key-share locked until
-    it ends (see _GET_SHARED)."""
-
-    def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws",
-                 share_locks: bool = False) -> None:
+    def __init__(self, connection: Connection, account_id: str, region: str, partition: str = "aws") -> None:
         self.connection = connection
         self.sql = StatementRunner(connection)
         self.account_id = account_id
         self.region = region
         self.partition = partition
-        self._get = _GET_SHARED if share_locks else _GET
-        self._versions = _VERSIONS_SHARED if share_locks else _VERSIONS
 
     # -- reading ---------------------------------------------------------------------------------
     def _scope(self):  # type: ignore[no-untyped-def]
@@ -152,19 +147,24 @@ class Repository:
         """Column values of a new row in the caller's scope."""
         return {"account_id": self.account_id, "region": self.region, **values}
 
-    def get(self, arn: str, for_update: bool = False) -> Resource | None:
+    def get(self, arn: str, for_update: bool = False, for_share: bool = False) -> Resource | None:
+        """`for_update`: the caller rewrites or deletes the row; `for_share`: the caller's write
+        refers to it (see _GET_SHARED)."""
         parsed = parse_arn(arn)
         if parsed is not None and parsed.is_aws_managed:
             return next((r for r in self._managed() if r.arn == arn), None)
-        row = self.sql.first(_GET_FOR_UPDATE if for_update else self._get, self._where(arn=arn))
+        statement = _GET_FOR_UPDATE if for_update else _GET_SHARED if for_share else _GET
+        row = self.sql.first(statement, self._where(arn=arn))
         return self._from_row(row) if row else None
 
-    def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None) -> list[Resource]:
+    def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None,
+                 for_share: bool = False) -> list[Resource]:
         """Every version (and build) of one named resource."""
         if owner == AWS_OWNER:
             return [r for r in self._managed()
                     if r.kind == kind and r.name_id == name_id and r.subtype == subtype]
-        rows = self.sql.rows(self._versions, self._where(kind=kind, name_id=name_id, subtype=subtype))
+        rows = self.sql.rows(_VERSIONS_SHARED if for_share else _VERSIONS,
+                             self._where(kind=kind, name_id=name_id, subtype=subtype))
         return [self._from_row(row) for row in rows]
 
     def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None) -> Iterator[Resource]:
