@@ -48,7 +48,7 @@ class Server:
         return boto3.client(
             "imagebuilder", endpoint_url=self.url, region_name=region,
             aws_access_key_id=account_id, aws_secret_access_key="secret",
-            config=Config(retries={"max_attempts": 1}))
+            config=Config(retries={"total_max_attempts": 1}))
 
     def stop(self, sig: str = "term") -> int:
         if self.process.poll() is None:

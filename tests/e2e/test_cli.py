@@ -44,7 +44,7 @@ def _client(url: str | None, access_key: str, region: str = "us-east-1"):
     kwargs = {"endpoint_url": url} if url else {}
     return boto3.session.Session().client(
         "imagebuilder", region_name=region, aws_access_key_id=access_key, aws_secret_access_key="secret",
-        config=Config(retries={"max_attempts": 1}), **kwargs)
+        config=Config(retries={"total_max_attempts": 1}), **kwargs)
 
 
 def _infrastructure(client, name: str | None = None) -> str:

@@ -23,7 +23,7 @@ def _shared_client(server, account: str):  # type: ignore[no-untyped-def]
     """One client for all threads (botocore clients are thread-safe), a connection per thread."""
     return boto3.client("imagebuilder", endpoint_url=server.url, region_name="us-east-1",
                         aws_access_key_id=account, aws_secret_access_key="secret",
-                        config=Config(retries={"max_attempts": 1}, max_pool_connections=THREADS))
+                        config=Config(retries={"total_max_attempts": 1}, max_pool_connections=THREADS))
 
 
 def _concurrently(calls):  # type: ignore[no-untyped-def]
@@ -147,3 +147,29 @@ def test_a_delete_racing_a_new_reference_never_leaves_it_dangling(server):
     # What is left agrees with the outcomes: every pipeline's recipe still exists.
     for summary in client.list_image_pipelines()["imagePipelineList"]:
         client.get_image_recipe(imageRecipeArn=summary["imageRecipeArn"])
+
+
+def test_concurrent_new_builds_of_one_version_take_their_turns(server):
+    """Sixteen creates of one component version with different content, at once: builds 1–16, no
+    error (on PostgreSQL they queue on the version instead of retrying once per winner); identical
+    content at once: one build, the rest ResourceAlreadyExists."""
+    client = _shared_client(server, new_account_id())
+    name = unique("busy")
+
+    def create(marker: str):  # type: ignore[no-untyped-def]
+        def call() -> str:
+            document = ("schemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Say\n"
+                        f"        action: ExecuteBash\n        inputs:\n          commands: [echo {marker}]\n")
+            try:
+                arn = client.create_component(name=name, semanticVersion="1.0.0", platform="Linux",
+                                              data=document)["componentBuildVersionArn"]
+                return arn.rsplit("/", 1)[1]
+            except ClientError as error:
+                return error.response["Error"]["Code"]
+        return call
+
+    assert sorted(_concurrently([create(str(n)) for n in range(THREADS)]), key=int) == [
+        str(n) for n in range(1, THREADS + 1)]
+    name = unique("same")
+    outcomes = _concurrently([create("same") for _ in range(THREADS)])
+    assert sorted(outcomes) == ["1"] + ["ResourceAlreadyExistsException"] * (THREADS - 1)

@@ -105,7 +105,9 @@ def _add_build(ctx: Context, family: BuildFamily, name_id: str, version: Version
 def _next_build_number(ctx: Context, family: BuildFamily, name_id: str, subtype: str, version: str,
                       document: dict[str, Any]) -> int:
     """The latest build's number + 1; ResourceAlreadyExistsException if `document` has the latest
-    build's content."""
+    build's content. Concurrent creates of one version take their turns, each seeing the builds of
+    those before it."""
+    ctx.repo.serialize(family.kind, subtype, name_id, version)
     builds = [build for build in ctx.repo.versions(family.kind, name_id, subtype) if build.version == version]
     latest = max(builds, key=lambda build: build.build, default=None)
     if latest is None:

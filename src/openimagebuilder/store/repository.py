@@ -5,13 +5,14 @@ come from the shipped catalog, read-only and visible to everyone.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import BigInteger, Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -104,6 +105,7 @@ _GET_TOKEN = Statement(select(client_tokens.c.fingerprint, client_tokens.c.respo
 _INSERT_TOKEN = Statement(insert(client_tokens), insert_columns=(
     "account_id", "region", "operation", "token", "fingerprint", "date_created", "response"))
 _COMPLETE_TOKEN = Statement(update(client_tokens).where(_TOKEN_SCOPE).values(response=bindparam("response")))
+_ADVISORY_LOCK = Statement(select(func.pg_advisory_xact_lock(bindparam("p_key", type_=BigInteger))))
 
 
 @lru_cache(maxsize=64)
@@ -214,6 +216,16 @@ class Repository:
     def delete(self, arn: str) -> None:
         self.sql.execute(_DELETE_REFERENCES, self._where(source_arn=arn))
         self.sql.execute(_DELETE, self._where(arn=arn))
+
+    def serialize(self, *name: str) -> None:
+        """Makes the transactions that call this with the same name (in the caller's scope) run one
+        after the other from here on, until each commits: for a read-then-write such as "the next
+        build number", which a unique constraint alone would make concurrent callers retry once per
+        winner. PostgreSQL: a transaction-scoped advisory lock; SQLite's writes are serial already."""
+        if self.sql.dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b("/".join((self.account_id, self.region, *name)).encode(), digest_size=8).digest()
+        self.sql.rows(_ADVISORY_LOCK, {"p_key": int.from_bytes(digest, "big", signed=True)})
 
     # -- references ------------------------------------------------------------------------------
     def set_references(self, source_arn: str, targets: list[Arn], replace: bool = True) -> None:
