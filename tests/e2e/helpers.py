@@ -18,6 +18,9 @@ PARENT_IMAGE = f"{MANAGED}:image/amazon-linux-2-x86/x.x.x"
 UPDATE_LINUX = f"{MANAGED}:component/update-linux/x.x.x"
 BUILD_IMAGE_WORKFLOW = f"{MANAGED}:workflow/build/build-image/x.x.x"
 TEST_IMAGE_WORKFLOW = f"{MANAGED}:workflow/test/test-image/x.x.x"
+FAST = {"oib:step-seconds": "0.02"}  # image tag: a quick simulated build
+ROLE = "arn:aws:iam::123456789012:role/ImageBuilderExecutionRole"
+TERMINAL = ("AVAILABLE", "FAILED", "CANCELLED")
 
 
 def image_recipe(client, name: str | None = None, version: str = "1.0.0") -> str:
@@ -71,3 +74,45 @@ def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.
             raise AssertionError(f"timed out after {timeout} s waiting for {what}; last value {value!r}")
         time.sleep(interval)
 
+
+# -- images and their executions --------------------------------------------------------------
+def get_image(client, arn: str) -> dict[str, Any]:
+    return client.get_image(imageBuildVersionArn=arn)["image"]
+
+
+def wait_status(client, arn: str, *statuses: str, timeout: float = 20) -> dict[str, Any]:
+    def probe():
+        image = get_image(client, arn)
+        return image if image["state"]["status"] in statuses else None
+    return wait_until(probe, timeout, what=f"{arn} to reach {statuses}")
+
+
+def wait_done(client, arn: str, timeout: float = 20) -> dict[str, Any]:
+    return wait_status(client, arn, *TERMINAL, timeout=timeout)
+
+
+def workflow_executions(client, arn: str) -> list[dict[str, Any]]:
+    return client.list_workflow_executions(imageBuildVersionArn=arn)["workflowExecutions"]
+
+
+def step_executions(client, workflow_execution_id: str) -> list[dict[str, Any]]:
+    return client.list_workflow_step_executions(workflowExecutionId=workflow_execution_id)["steps"]
+
+
+def steps_by_name(client, workflow_execution_id: str) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in step_executions(client, workflow_execution_id)}
+
+
+def create_image(client, recipe: str | None = None, infra: str | None = None, tags: dict | None = None,
+                 **params: Any) -> str:
+    tags = FAST if tags is None else tags
+    if tags:
+        params["tags"] = tags
+    return client.create_image(imageRecipeArn=recipe or image_recipe(client),
+                               infrastructureConfigurationArn=infra or infrastructure(client),
+                               **params)["imageBuildVersionArn"]
+
+
+def workflow(client, type_: str, data: str, name: str | None = None) -> str:
+    return client.create_workflow(name=name or unique("wf"), semanticVersion="1.0.0", type=type_,
+                                  data=data)["workflowBuildVersionArn"]

@@ -22,23 +22,31 @@ from botocore.exceptions import WaiterError
 
 from tests.conftest import isolated_server, new_account_id, unique
 from tests.e2e.helpers import (
+    FAST,
     MANAGED,
     PARENT_IMAGE,
+    ROLE,
+    TERMINAL,
     UPDATE_LINUX,
     container_recipe,
+    create_image,
     distribution,
     error_of,
+    get_image,
     image_recipe,
     infrastructure,
     pipeline,
+    step_executions,
+    steps_by_name,
+    wait_done,
+    wait_status,
     wait_until,
+    workflow,
+    workflow_executions,
 )
 
 T = TypeVar("T")
 
-FAST = {"oib:step-seconds": "0.02"}
-ROLE = "arn:aws:iam::123456789012:role/ImageBuilderExecutionRole"
-TERMINAL = ("AVAILABLE", "FAILED", "CANCELLED")
 LIFECYCLE = ("PENDING", "CREATING", "BUILDING", "TESTING", "DISTRIBUTING", "INTEGRATING", "AVAILABLE")
 WF_ID = re.compile(r"^wf-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 STEP_ID = re.compile(r"^step-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -141,49 +149,8 @@ steps:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-
-
-def get_image(client, arn: str) -> dict[str, Any]:
-    return client.get_image(imageBuildVersionArn=arn)["image"]
-
-
-def wait_status(client, arn: str, *statuses: str, timeout: float = 20) -> dict[str, Any]:
-    def probe():
-        image = get_image(client, arn)
-        return image if image["state"]["status"] in statuses else None
-    return wait_until(probe, timeout, what=f"{arn} to reach {statuses}")
-
-
-def wait_done(client, arn: str, timeout: float = 20) -> dict[str, Any]:
-    return wait_status(client, arn, *TERMINAL, timeout=timeout)
-
-
-def workflow_executions(client, arn: str) -> list[dict[str, Any]]:
-    return client.list_workflow_executions(imageBuildVersionArn=arn)["workflowExecutions"]
-
-
-def step_executions(client, workflow_execution_id: str) -> list[dict[str, Any]]:
-    return client.list_workflow_step_executions(workflowExecutionId=workflow_execution_id)["steps"]
-
-
-def steps_by_name(client, workflow_execution_id: str) -> dict[str, dict[str, Any]]:
-    return {step["name"]: step for step in step_executions(client, workflow_execution_id)}
-
-
 def account_of(client) -> str:
     return client._request_signer._credentials.access_key
-
-
-def create_image(client, recipe: str | None = None, infra: str | None = None, tags: dict | None = None,
-                 **params: Any) -> str:
-    tags = FAST if tags is None else tags
-    if tags:
-        params["tags"] = tags
-    return client.create_image(imageRecipeArn=recipe or image_recipe(client),
-                               infrastructureConfigurationArn=infra or infrastructure(client),
-                               **params)["imageBuildVersionArn"]
 
 
 def component(client, phases: dict[str, str], name: str | None = None, version: str = "1.0.0",
@@ -205,9 +172,6 @@ def recipe_with(client, *components: str | dict[str, Any], version: str = "1.0.0
                                       components=items)["imageRecipeArn"]
 
 
-def workflow(client, type_: str, data: str, name: str | None = None) -> str:
-    return client.create_workflow(name=name or unique("wf"), semanticVersion="1.0.0", type=type_,
-                                  data=data)["workflowBuildVersionArn"]
 
 
 def parsed(text: str | None) -> Any:
