@@ -46,7 +46,45 @@ class ComponentDocument:
     component_type: str  # "BUILD" or "TEST"
 
 
+@dataclass(frozen=True)
+class StepLoop:
+    """A step's `loop`: `for` (start, end, update_by) or `forEach` (items, or a delimited string)."""
+    name: str | None
+    start: int | None = None
+    end: int | None = None
+    update_by: int | None = None
+    items: tuple[str, ...] | None = None
+    delimited: str | None = None             # forEach {list, delimiter}; variables resolved at run time
+    delimiter: str = ","
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    name: str
+    action: str
+    inputs: Any                              # as written; variables are substituted when the step runs
+    on_failure: str                          # Abort, Continue or Ignore
+    max_attempts: int
+    timeout_seconds: int                     # -1: no limit
+    condition: Any                           # the step's `if`, as written (None: always run)
+    loop: StepLoop | None
+
+
+@dataclass(frozen=True)
+class PhaseDefinition:
+    name: str
+    steps: tuple[StepDefinition, ...]
+
+
+@dataclass(frozen=True)
+class ComponentDefinition:
+    summary: ComponentDocument
+    phases: tuple[PhaseDefinition, ...]
+    constants: Mapping[str, str]
+
+
 SCHEMA_VERSION = "1.0"
+DEFAULT_TIMEOUT_SECONDS = 7200
 # container-host-test is documented for container builds, so it is a phase name like the others.
 PHASE_NAMES = ("build", "validate", "test", "container-host-test")
 ON_FAILURE_VALUES = ("Abort", "Continue", "Ignore")
@@ -110,7 +148,51 @@ def parse_component_document(text: str, *, platform: str | None = None) -> Compo
     `platform` (Linux, Windows, macOS) only completes the wording of AWS's unsupported-action
     message; which modules run on which platform is left to AWSTOE at run time.
     """
+    return _summarise(_load(text), platform)
+
+
+def load_component_definition(text: str, *, platform: str | None = None) -> ComponentDefinition:
+    """Validates `text` exactly as parse_component_document does (same loader, same rules) and
+    returns the typed model the AWSTOE runner interprets: phases, steps with their options filled
+    with AWSTOE's defaults, loops, parameters and constants."""
     document = _load(text)
+    summary = _summarise(document, platform)
+    constants = {name: _text(definition["value"]) or ""
+                 for name, definition in _named_entries(document.get("constants"), "constants")}
+    phases = tuple(
+        PhaseDefinition(name=phase["name"], steps=tuple(_step_definition(step) for step in phase["steps"]))
+        for phase in document["phases"])
+    return ComponentDefinition(summary=summary, phases=phases, constants=MappingProxyType(constants))
+
+
+def _step_definition(step: dict[Any, Any]) -> StepDefinition:
+    action = step["action"]
+    # ExecuteDocument runs once with no timeout (AWS); every other step defaults to 7,200 seconds.
+    default_timeout = -1 if action == "ExecuteDocument" else DEFAULT_TIMEOUT_SECONDS
+    return StepDefinition(
+        name=_text(step["name"]) or "",
+        action=action,
+        inputs=step.get("inputs"),
+        on_failure=step.get("onFailure") or "Abort",
+        max_attempts=step.get("maxAttempts") or 1,
+        timeout_seconds=step.get("timeoutSeconds") or default_timeout,
+        condition=step.get("if"),
+        loop=_loop_definition(step["loop"]) if step.get("loop") is not None else None,
+    )
+
+
+def _loop_definition(loop: dict[Any, Any]) -> StepLoop:
+    name = _text(loop["name"]) if loop.get("name") is not None else None
+    if loop.get("for") is not None:
+        bounds = loop["for"]
+        return StepLoop(name=name, start=bounds["start"], end=bounds["end"], update_by=bounds["updateBy"])
+    items = loop["forEach"]
+    if isinstance(items, list):
+        return StepLoop(name=name, items=tuple(_text(item) or "" for item in items))
+    return StepLoop(name=name, delimited=_text(items["list"]) or "", delimiter=items.get("delimiter") or ",")
+
+
+def _summarise(document: dict[Any, Any], platform: str | None) -> ComponentDocument:
     schema_version = _schema_version(document.get("schemaVersion"))
     parameters = _parameters(document.get("parameters"))
     _constants(document.get("constants"), {parameter.name for parameter in parameters})

@@ -119,6 +119,11 @@ def _exit_cleanly(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["toe"]:
+        # `oib toe` has its own parser, with one-line errors (openimagebuilder.toe.cli).
+        from ..toe.cli import main as toe_main
+        return toe_main(arguments[1:])
     parser = argparse.ArgumentParser(prog="oib", description="openimagebuilder: the EC2 Image Builder API, self-hosted")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API service")
@@ -157,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     clock.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
                        help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
     clock.set_defaults(run=_clock)
+    commands.add_parser("toe", add_help=False,
+                        help="validate or run AWSTOE component documents on this machine (oib toe --help)")
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -1,0 +1,411 @@
+"""Runs component documents as AWSTOE does: documents in the order given, each document's phases in
+the order the document defines them (AWS: the order asked for does not matter), steps in order,
+with `if`, `loop`, `maxAttempts`, `timeoutSeconds`, `onFailure`, chaining and reboots.
+
+The library entry point is `run_documents`; the build engine and `oib toe run` both call it."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.component_document import (
+    ComponentDefinition,
+    ComponentDocumentError,
+    StepDefinition,
+    StepLoop,
+    load_component_definition,
+)
+from . import modules as modules_package
+from .conditions import ConditionError, TargetProbe, evaluate, parse_condition
+from .executor import Executor, TargetError
+from .modules import MODULES, ModuleResult, RunnerSettings, StepCall
+from .probe import DryRunProbe, ExecutorProbe
+from .report import summary
+from .results import (
+    CANCELLED,
+    FAILED,
+    IGNORED_FAILURE,
+    SKIPPED,
+    SUCCESS,
+    ComponentInput,
+    DocumentReport,
+    LoopSummary,
+    PhaseReport,
+    RunEvent,
+    RunReport,
+    StepReport,
+    combined_status,
+    now,
+)
+from .variables import LoopFrame, Scope, StepRecordView, document_variables, substitute, substitute_text, value_text
+
+EventSink = Callable[[RunEvent], None]
+# (reference as written in ExecuteDocument, the calling document) → the document to run.
+DocumentResolver = Callable[[str, ComponentInput], ComponentInput]
+
+# AWS: nesting up to three levels (four documents including the top one).
+MAX_NESTING = 3
+# AWS leaves the limit to SSM's CommandRetryLimit; ours stops a step that reboots forever.
+MAX_REBOOTS_PER_STEP = 10
+
+
+class DocumentNotFound(Exception):
+    """An ExecuteDocument reference cannot be resolved; the message says why."""
+
+
+def _load_all_modules() -> None:
+    """Every module file registers its actions on import; importing them all fills MODULES."""
+    for info in pkgutil.iter_modules(modules_package.__path__):
+        importlib.import_module(f"{modules_package.__name__}.{info.name}")
+
+
+_load_all_modules()
+
+
+def run_documents(documents: Sequence[ComponentInput], phases: Iterable[str] | None, executor: Executor,
+                  settings: RunnerSettings = RunnerSettings(), on_event: EventSink | None = None,
+                  cancel: threading.Event | None = None,
+                  resolve_document: DocumentResolver | None = None) -> RunReport:
+    """Runs `documents` one after the other on `executor`'s target. `phases`: the phase names to
+    run (None: all); a document's phases not named are left out. Every documented failure ends in
+    the returned report, never in an exception. An invalid document fails the run before any step runs."""
+    run = _Run(executor, settings, on_event or (lambda event: None), cancel or threading.Event(),
+               resolve_document or default_resolver(executor), chain=())
+    return run.run(documents, None if phases is None else tuple(phases))
+
+
+def default_resolver(executor: Executor) -> DocumentResolver:
+    """File paths on the target, relative ones next to the calling document. S3 URIs and component
+    ARNs need a resolver from the caller (the build engine has the store)."""
+    def resolve(reference: str, parent: ComponentInput) -> ComponentInput:
+        if reference.startswith("s3://") or reference.startswith("arn:"):
+            raise DocumentNotFound(f"Cannot load document '{reference}': only file paths are supported here.")
+        path = reference
+        if not path.startswith("/") and parent.path and "/" in parent.path:
+            path = f"{parent.path.rsplit('/', 1)[0]}/{reference}"
+        try:
+            text = executor.get_file(path).decode("utf-8", "replace")
+        except TargetError as error:
+            raise DocumentNotFound(f"Cannot load document '{reference}': {error}") from None
+        return ComponentInput(name=reference, text=text, path=path)
+    return resolve
+
+
+@dataclass
+class _Attempt:
+    succeeded: bool
+    message: str = ""
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    exit_code: int | None = None
+    cancelled: bool = False
+    failed_indices: tuple[int, ...] = ()
+
+
+class _Run:
+    def __init__(self, executor: Executor, settings: RunnerSettings, on_event: EventSink,
+                 cancel: threading.Event, resolver: DocumentResolver, chain: tuple[str, ...]) -> None:
+        self.executor = executor
+        self.settings = settings
+        self.on_event = on_event
+        self.cancel = cancel
+        self.resolver = resolver
+        self.chain = chain          # the documents above this run (ExecuteDocument), outermost first
+        self.current_document = ComponentInput(name="", text="")
+        self.probe: TargetProbe = (DryRunProbe() if settings.dry_run
+                                   else ExecutorProbe(executor, cancel, settings.working_directory))
+
+    # --- documents and phases ----------------------------------------------------------------
+
+    def run(self, documents: Sequence[ComponentInput], phases: tuple[str, ...] | None) -> RunReport:
+        report = RunReport(execution_id=str(uuid.uuid4()), start=now())
+        loaded: list[tuple[ComponentInput, ComponentDefinition]] = []
+        for document in documents:
+            try:
+                loaded.append((document, load_component_definition(document.text)))
+            except ComponentDocumentError as error:
+                report.status = FAILED
+                report.failure_message = f"Document {document.name} is not valid: {error.message}"
+                self._note(document.name, None, None, report.failure_message)
+                report.end = now()
+                return report
+        for document, definition in loaded:
+            document_report = self._run_document(document, definition, phases)
+            report.documents.append(document_report)
+            if document_report.status in (FAILED, CANCELLED):
+                # Abort stops the whole run; Continue's failures let later documents run.
+                if self._aborted(document_report):
+                    break
+        report.status = combined_status([document.status for document in report.documents])
+        report.cancelled = report.status == CANCELLED
+        report.failure_message = next((document.failure_message for document in report.documents
+                                       if document.failure_message), "")
+        report.end = now()
+        return report
+
+    @staticmethod
+    def _aborted(document: DocumentReport) -> bool:
+        return any(step.status == CANCELLED or (step.status == FAILED and step.on_failure == "Abort")
+                   for phase in document.phases for step in phase.steps)
+
+    def _run_document(self, document: ComponentInput, definition: ComponentDefinition,
+                      phases: tuple[str, ...] | None) -> DocumentReport:
+        self.current_document = document
+        summary = definition.summary
+        report = DocumentReport(name=summary.name or "", path=document.path or document.name,
+                                description=summary.description or "", start=now())
+        declared = {parameter.name: parameter.default for parameter in summary.parameters}
+        scope = Scope(document_variables(declared, definition.constants, document.parameters))
+        for phase in definition.phases:
+            if phases is not None and phase.name not in phases:
+                continue
+            phase_report = PhaseReport(name=phase.name, start=now())
+            report.phases.append(phase_report)
+            self._note(document.name, phase.name, None, f"Phase {phase.name} started")
+            stop = False
+            for step in phase.steps:
+                if self.cancel.is_set():
+                    stop = True
+                    break
+                step_report = self._run_step(document, phase.name, step, scope)
+                phase_report.steps.append(step_report)
+                scope.steps[(phase.name, step.name)] = StepRecordView(step_report.inputs, step_report.outputs)
+                if step_report.status == CANCELLED or (step_report.status == FAILED and step.on_failure == "Abort"):
+                    stop = True
+                    break
+            phase_report.status = combined_status([step.status for step in phase_report.steps])
+            if self.cancel.is_set() and phase_report.status != FAILED:
+                phase_report.status = CANCELLED
+            phase_report.failure_message = _first_failure(phase_report.steps)
+            phase_report.end = now()
+            self._note(document.name, phase.name, None, f"Phase {phase.name}: {phase_report.status}")
+            if stop:
+                break
+        report.status = combined_status([phase.status for phase in report.phases])
+        if self.cancel.is_set() and report.status != FAILED:
+            report.status = CANCELLED
+        report.failure_message = next((phase.failure_message for phase in report.phases if phase.failure_message), "")
+        if report.status == CANCELLED and not report.failure_message:
+            report.failure_message = "The run was cancelled."
+        report.end = now()
+        return report
+
+    # --- one step ----------------------------------------------------------------------------
+
+    def _run_step(self, document: ComponentInput, phase: str, step: StepDefinition, scope: Scope) -> StepReport:
+        report = StepReport(name=step.name, action=step.action, on_failure=step.on_failure,
+                            max_attempts=step.max_attempts, timeout_seconds=step.timeout_seconds, start=now())
+        where = (document.name, phase, step.name)
+        self._note(*where, f"Step {step.name} ({step.action}) started")
+        # Chaining sees the inputs with everything but the loop's own variables substituted.
+        report.inputs = _entries(substitute(step.inputs, scope))
+        # AWS: the `if` is evaluated once, even when the step reboots the target and runs again.
+        verdict = self._condition_verdict(step, scope)
+        if verdict == "Skip":
+            report.status = SKIPPED
+            self._finish(where, report)
+            return report
+        if isinstance(verdict, str) and verdict != "Execute":
+            attempt = _Attempt(False, verdict)
+        else:
+            attempt = self._attempts(where, step, scope, report)
+        report.outputs = attempt.outputs
+        report.exit_code = attempt.exit_code
+        if attempt.cancelled:
+            report.status, report.failure_message = CANCELLED, attempt.message or "The step was cancelled."
+        elif attempt.succeeded:
+            report.status = SUCCESS
+        else:
+            report.status = IGNORED_FAILURE if step.on_failure == "Ignore" else FAILED
+            report.failure_message = attempt.message
+        self._finish(where, report)
+        return report
+
+    def _condition_verdict(self, step: StepDefinition, scope: Scope) -> str | None:
+        """None (no `if`), Execute, Skip, or the failure message (an `if` that says Abort, or a
+        malformed one)."""
+        if step.condition is None:
+            return None
+        try:
+            condition = parse_condition(substitute(step.condition, scope))
+            action = condition.action(evaluate(condition.expression, self.probe))
+        except ConditionError as error:
+            return f"Invalid 'if': {error}"
+        if action == "Abort":
+            return "The step's condition chose Abort."
+        return action
+
+    def _attempts(self, where: tuple[str, str, str], step: StepDefinition, scope: Scope,
+                  report: StepReport) -> _Attempt:
+        attempt = _Attempt(False, "The step did not run.")
+        for number in range(1, step.max_attempts + 1):
+            report.attempts = number
+            if number > 1:
+                self._note(*where, f"Attempt {number} of {step.max_attempts}")
+            # AWS: the timeout covers all of a loop's iterations and restarts with each attempt.
+            deadline = None if step.timeout_seconds == -1 else time.monotonic() + step.timeout_seconds
+            attempt = self._attempt(where, step, scope, report, deadline)
+            if attempt.succeeded or attempt.cancelled or self.cancel.is_set():
+                attempt.cancelled = attempt.cancelled or (self.cancel.is_set() and not attempt.succeeded)
+                break
+        return attempt
+
+    def _attempt(self, where: tuple[str, str, str], step: StepDefinition, scope: Scope,
+                 report: StepReport, deadline: float | None) -> _Attempt:
+        if step.loop is None:
+            return self._iteration(where, step, scope, None, report, deadline)
+        frames = loop_frames(step.loop, scope)
+        successful: list[list[dict[str, Any]]] = []
+        failed: list[int] = []
+        last = _Attempt(True)
+        for frame in frames:
+            if deadline is not None and time.monotonic() >= deadline:
+                return _Attempt(False, f"Loop execution timed out after {step.timeout_seconds} seconds.",
+                                failed_indices=tuple(failed))
+            last = self._iteration(where, step, scope, frame, report, deadline)
+            if last.cancelled:
+                return last
+            if last.succeeded:
+                successful.append(last.outputs)
+                continue
+            if deadline is not None and time.monotonic() >= deadline:
+                return _Attempt(False, f"Loop execution timed out after {step.timeout_seconds} seconds.")
+            failed.append(frame.index)
+            # AWS: with Abort a failed iteration ends the loop; Continue and Ignore run them all.
+            if step.on_failure == "Abort":
+                break
+        report.loop = LoopSummary(step.loop.name, len(frames), tuple(failed))
+        if failed:
+            return _Attempt(False, f"Loop iterations failed at indices: {', '.join(map(str, failed))}.",
+                            exit_code=last.exit_code, failed_indices=tuple(failed))
+        return _Attempt(True, outputs=consolidate_outputs(successful), exit_code=last.exit_code)
+
+    def _iteration(self, where: tuple[str, str, str], step: StepDefinition, scope: Scope,
+                   frame: LoopFrame | None, report: StepReport, deadline: float | None) -> _Attempt:
+        inputs = substitute(step.inputs, scope, frame)
+        if self.settings.dry_run:
+            # Modules honour dry_run themselves: they check their inputs, touch nothing, and
+            # report empty outputs, so chaining and loops are interpreted as in a real run.
+            self._note(*where, f"[dry run] {step.action} {value_text(inputs)}")
+        module = MODULES.get(step.action)
+        if module is None:
+            return _Attempt(False, f"Action {step.action} is not supported by this runner.")
+        while True:
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            result = self._call(module, step, inputs, remaining, where, report)
+            if not result.reboot:
+                break
+            if report.reboots >= MAX_REBOOTS_PER_STEP:
+                return _Attempt(False, f"The step asked for more than {MAX_REBOOTS_PER_STEP} reboots.")
+            report.reboots += 1
+            self._note(*where, "Rebooting the target")
+            if not self.settings.dry_run:
+                try:
+                    self.executor.reboot(self.cancel)
+                except TargetError as error:
+                    return _Attempt(False, f"Reboot failed: {error}")
+            if self.cancel.is_set():
+                return _Attempt(False, "The step was cancelled.", cancelled=True)
+            if not result.rerun:
+                break
+            self._note(*where, "Running the step again after the reboot")
+        outputs = [result.outputs] if result.outputs else []
+        cancelled = self.cancel.is_set() and not result.succeeded
+        return _Attempt(result.succeeded, result.message, outputs, result.exit_code, cancelled)
+
+    def _call(self, module: Callable[[StepCall], ModuleResult], step: StepDefinition, inputs: Any,
+              timeout: float | None, where: tuple[str, str, str], report: StepReport) -> ModuleResult:
+        def on_output(stream: str, line: str) -> None:
+            report.output.append(line)
+            self.on_event(RunEvent(now(), where[0], where[1], where[2], stream, line))
+
+        call = StepCall(action=step.action, inputs=inputs, executor=self.executor, settings=self.settings,
+                        timeout=timeout, cancel=self.cancel, on_output=on_output,
+                        run_document=lambda reference, request: self._run_nested(where, reference, request, report))
+        try:
+            return module(call)
+        except TargetError as error:
+            return ModuleResult(False, message=str(error))
+        except Exception as error:  # a module's bug must fail its step, not the whole run
+            return ModuleResult(False, message=f"{step.action} failed unexpectedly: {type(error).__name__}: {error}")
+
+    # --- ExecuteDocument ---------------------------------------------------------------------
+
+    def _run_nested(self, where: tuple[str, str, str], reference: str, request: Mapping[str, Any],
+                    report: StepReport) -> ModuleResult:
+        """Runs a nested document. `request`: {"phases": list of names or None, "parameters": {name: value}}."""
+        if len(self.chain) + 1 > MAX_NESTING:
+            return ModuleResult(False, message=f"Document nesting is limited to {MAX_NESTING} levels.")
+        parent = self.current_document
+        try:
+            nested = self.resolver(reference, parent)
+        except DocumentNotFound as error:
+            return ModuleResult(False, message=str(error))
+        identity = nested.path or nested.name
+        lineage = (*self.chain, parent.path or parent.name)
+        if identity in lineage:
+            return ModuleResult(False, message=f"Cyclic document execution: {' -> '.join((*lineage, identity))}.")
+        nested = ComponentInput(name=nested.name, text=nested.text, path=nested.path,
+                                parameters=dict(request.get("parameters") or {}))
+        child = _Run(self.executor, self.settings, self.on_event, self.cancel, self.resolver, lineage)
+        phases = request.get("phases")
+        result = child.run([nested], None if not phases else tuple(phases))
+        report.nested.append(result)
+        return ModuleResult(result.succeeded, outputs=summary(result), message=result.failure_message)
+
+    # --- events ------------------------------------------------------------------------------
+
+    def _note(self, document: str, phase: str | None, step: str | None, text: str) -> None:
+        self.on_event(RunEvent(now(), document, phase, step, "info", text))
+
+    def _finish(self, where: tuple[str, str, str], report: StepReport) -> None:
+        report.end = now()
+        suffix = f": {report.failure_message}" if report.failure_message else ""
+        self._note(*where, f"Step {report.name}: {report.status}{suffix}")
+
+
+def loop_frames(loop: StepLoop, scope: Scope) -> list[LoopFrame]:
+    """The iterations of a step's loop, values as strings (AWS: loops support only strings)."""
+    if loop.items is not None:
+        values = [substitute_text(item, scope) for item in loop.items]
+    elif loop.delimited is not None:
+        # Empty pieces (a trailing newline of chained stdout, "a,,b") are not iterations.
+        values = [piece for piece in substitute_text(loop.delimited, scope).split(loop.delimiter) if piece != ""]
+    else:
+        assert loop.start is not None and loop.end is not None and loop.update_by is not None
+        values = [str(value) for value in _for_values(loop.start, loop.end, loop.update_by)]
+    return [LoopFrame(loop.name, index, value) for index, value in enumerate(values)]
+
+
+def _for_values(start: int, end: int, update_by: int) -> range:
+    """[start, end] inclusive, stepping by update_by (the validator made sure it ends)."""
+    return range(start, end + (1 if update_by > 0 else -1), update_by)
+
+
+def consolidate_outputs(iterations: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """AWS: a looping step's output joins the successful iterations' values of each output key with
+    newlines (`[{"stdout": "Hello"}]` + `[{"stdout": "World"}]` → `[{"stdout": "Hello\\nWorld"}]`)."""
+    joined: dict[str, list[str]] = {}
+    for outputs in iterations:
+        for entry in outputs:
+            for key, value in entry.items():
+                joined.setdefault(key, []).append(value_text(value))
+    return [{key: "\n".join(values) for key, values in joined.items()}] if joined else []
+
+
+def _entries(inputs: Any) -> list[Any]:
+    if inputs is None:
+        return []
+    return inputs if isinstance(inputs, list) else [inputs]
+
+
+def _first_failure(steps: list[StepReport]) -> str:
+    for step in steps:
+        if step.status in (FAILED, CANCELLED) and step.failure_message:
+            return f"Step {step.name} failed: {step.failure_message}"
+    return ""
