@@ -206,6 +206,30 @@ def _matches(call: StepCall, source: str, kind: str) -> list[str]:
     return found
 
 
+def find_files(call: StepCall, folder: str, *, recursive: bool) -> list[str]:
+    """The regular files in `folder` (and below it when `recursive`), dot files included."""
+    folder = folder.rstrip("/") or "/"
+    depth = "" if recursive else "-maxdepth 1 "
+    script = _require_folder(folder) + f"find {q(folder)} {depth}-type f -exec printf '%s\\000' {{}} +\n"
+    return nul_separated(run_script(call, script).stdout)
+
+
+def path_kinds(call: StepCall, paths: list[str]) -> list[str | None]:
+    """For each path "folder", "file" (anything else that exists) or None, in one script."""
+    script = "".join(f"if [ -d {q(path)} ]; then printf 'folder\\000'; elif [ -e {q(path)} ] || [ -L {q(path)} ];"
+                     " then printf 'file\\000'; else printf 'none\\000'; fi\n" for path in paths)
+    kinds = run_script(call, script).stdout.split("\0")[:len(paths)] if paths else []
+    return [None if kind == "none" else kind for kind in kinds]
+
+
+def path_kind(call: StepCall, path: str) -> str | None:
+    return path_kinds(call, [path])[0]
+
+
+def make_folders(call: StepCall, *paths: str) -> None:
+    run_script(call, "".join(_make_folders(path) for path in dict.fromkeys(paths)))
+
+
 def _temporary_beside(path: str) -> str:
     return posixpath.join(parent(path), f".oib-{uuid.uuid4().hex}.tmp")
 
@@ -427,10 +451,7 @@ def _read_list_files(fields: Fields) -> ListFilesInput:
 
 
 def _list_files(call: StepCall, entry: ListFilesInput) -> Outputs:
-    folder = entry.path.rstrip("/") or "/"
-    depth = "" if entry.recursive else "-maxdepth 1 "
-    script = _require_folder(folder) + f"find {q(folder)} {depth}-type f -exec printf '%s\\000' {{}} +\n"
-    files = nul_separated(run_script(call, script).stdout)
+    files = find_files(call, entry.path, recursive=entry.recursive)
     if entry.pattern:
         regex = wildcard_regex(entry.pattern)
         files = [path for path in files if regex.match(base_name(path))]
