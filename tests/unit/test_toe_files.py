@@ -7,13 +7,12 @@ import grp
 import os
 import pwd
 import stat
-import threading
 
 import pytest
 
 import openimagebuilder.toe.modules.files  # noqa: F401 - registers the modules
-from openimagebuilder.toe.local import LocalExecutor
-from openimagebuilder.toe.modules import MODULES, ModuleResult, RunnerSettings, StepCall
+
+from .toe_support import failed, module_runner, ok
 
 AWKWARD_NAMES = ["with space", "it's", 'dou"ble', "new\nline", "-dash", "$(touch pwned)", "[br]ack?et"]
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
@@ -21,24 +20,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs
 
 @pytest.fixture
 def run(tmp_path):
-    def run(action: str, inputs, *, dry_run: bool = False, lines: list | None = None) -> ModuleResult:
-        call = StepCall(action=action, inputs=inputs, executor=LocalExecutor(tmp_path),
-                        settings=RunnerSettings(working_directory=str(tmp_path), dry_run=dry_run),
-                        timeout=30, cancel=threading.Event(),
-                        on_output=lambda stream, line: lines.append(line) if lines is not None else None)
-        return MODULES[action](call)
-    return run
-
-
-def ok(result: ModuleResult) -> ModuleResult:
-    assert result.succeeded, result.message
-    return result
-
-
-def failed(result: ModuleResult, *words: str) -> None:
-    assert not result.succeeded
-    for word in words:
-        assert word in result.message
+    return module_runner(tmp_path)
 
 
 def mode(path) -> int:

@@ -17,8 +17,8 @@ import botocore.session
 import pytest
 
 import openimagebuilder.toe.modules.transfer  # noqa: F401 - registers the modules
-from openimagebuilder.toe.local import LocalExecutor
-from openimagebuilder.toe.modules import MODULES, ModuleResult, RunnerSettings, StepCall
+
+from .toe_support import failed, module_runner, ok
 
 PAYLOAD = os.urandom(300_000)
 
@@ -113,25 +113,7 @@ def s3(s3_endpoint, credentials, request):
 
 @pytest.fixture
 def run(tmp_path):
-    def run(action: str, inputs, *, endpoint: str | None = None, dry_run: bool = False,
-            cancel: threading.Event | None = None) -> ModuleResult:
-        call = StepCall(action=action, inputs=inputs, executor=LocalExecutor(tmp_path),
-                        settings=RunnerSettings(working_directory=str(tmp_path), s3_endpoint_url=endpoint,
-                                                dry_run=dry_run),
-                        timeout=60, cancel=cancel or threading.Event(), on_output=lambda stream, line: None)
-        return MODULES[action](call)
-    return run
-
-
-def ok(result: ModuleResult) -> ModuleResult:
-    assert result.succeeded, result.message
-    return result
-
-
-def failed(result: ModuleResult, *words: str) -> None:
-    assert not result.succeeded
-    for word in words:
-        assert word in result.message, result.message
+    return module_runner(tmp_path)
 
 
 # ---------------------------------------------------------------- WebDownload
