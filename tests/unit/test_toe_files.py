@@ -342,3 +342,27 @@ def test_dry_run_touches_nothing(run, tmp_path):
     assert ok(run("ReadFile", {"path": "missing"}, dry_run=True)).outputs == {"content": ""}
     assert os.listdir(tmp_path) == []
     failed(run("CreateFile", {"path": "x", "overwrite": "perhaps"}, dry_run=True), "true or false")
+
+
+# ---------------------------------------------------------------- malformed inputs
+
+MY_ACTIONS = ["AppendFile", "CopyFile", "CopyFolder", "CreateFile", "CreateFolder", "CreateSymlink", "DeleteFile",
+              "DeleteFolder", "ListFiles", "MoveFile", "MoveFolder", "ReadFile", "SetFileEncoding", "SetFileOwner",
+              "SetFilePermissions", "SetFolderOwner", "SetFolderPermissions", "S3Download", "S3Upload", "WebDownload"]
+MALFORMED = [None, [], "text", 5, ["text"], [{"path": "a"}, 7], {"path": ["a"]}, {"path": {"a": 1}},
+             {"source": ["a"], "destination": "b"}]
+# Odd but not necessarily wrong for every module (scalars are read as text): they must not crash.
+ODD = [{"path": "a", "source": "a", "owner": [], "destination": {}},
+       {"path": 3.5, "source": True, "destination": "b", "permissions": "u+x", "encoding": 8}]
+
+
+@pytest.mark.parametrize("action", MY_ACTIONS)
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_malformed_inputs_fail_with_a_message(run, tmp_path, action, dry_run):
+    import openimagebuilder.toe.modules.transfer  # noqa: F401 - registers its modules too
+    for inputs in MALFORMED:
+        result = run(action, inputs, dry_run=dry_run)
+        assert not result.succeeded and result.message, (inputs, result)
+    for inputs in ODD:
+        result = run(action, inputs, dry_run=dry_run)
+        assert result.succeeded or result.message
