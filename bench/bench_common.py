@@ -122,6 +122,18 @@ class CpuMeter:
                 "postgres_cpu_cores": round(self.postgres_cores, 2), "other_load_cores": round(self.other_cores, 2)}
 
 
+@contextmanager
+def discard_on_error(work: Path, keep_data: bool) -> Iterator[Path]:
+    """The work dir of a run, removed if the run fails (unless --keep-data); `finish` deals with
+    it after a run that succeeds."""
+    try:
+        yield work
+    except BaseException:
+        if not keep_data:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
 def finish(results: dict, output: Path, work: Path, keep_data: bool, started: float,
            report: Callable[[dict], list[str]]) -> int:
     """The end of every benchmark run: remove (or keep) the work dir, stamp the load and elapsed

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import shutil
 import sys
 import tempfile
 import threading
@@ -44,6 +43,7 @@ from bench_common import (
     POSTGRES_ADMIN_URL,
     CpuMeter,
     base,
+    discard_on_error,
     finish,
     latency_summary,
     parse_aws_date,
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                      if k not in ("output", "postgres_admin_url")},
                                "machine": base.machine()}
     database = scratch_postgres(opts.postgres_admin_url) if opts.store == "postgresql" else nullcontext(None)
-    try:
+    with discard_on_error(work, opts.keep_data):
         with database as database_url:
             command = [sys.executable, "-m", "openimagebuilder.server.cli", "serve", "--host", "127.0.0.1",
                        "--port", "{port}", "--data-dir", str(work / "data"), "--step-seconds", "0",
@@ -202,10 +202,6 @@ def main(argv: list[str] | None = None) -> int:
                 results["peak_rss_mib"] = round(server.proc_status().get("VmHWM", 0) / 1024, 1)
             finally:
                 server.stop()
-    except BaseException:
-        if not opts.keep_data:
-            shutil.rmtree(work, ignore_errors=True)
-        raise
     return finish(results, output, work, opts.keep_data, started, report)
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
-import shutil
 import statistics
 import sys
 import tempfile
@@ -55,6 +54,7 @@ from bench_common import (
     POSTGRES_ADMIN_URL,
     CpuMeter,
     base,
+    discard_on_error,
     finish,
     latency_summary,
     loadavg,
@@ -448,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                      if k not in ("output", "postgres_admin_url")},
                                "machine": base.machine()}
     database = scratch_postgres(opts.postgres_admin_url) if opts.store == "postgresql" else nullcontext(None)
-    try:
+    with discard_on_error(work, opts.keep_data):
         with database as database_url:
             settings = Settings(data_dir=str(work / "data"), database_url=database_url, log_level="warning")
             app = ImageBuilderApp(settings)  # in-process: migrations, Dispatcher; no engine/scheduler threads
@@ -505,10 +505,6 @@ def main(argv: list[str] | None = None) -> int:
                     results["firing_latency"]["peak_rss_mib"] = round(server.proc_status().get("VmHWM", 0) / 1024, 1)
                 finally:
                     server.stop()
-    except BaseException:
-        if not opts.keep_data:
-            shutil.rmtree(work, ignore_errors=True)
-        raise
     return finish(results, output, work, opts.keep_data, started, report)
 
 
