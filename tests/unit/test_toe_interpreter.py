@@ -630,3 +630,24 @@ def test_execute_binary_passes_each_argument_verbatim(tmp_path: Path) -> None:
 def test_execute_bash_runs_bash_syntax_when_bash_is_there(tmp_path: Path, shell_line: str) -> None:
     report, _ = run(tmp_path, _bash_step("Shell", shell_line))
     assert report.status == SUCCESS
+
+
+def test_windows_only_actions_refuse_the_run_on_linux_before_anything_runs(tmp_path: Path) -> None:
+    report, _ = run(tmp_path, """
+        schemaVersion: 1.0
+        phases:
+          - name: build
+            steps:
+              - name: First
+                action: ExecuteBash
+                inputs:
+                  commands: ['touch ran']
+              - name: Windows
+                action: ExecutePowerShell
+                inputs:
+                  commands: ['Write-Host hi']
+        """)
+    assert report.status == FAILED and report.steps() == []
+    assert report.failure_message == ("Document document0.yml cannot run on Linux: step build.Windows:"
+                                      " Action ExecutePowerShell is supported only on Windows.")
+    assert not (tmp_path / "ran").exists()

@@ -25,6 +25,7 @@ from . import modules as modules_package
 from .conditions import ConditionError, TargetProbe, evaluate, parse_condition
 from .executor import Executor, TargetError
 from .modules import MODULES, ModuleResult, RunnerSettings, StepCall
+from .modules.platforms import platform_problem
 from .probe import DryRunProbe, ExecutorProbe
 from .report import summary
 from .results import (
@@ -134,6 +135,12 @@ class _Run:
                 self._note(document.name, None, None, report.failure_message)
                 report.end = now()
                 return report
+        refusal = self._platform_refusal(loaded, phases)
+        if refusal:
+            report.status, report.failure_message = FAILED, refusal
+            self._note(loaded[0][0].name, None, None, refusal)
+            report.end = now()
+            return report
         for document, definition in loaded:
             document_report = self._run_document(document, definition, phases)
             report.documents.append(document_report)
@@ -147,6 +154,21 @@ class _Run:
                                        if document.failure_message), "")
         report.end = now()
         return report
+
+    def _platform_refusal(self, loaded: list[tuple[ComponentInput, ComponentDefinition]],
+                          phases: tuple[str, ...] | None) -> str:
+        """Steps the target's platform cannot run (ExecutePowerShell on Linux, ...) refuse the
+        whole run before anything runs, rather than failing half-way through a build."""
+        for document, definition in loaded:
+            for phase in definition.phases:
+                if phases is not None and phase.name not in phases:
+                    continue
+                for step in phase.steps:
+                    problem = platform_problem(step.action, self.settings.platform)
+                    if problem:
+                        return (f"Document {document.name} cannot run on {self.settings.platform}:"
+                                f" step {phase.name}.{step.name}: {problem}")
+        return ""
 
     @staticmethod
     def _aborted(document: DocumentReport) -> bool:
