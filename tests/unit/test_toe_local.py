@@ -118,6 +118,11 @@ def test_environment_and_working_directory(executor, tmp_path):
     assert executor.run("pwd").stdout == f"{tmp_path}\n"
 
 
+def test_a_missing_working_directory_is_a_target_error(executor):
+    with pytest.raises(TargetError, match="working directory .*missing does not exist"):
+        executor.run("true", cwd="missing")
+
+
 def test_a_long_script_runs_from_a_file(executor, tmp_path):
     script = "".join(f"x{index}=1\n" for index in range(20000)) + "echo done $x19999"
     outcome = executor.run(script)

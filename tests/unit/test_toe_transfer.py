@@ -187,6 +187,13 @@ def test_web_download_gives_up_after_five_attempts_and_can_be_cancelled(run, web
     assert _Handler.hits["/always-down.bin"] == 5
 
 
+def test_web_download_keeps_to_the_step_timeout(run, web):
+    started = time.monotonic()
+    failed(run("WebDownload", {"source": f"{web}/always-down.bin", "destination": "d"}, timeout=1),
+           "Step timed out after 1 seconds.")
+    assert time.monotonic() - started < 2
+
+
 def test_web_download_bad_inputs(run, web):
     failed(run("WebDownload", {"source": "ftp://example.com/x", "destination": "x"}), "HTTP or HTTPS")
     failed(run("WebDownload", {"source": f"{web}/files/x", "destination": "x", "checksum": "ab",

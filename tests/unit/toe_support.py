@@ -11,14 +11,15 @@ from openimagebuilder.toe.modules import MODULES, ModuleResult, RunnerSettings, 
 
 
 def module_runner(folder: Path) -> Callable[..., ModuleResult]:
-    """run(action, inputs, endpoint=, dry_run=, cancel=, lines=): one step's module, run in `folder`
+    """run(action, inputs, endpoint=, dry_run=, cancel=, lines=, timeout=): one step's module, run in `folder`
     (also the working directory relative paths are taken from); `lines` collects what it prints."""
     def run(action: str, inputs: Any, *, endpoint: str | None = None, dry_run: bool = False,
-            cancel: threading.Event | None = None, lines: list[str] | None = None) -> ModuleResult:
+            cancel: threading.Event | None = None, lines: list[str] | None = None,
+            timeout: float | None = 60) -> ModuleResult:
         call = StepCall(action=action, inputs=inputs, executor=LocalExecutor(folder),
                         settings=RunnerSettings(working_directory=str(folder), s3_endpoint_url=endpoint,
                                                 dry_run=dry_run),
-                        timeout=60, cancel=cancel or threading.Event(),
+                        timeout=timeout, cancel=cancel or threading.Event(),
                         on_output=lambda stream, line: lines.append(line) if lines is not None else None)
         return MODULES[action](call)
     return run

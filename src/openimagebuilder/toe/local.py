@@ -69,7 +69,8 @@ class LocalExecutor:
         return os.path.join(self.working_directory, path)
 
     def _script_file(self, script: str) -> str | None:
-        if len(script.encode("utf-8", "surrogateescape")) <= INLINE_SCRIPT_LIMIT:
+        # A NUL cannot travel in an argument; sh reads such a script from a file as it would anyway.
+        if len(script.encode("utf-8", "surrogateescape")) <= INLINE_SCRIPT_LIMIT and "\0" not in script:
             return None
         try:
             descriptor, name = tempfile.mkstemp(prefix=".oib-script-", suffix=".sh", dir=self.working_directory)
@@ -81,10 +82,13 @@ class LocalExecutor:
 
     def _run(self, argv: list[str], timeout: float | None, on_output: OutputSink | None,
              cancel: threading.Event | None, env: Mapping[str, str] | None, cwd: str | None) -> RunOutcome:
+        directory = self._resolve(cwd) if cwd else self.working_directory
+        if not os.path.isdir(directory):
+            raise TargetError(f"The working directory {directory} does not exist.")
         try:
             process = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                cwd=self._resolve(cwd) if cwd else self.working_directory,
+                cwd=directory,
                 env={**os.environ, **env} if env else None,
                 # Its own session: the whole tree it starts can be signalled as one process group.
                 start_new_session=True)

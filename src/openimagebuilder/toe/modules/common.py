@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -91,6 +92,34 @@ def entries(action: str, inputs: Any) -> list[Mapping[str, Any]]:
     return listed
 
 
+class Step:
+    """One run of a module: its call, and the deadline all of its scripts and transfers share
+    (a module may run several scripts; timeoutSeconds covers them together)."""
+
+    def __init__(self, call: StepCall) -> None:
+        self.call = call
+        self.executor = call.executor
+        self.settings = call.settings
+        self.cancel = call.cancel
+        self.on_output = call.on_output
+        self.action = call.action
+        self._deadline = None if call.timeout is None else time.monotonic() + call.timeout
+
+    def remaining(self) -> float | None:
+        """Seconds left; StepFailure once the step is cancelled or out of time."""
+        if self.cancel.is_set():
+            raise StepFailure("The step was cancelled.")
+        if self._deadline is None:
+            return None
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise self.timed_out()
+        return left
+
+    def timed_out(self) -> StepFailure:
+        return StepFailure(f"Step timed out after {self.call.timeout:g} seconds.")
+
+
 @dataclass(frozen=True)
 class EntryModule(Generic[Entry]):
     """A module that does the same thing for each input entry, in order, stopping at the first
@@ -98,7 +127,7 @@ class EntryModule(Generic[Entry]):
     fails the step untouched); `act` performs it and returns its outputs; `dry` gives the outputs
     a dry run reports without touching the target."""
     parse: Callable[[Fields], Entry]
-    act: Callable[[StepCall, Entry], Outputs | None]
+    act: Callable[[Step, Entry], Outputs | None]
     dry: Callable[[Entry], Outputs] | None = None
     join: str = "\n"            # how the same output of several entries is combined
 
@@ -108,13 +137,14 @@ class EntryModule(Generic[Entry]):
                       for entry in entries(call.action, call.inputs)]
         except InputError as error:
             return ModuleResult(succeeded=False, message=str(error))
+        step = Step(call)
         collected: list[Outputs] = []
         for entry in parsed:
             if call.settings.dry_run:
                 collected.append(self.dry(entry) if self.dry else {})
                 continue
             try:
-                collected.append(self.act(call, entry) or {})
+                collected.append(self.act(step, entry) or {})
             except (StepFailure, InputError) as error:
                 return ModuleResult(succeeded=False, message=f"{call.action}: {error}")
             except TargetError as error:
@@ -130,15 +160,13 @@ def _combine(collected: list[Outputs], separator: str) -> dict[str, Any]:
     return {key: separator.join(values) for key, values in combined.items()}
 
 
-def run_script(call: StepCall, script: str) -> RunOutcome:
+def run_script(step: Step, script: str) -> RunOutcome:
     """Runs one of our own scripts; a non-zero exit is a StepFailure carrying what it printed."""
-    if call.cancel.is_set():
-        raise StepFailure("The step was cancelled.")
-    outcome = call.executor.run(SCRIPT_PRELUDE + script, timeout=call.timeout, cancel=call.cancel)
+    outcome = step.executor.run(SCRIPT_PRELUDE + script, timeout=step.remaining(), cancel=step.cancel)
     if outcome.cancelled:
         raise StepFailure("The step was cancelled.")
     if outcome.timed_out:
-        raise StepFailure("The step timed out.")
+        raise step.timed_out()
     if outcome.exit_code != 0:
         reason = outcome.stderr.strip() or outcome.stdout.strip() or f"exit status {outcome.exit_code}"
         raise StepFailure(reason)

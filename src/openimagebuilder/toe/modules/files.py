@@ -8,9 +8,10 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 
-from . import StepCall, register
+from . import register
 from .common import (
     EntryModule,
+    Step,
     Fields,
     InputError,
     Outputs,
@@ -176,7 +177,7 @@ def _make_folders(path: str) -> str:
     return _attempt(f"mkdir -p {q(path)}", f"Cannot create the folder {path}")
 
 
-def _listing(call: StepCall, folder: str) -> list[tuple[str, str]]:
+def _listing(step: Step, folder: str) -> list[tuple[str, str]]:
     """(kind, path) of every entry of `folder`, dot files included; kind is "d" (folder, links
     followed), "f" (file) or "o" (anything else)."""
     prefix = q(folder.rstrip("/"))
@@ -186,10 +187,10 @@ def _listing(call: StepCall, folder: str) -> list[tuple[str, str]]:
               '  if [ -d "$e" ]; then k=d; elif [ -f "$e" ]; then k=f; else k=o; fi\n'
               "  printf '%s%s\\000' \"$k\" \"$e\"\n"
               'done\n')
-    return [(item[0], item[1:]) for item in nul_separated(run_script(call, script).stdout)]
+    return [(item[0], item[1:]) for item in nul_separated(run_script(step, script).stdout)]
 
 
-def _matches(call: StepCall, source: str, kind: str) -> list[str]:
+def _matches(step: Step, source: str, kind: str) -> list[str]:
     """The paths `source` names: itself, or the entries of its folder of `kind` that match the
     '*' wildcard of its last part (AWS accepts wildcards only there)."""
     folder, pattern = parent(source), base_name(source)
@@ -198,7 +199,7 @@ def _matches(call: StepCall, source: str, kind: str) -> list[str]:
     if "*" not in pattern:
         return [source]
     regex = wildcard_regex(pattern)
-    found = sorted(path for entry_kind, path in _listing(call, folder)
+    found = sorted(path for entry_kind, path in _listing(step, folder)
                    if entry_kind == kind and regex.match(base_name(path)))
     if not found:
         noun = "file" if kind == "f" else "folder"
@@ -206,28 +207,28 @@ def _matches(call: StepCall, source: str, kind: str) -> list[str]:
     return found
 
 
-def find_files(call: StepCall, folder: str, *, recursive: bool) -> list[str]:
+def find_files(step: Step, folder: str, *, recursive: bool) -> list[str]:
     """The regular files in `folder` (and below it when `recursive`), dot files included."""
     folder = folder.rstrip("/") or "/"
     depth = "" if recursive else "-maxdepth 1 "
     script = _require_folder(folder) + f"find {q(folder)} {depth}-type f -exec printf '%s\\000' {{}} +\n"
-    return nul_separated(run_script(call, script).stdout)
+    return nul_separated(run_script(step, script).stdout)
 
 
-def path_kinds(call: StepCall, paths: list[str]) -> list[str | None]:
+def path_kinds(step: Step, paths: list[str]) -> list[str | None]:
     """For each path "folder", "file" (anything else that exists) or None, in one script."""
     script = "".join(f"if [ -d {q(path)} ]; then printf 'folder\\000'; elif [ -e {q(path)} ] || [ -L {q(path)} ];"
                      " then printf 'file\\000'; else printf 'none\\000'; fi\n" for path in paths)
-    kinds = run_script(call, script).stdout.split("\0")[:len(paths)] if paths else []
+    kinds = run_script(step, script).stdout.split("\0")[:len(paths)] if paths else []
     return [None if kind == "none" else kind for kind in kinds]
 
 
-def path_kind(call: StepCall, path: str) -> str | None:
-    return path_kinds(call, [path])[0]
+def path_kind(step: Step, path: str) -> str | None:
+    return path_kinds(step, [path])[0]
 
 
-def make_folders(call: StepCall, *paths: str) -> None:
-    run_script(call, "".join(_make_folders(path) for path in dict.fromkeys(paths)))
+def make_folders(step: Step, *paths: str) -> None:
+    run_script(step, "".join(_make_folders(path) for path in dict.fromkeys(paths)))
 
 
 def _temporary_beside(path: str) -> str:
@@ -254,18 +255,18 @@ def _read_create_file(fields: Fields) -> CreateFileInput:
         permissions=_permissions(fields, required=False), overwrite=fields.flag("overwrite", True))
 
 
-def _create_file(call: StepCall, entry: CreateFileInput) -> None:
+def _create_file(step: Step, entry: CreateFileInput) -> None:
     path = entry.path
     check = _fail_unless(f"! [ -d {q(path)} ]", f"Cannot create the file {path}: a folder exists at that path.")
     if not entry.overwrite:
         check += _fail_unless(f"! [ -e {q(path)} ]", f"The file {path} already exists and overwrite is false.")
-    run_script(call, check + _make_folders(parent(path)))
-    call.executor.put_file(path, entry.encoding.encode(entry.content))
+    run_script(step, check + _make_folders(parent(path)))
+    step.executor.put_file(path, entry.encoding.encode(entry.content))
     # Owner before mode: chown clears set-id bits a mode may have asked for.
     finish = (_ownership_lines(path, entry.owner, entry.group, recursive=False)
               + _mode_lines(path, entry.permissions))
     if finish:
-        run_script(call, finish)
+        run_script(step, finish)
 
 
 @dataclass(frozen=True)
@@ -279,21 +280,21 @@ def _read_append_file(fields: Fields) -> AppendFileInput:
     return AppendFileInput(fields.path(), fields.text("content", default="") or "", _encoding(fields))
 
 
-def _append_file(call: StepCall, entry: AppendFileInput) -> None:
+def _append_file(step: Step, entry: AppendFileInput) -> None:
     path = entry.path
-    run_script(call, _require_file(path))
+    run_script(step, _require_file(path))
     if not entry.content:
         return
     # The addition travels as a file of its own, so a large target file is never copied whole.
     staged = _temporary_beside(path)
-    call.executor.put_file(staged, entry.encoding.encode(entry.content))
-    run_script(call, f"out=$(cat {q(staged)} >> {q(path)} 2>&1); status=$?; rm -f {q(staged)}\n"
+    step.executor.put_file(staged, entry.encoding.encode(entry.content))
+    run_script(step, f"out=$(cat {q(staged)} >> {q(path)} 2>&1); status=$?; rm -f {q(staged)}\n"
                f"[ $status = 0 ] || fail {q(f'Cannot append to {path}:')} \"$out\"\n")
 
 
-def _read_text(call: StepCall, path: str, encoding: Encoding) -> str:
-    run_script(call, _require_file(path))
-    return encoding.decode(call.executor.get_file(path), path)
+def _read_text(step: Step, path: str, encoding: Encoding) -> str:
+    run_script(step, _require_file(path))
+    return encoding.decode(step.executor.get_file(path), path)
 
 
 @dataclass(frozen=True)
@@ -307,11 +308,11 @@ def _read_read_file(fields: Fields) -> ReadFileInput:
     return ReadFileInput(fields.path(), _encoding(fields), fields.flag("printFileContent", False))
 
 
-def _read_file(call: StepCall, entry: ReadFileInput) -> Outputs:
-    content = _read_text(call, entry.path, entry.encoding)
+def _read_file(step: Step, entry: ReadFileInput) -> Outputs:
+    content = _read_text(step, entry.path, entry.encoding)
     if entry.print_content:
         for line in content.splitlines():
-            call.on_output("stdout", line)
+            step.on_output("stdout", line)
     return {"content": content}
 
 
@@ -325,10 +326,10 @@ def _read_set_file_encoding(fields: Fields) -> SetFileEncodingInput:
     return SetFileEncodingInput(fields.path(), _encoding(fields))
 
 
-def _set_file_encoding(call: StepCall, entry: SetFileEncodingInput) -> None:
+def _set_file_encoding(step: Step, entry: SetFileEncodingInput) -> None:
     # AWS: the module converts a file "from utf-8 to a specified encoding".
-    text = _read_text(call, entry.path, Encoding("utf-8", endian_given=True))
-    call.executor.put_file(entry.path, entry.encoding.encode(text))
+    text = _read_text(step, entry.path, Encoding("utf-8", endian_given=True))
+    step.executor.put_file(entry.path, entry.encoding.encode(text))
 
 
 # ---------------------------------------------------------------- CreateFolder, CreateSymlink
@@ -347,7 +348,7 @@ def _read_create_folder(fields: Fields) -> CreateFolderInput:
                              _permissions(fields, required=False), fields.flag("overwrite", True))
 
 
-def _create_folder(call: StepCall, entry: CreateFolderInput) -> None:
+def _create_folder(step: Step, entry: CreateFolderInput) -> None:
     path = entry.path
     script = _fail_unless(f"[ -d {q(path)} ] || ! [ -e {q(path)} ]",
                           f"Cannot create the folder {path}: a file exists at that path.")
@@ -355,7 +356,7 @@ def _create_folder(call: StepCall, entry: CreateFolderInput) -> None:
         script += _fail_unless(f"! [ -d {q(path)} ]", f"The folder {path} already exists and overwrite is false.")
     script += (_make_folders(path) + _ownership_lines(path, entry.owner, entry.group, recursive=False)
                + _mode_lines(path, entry.permissions))
-    run_script(call, script)
+    run_script(step, script)
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,7 @@ def _read_create_symlink(fields: Fields) -> CreateSymlinkInput:
     return CreateSymlinkInput(fields.path(), fields.path("target"), fields.flag("force", False))
 
 
-def _create_symlink(call: StepCall, entry: CreateSymlinkInput) -> None:
+def _create_symlink(step: Step, entry: CreateSymlinkInput) -> None:
     path, target = entry.path, entry.target
     script = _fail_unless(f"[ -e {q(target)} ]", f"The target {target} does not exist.")
     script += f"if [ -L {q(path)} ]; then\n"
@@ -381,7 +382,7 @@ def _create_symlink(call: StepCall, entry: CreateSymlinkInput) -> None:
                f"  fail {q(f'A file that is not a symbolic link already exists at {path}.')}\n"
                "fi\n")
     script += _make_folders(parent(path)) + _attempt(f"ln -s {q(target)} {q(path)}", f"Cannot create the link {path}")
-    run_script(call, script)
+    run_script(step, script)
 
 
 # ---------------------------------------------------------------- DeleteFile, DeleteFolder
@@ -395,10 +396,10 @@ def _read_delete_file(fields: Fields) -> DeleteFileInput:
     return DeleteFileInput(fields.path())
 
 
-def _delete_file(call: StepCall, entry: DeleteFileInput) -> None:
+def _delete_file(step: Step, entry: DeleteFileInput) -> None:
     if "*" in base_name(entry.path):
         try:
-            paths = _matches(call, entry.path, "f")
+            paths = _matches(step, entry.path, "f")
         except StepFailure:
             return  # a wildcard that matches nothing leaves nothing to delete
     else:
@@ -408,7 +409,7 @@ def _delete_file(call: StepCall, entry: DeleteFileInput) -> None:
         script += (_fail_unless(f"! [ -d {q(path)} ]", f"{path} is a folder, not a file.")
                    + _fail_unless(f"[ -e {q(path)} ] || [ -L {q(path)} ]", f"The file {path} does not exist.")
                    + _attempt(f"rm -f {q(path)}", f"Cannot delete {path}"))
-    run_script(call, script)
+    run_script(step, script)
 
 
 @dataclass(frozen=True)
@@ -424,7 +425,7 @@ def _read_delete_folder(fields: Fields) -> DeleteFolderInput:
     return entry
 
 
-def _delete_folder(call: StepCall, entry: DeleteFolderInput) -> None:
+def _delete_folder(step: Step, entry: DeleteFolderInput) -> None:
     path = entry.path
     script = _fail_unless(f"! [ -L {q(path.rstrip('/'))} ]", f"{path} is a symbolic link, not a folder.")
     script += _require_folder(path)
@@ -434,7 +435,7 @@ def _delete_folder(call: StepCall, entry: DeleteFolderInput) -> None:
         script += _fail_unless(f'[ -z "$(ls -A {q(path)})" ]',
                                f"The folder {path} is not empty; set force to true to delete it with its contents.")
         script += _attempt(f"rmdir {q(path)}", f"Cannot delete the folder {path}")
-    run_script(call, script)
+    run_script(step, script)
 
 
 # ---------------------------------------------------------------- ListFiles
@@ -450,8 +451,8 @@ def _read_list_files(fields: Fields) -> ListFilesInput:
     return ListFilesInput(fields.path(), fields.text("fileNamePattern"), fields.flag("recursive", False))
 
 
-def _list_files(call: StepCall, entry: ListFilesInput) -> Outputs:
-    files = find_files(call, entry.path, recursive=entry.recursive)
+def _list_files(step: Step, entry: ListFilesInput) -> Outputs:
+    files = find_files(step, entry.path, recursive=entry.recursive)
     if entry.pattern:
         regex = wildcard_regex(entry.pattern)
         files = [path for path in files if regex.match(base_name(path))]
@@ -485,8 +486,8 @@ def _several_need_a_folder(sources: list[str], entry: TransferInput) -> None:
 
 
 def _file_mover(command: str, verb: str):
-    def act(call: StepCall, entry: TransferInput) -> None:
-        sources = _matches(call, entry.source, "f")
+    def act(step: Step, entry: TransferInput) -> None:
+        sources = _matches(step, entry.source, "f")
         _several_need_a_folder(sources, entry)
         script = ""
         for source in sources:
@@ -501,13 +502,13 @@ def _file_mover(command: str, verb: str):
             if not entry.overwrite:
                 script += 'if [ -e "$d" ]; then fail "The file $d already exists and overwrite is false."; fi\n'
             script += f'out=$({command} "$s" "$d" 2>&1) || fail "Cannot {verb} $s to $d:" "$out"\n'
-        run_script(call, script)
+        run_script(step, script)
     return act
 
 
 def _folder_mover(command: str, verb: str):
-    def act(call: StepCall, entry: TransferInput) -> None:
-        sources = _matches(call, entry.source.rstrip("/") or "/", "d")
+    def act(step: Step, entry: TransferInput) -> None:
+        sources = _matches(step, entry.source.rstrip("/") or "/", "d")
         _several_need_a_folder(sources, entry)
         script = ""
         for source in sources:
@@ -523,7 +524,7 @@ def _folder_mover(command: str, verb: str):
                 script += '  fail "The folder $d already exists and overwrite is false."\n'
             script += ("fi\n" + _make_folders(parent(destination))
                        + f'out=$({command} "$s" "$d" 2>&1) || fail "Cannot {verb} $s to $d:" "$out"\n')
-        run_script(call, script)
+        run_script(step, script)
     return act
 
 
@@ -552,8 +553,8 @@ def _read_permissions(recursive_default: bool | None):
     return read
 
 
-def _set_permissions(call: StepCall, entry: PermissionsInput) -> None:
-    run_script(call, _require_existing(call.action, entry.path)
+def _set_permissions(step: Step, entry: PermissionsInput) -> None:
+    run_script(step, _require_existing(step.action, entry.path)
                + _mode_lines(entry.path, entry.permissions, recursive=entry.recursive))
 
 
@@ -572,8 +573,8 @@ def _read_owner(recursive_default: bool | None):
     return read
 
 
-def _set_owner(call: StepCall, entry: OwnerInput) -> None:
-    script = _require_existing(call.action, entry.path)
+def _set_owner(step: Step, entry: OwnerInput) -> None:
+    script = _require_existing(step.action, entry.path)
     group = entry.group
     if group is None:
         # AWS: without a group, the group becomes the one the user belongs to (the primary group).
@@ -583,7 +584,7 @@ def _set_owner(call: StepCall, entry: OwnerInput) -> None:
         owner_spec = q(f"{entry.owner}:{group}")
     flag = "-R " if entry.recursive else ""
     script += _attempt(f"chown {flag}{owner_spec} {q(entry.path)}", f"Cannot set the owner of {entry.path}")
-    run_script(call, script)
+    run_script(step, script)
 
 
 def _require_existing(action: str, path: str) -> str:

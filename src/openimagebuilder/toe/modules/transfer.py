@@ -18,9 +18,10 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import StepCall, register
+from . import register
 from .common import (
     EntryModule,
+    Step,
     Fields,
     InputError,
     Outputs,
@@ -47,11 +48,6 @@ def _destination(fields: Fields, key: str = "destination") -> str:
     raw = fields.required_text(key)
     resolved = target_path(raw, fields.working_directory)
     return resolved + "/" if raw.endswith("/") and not resolved.endswith("/") else resolved
-
-
-def _check_not_cancelled(call: StepCall) -> None:
-    if call.cancel.is_set():
-        raise StepFailure("The step was cancelled.")
 
 
 # ---------------------------------------------------------------- WebDownload
@@ -92,21 +88,21 @@ def _read_web_download(fields: Fields) -> WebDownloadInput:
         ignore_certificate_errors=fields.flag("ignoreCertificateErrors", False))
 
 
-def _web_download(call: StepCall, entry: WebDownloadInput) -> Outputs:
+def _web_download(step: Step, entry: WebDownloadInput) -> Outputs:
     target = entry.file
-    kind = path_kind(call, target)
+    kind = path_kind(step, target)
     if kind == "folder":
         raise StepFailure(f"Cannot download to {target}: a folder exists at that path.")
     if kind and not entry.overwrite:
         raise StepFailure(f"The file {target} already exists and overwrite is false.")
     # AWS: with overwrite and a checksum, a file that already has the checksum is not downloaded again.
-    if kind and entry.checksum and _digest(entry.algorithm, call.executor.get_file(target)) == entry.checksum:
+    if kind and entry.checksum and _digest(entry.algorithm, step.executor.get_file(target)) == entry.checksum:
         return {"destination": target}
-    data = _fetch_with_retries(call, entry)
+    data = _fetch_with_retries(step, entry)
     if entry.checksum and _digest(entry.algorithm, data) != entry.checksum:
         raise StepFailure(f"The {entry.algorithm.upper()} checksum of {entry.source} does not match {entry.checksum}.")
-    make_folders(call, parent(target))
-    call.executor.put_file(target, data)
+    make_folders(step, parent(target))
+    step.executor.put_file(target, data)
     return {"destination": target}
 
 
@@ -118,34 +114,35 @@ class _Retryable(Exception):
     pass
 
 
-def _fetch_with_retries(call: StepCall, entry: WebDownloadInput) -> bytes:
+def _fetch_with_retries(step: Step, entry: WebDownloadInput) -> bytes:
     delay = WEB_BACKOFF
     for attempt in range(1, WEB_ATTEMPTS + 1):
-        _check_not_cancelled(call)
+        step.remaining()
         try:
-            return _fetch(call, entry)
+            return _fetch(step, entry)
         except _Retryable as error:
             if attempt == WEB_ATTEMPTS:
                 raise StepFailure(f"Downloading {entry.source} failed after {WEB_ATTEMPTS} attempts: {error}") from None
-            call.on_output("stderr", f"Downloading {entry.source} failed ({error}); retrying in {delay:g}s.")
-            if call.cancel.wait(delay):
-                raise StepFailure("The step was cancelled.") from None
+            step.on_output("stderr", f"Downloading {entry.source} failed ({error}); retrying in {delay:g}s.")
+            left = step.remaining()
+            step.cancel.wait(delay if left is None else min(delay, left))
+            step.remaining()
             delay *= 2
     raise AssertionError("unreachable")
 
 
-def _fetch(call: StepCall, entry: WebDownloadInput) -> bytes:
+def _fetch(step: Step, entry: WebDownloadInput) -> bytes:
     context = ssl.create_default_context()
     if entry.ignore_certificate_errors:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     request = urllib.request.Request(entry.source, headers={"User-Agent": "openimagebuilder-toe"})
     try:
-        with urllib.request.urlopen(request, timeout=WEB_SOCKET_TIMEOUT, context=context) as response:
+        with urllib.request.urlopen(request, timeout=_socket_timeout(step), context=context) as response:
             # AWS: "All HTTP status codes, except for 200, result in an error" (redirects are followed).
             if response.status != 200:
                 raise StepFailure(f"Downloading {entry.source} failed: HTTP status {response.status}.")
-            return _read_body(call, response)
+            return _read_body(step, response)
     except urllib.error.HTTPError as error:
         if error.code >= 500 or error.code == 429:
             raise _Retryable(f"HTTP status {error.code}") from None
@@ -158,10 +155,15 @@ def _fetch(call: StepCall, entry: WebDownloadInput) -> bytes:
         raise _Retryable(str(reason)) from None
 
 
-def _read_body(call: StepCall, response: Any) -> bytes:
+def _socket_timeout(step: Step) -> float:
+    left = step.remaining()
+    return WEB_SOCKET_TIMEOUT if left is None else min(WEB_SOCKET_TIMEOUT, left)
+
+
+def _read_body(step: Step, response: Any) -> bytes:
     chunks = []
     for chunk in iter(lambda: response.read(CHUNK), b""):
-        _check_not_cancelled(call)
+        step.remaining()
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -196,8 +198,8 @@ def _owner_argument(owner: str | None) -> dict[str, str]:
     return {"ExpectedBucketOwner": owner} if owner else {}
 
 
-def _s3_client(call: StepCall) -> Any:
-    endpoint = call.settings.s3_endpoint_url
+def _s3_client(step: Step) -> Any:
+    endpoint = step.settings.s3_endpoint_url
     if not endpoint:
         raise StepFailure("No S3 endpoint is configured: run with --s3-endpoint-url pointing at an"
                           " S3-compatible service.")
@@ -210,9 +212,9 @@ def _s3_client(call: StepCall) -> Any:
 
 def _s3_calls(function):
     """Turns botocore's failures (no credentials, an error answer) into the step's failure."""
-    def run(call: StepCall, entry: Any) -> Outputs | None:
+    def run(step: Step, entry: Any) -> Outputs | None:
         try:
-            return function(call, entry)
+            return function(step, entry)
         except ClientError as error:
             details = error.response.get("Error", {})
             raise StepFailure(f"{details.get('Code', 'Error')}: {details.get('Message', error)}") from None
@@ -235,23 +237,23 @@ def _read_s3_download(fields: Fields) -> S3DownloadInput:
 
 
 @_s3_calls
-def _s3_download(call: StepCall, entry: S3DownloadInput) -> None:
-    client = _s3_client(call)
-    plan = _download_plan(call, client, entry)
+def _s3_download(step: Step, entry: S3DownloadInput) -> None:
+    client = _s3_client(step)
+    plan = _download_plan(step, client, entry)
     # AWS: "All folders in the destination path must exist prior to download".
     top = entry.destination.rstrip("/") if entry.source.prefix else parent(entry.destination)
-    if path_kind(call, top) != "folder":
+    if path_kind(step, top) != "folder":
         raise StepFailure(f"The folder {top} does not exist.")
-    _refuse_existing(call, entry, [target for _, target in plan])
-    make_folders(call, *(parent(target) for _, target in plan))
+    _refuse_existing(step, entry, [target for _, target in plan])
+    make_folders(step, *(parent(target) for _, target in plan))
     for key, target in plan:
-        _check_not_cancelled(call)
+        step.remaining()
         body = client.get_object(Bucket=entry.source.bucket, Key=key,
                                  **_owner_argument(entry.expected_bucket_owner))["Body"].read()
-        call.executor.put_file(target, body)
+        step.executor.put_file(target, body)
 
 
-def _download_plan(call: StepCall, client: Any, entry: S3DownloadInput) -> list[tuple[str, str]]:
+def _download_plan(step: Step, client: Any, entry: S3DownloadInput) -> list[tuple[str, str]]:
     """(key, target path) of every object to download."""
     source = entry.source
     if not source.prefix:
@@ -260,7 +262,7 @@ def _download_plan(call: StepCall, client: Any, entry: S3DownloadInput) -> list[
     listing = client.list_objects_v2(Bucket=source.bucket, Prefix=source.key, MaxKeys=S3_MAX_OBJECTS,
                                      **_owner_argument(entry.expected_bucket_owner))
     if listing.get("IsTruncated"):
-        call.on_output("stderr", f"More than {S3_MAX_OBJECTS} objects match {source.key!r};"
+        step.on_output("stderr", f"More than {S3_MAX_OBJECTS} objects match {source.key!r};"
                                  f" only the first {S3_MAX_OBJECTS} are downloaded.")
     plan = []
     folder = entry.destination.rstrip("/")
@@ -275,8 +277,8 @@ def _download_plan(call: StepCall, client: Any, entry: S3DownloadInput) -> list[
     return plan
 
 
-def _refuse_existing(call: StepCall, entry: S3DownloadInput, targets: list[str]) -> None:
-    for target, kind in zip(targets, path_kinds(call, targets)):
+def _refuse_existing(step: Step, entry: S3DownloadInput, targets: list[str]) -> None:
+    for target, kind in zip(targets, path_kinds(step, targets)):
         if kind == "folder":
             raise StepFailure(f"Cannot download to {target}: a folder exists at that path.")
         if kind and not entry.overwrite:
@@ -302,31 +304,31 @@ def _read_s3_upload(fields: Fields) -> S3UploadInput:
 
 
 @_s3_calls
-def _s3_upload(call: StepCall, entry: S3UploadInput) -> None:
-    client = _s3_client(call)
-    for path, key in _upload_plan(call, entry):
-        _check_not_cancelled(call)
-        client.put_object(Bucket=entry.destination.bucket, Key=key, Body=call.executor.get_file(path),
+def _s3_upload(step: Step, entry: S3UploadInput) -> None:
+    client = _s3_client(step)
+    for path, key in _upload_plan(step, entry):
+        step.remaining()
+        client.put_object(Bucket=entry.destination.bucket, Key=key, Body=step.executor.get_file(path),
                           **_owner_argument(entry.expected_bucket_owner))
 
 
-def _upload_plan(call: StepCall, entry: S3UploadInput) -> list[tuple[str, str]]:
+def _upload_plan(step: Step, entry: S3UploadInput) -> list[tuple[str, str]]:
     """(target path, key) of every file to upload."""
     source, key = entry.source, entry.destination.key
     pattern = base_name(source)
     if "*" in pattern:
         folder = parent(source)
         regex = wildcard_regex(pattern)
-        files = [path for path in find_files(call, folder, recursive=entry.recurse) if regex.match(base_name(path))]
+        files = [path for path in find_files(step, folder, recursive=entry.recurse) if regex.match(base_name(path))]
     else:
-        kind = path_kind(call, source)
+        kind = path_kind(step, source)
         if kind is None:
             raise StepFailure(f"The source {source} does not exist.")
         if kind == "file":
             return [(source, key + base_name(source) if key.endswith("/") or not key else key)]
         if not entry.recurse:
             raise StepFailure(f"{source} is a folder; set recurse to true to upload it.")
-        folder, files = source, find_files(call, source, recursive=True)
+        folder, files = source, find_files(step, source, recursive=True)
     if not files:
         raise StepFailure(f"No file matches {source}.")
     prefix = key if key.endswith("/") or not key else key + "/"
