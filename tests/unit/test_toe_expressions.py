@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openimagebuilder.domain.component_document import StepLoop
+from openimagebuilder.domain.component_document import ComponentDocumentError, StepLoop, parse_component_document
 from openimagebuilder.toe.conditions import (
     Comparison,
     ConditionError,
@@ -181,7 +181,6 @@ def test_if_then_else_actions_and_defaults() -> None:
     ({"bogus": 1}, "Unknown operator 'bogus'"),
     ({"and": {"stringIsEmpty": ""}}, "takes a list"),
     ({"not": [{"stringIsEmpty": ""}, {"stringIsEmpty": ""}]}, "exactly one"),
-    ({"patternMatches": "(", "value": "x"}, "Invalid pattern"),
     ({"stringIsEmpty": "", "then": "Maybe"}, "Invalid 'then'"),
     ({"not": {"not": {"not": {"not": {"not": {"stringIsEmpty": ""}}}}}}, "at most 4 levels"),
 ])
@@ -189,6 +188,13 @@ def test_malformed_conditions(raw: object, problem: str) -> None:
     with pytest.raises(ConditionError) as caught:
         parse_condition(raw)
     assert problem in str(caught.value)
+
+
+def test_a_bad_pattern_is_refused_when_evaluated() -> None:
+    # The pattern may hold variables, so it is only compiled once they are substituted.
+    with pytest.raises(ConditionError) as caught:
+        evaluate(parse_expression({"patternMatches": "(", "value": "x"}), PROBE)
+    assert "Invalid pattern" in str(caught.value)
 
 
 def test_four_levels_of_logical_operators_are_allowed() -> None:
@@ -311,3 +317,23 @@ def test_for_each_items_resolve_variables() -> None:
 def test_iteration_outputs_are_joined_with_newlines() -> None:
     assert consolidate_outputs([[{"stdout": "Hello"}], [{"stdout": "World"}]]) == [{"stdout": "Hello\nWorld"}]
     assert consolidate_outputs([[], []]) == []
+
+
+def _document_with_if(condition: str) -> str:
+    return ("schemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Step\n"
+            f"        action: ExecuteBash\n        if: {condition}\n        inputs:\n          commands: [echo]\n")
+
+
+@pytest.mark.parametrize(("condition", "problem"), [
+    ("{not: {not: {not: {not: {not: {stringIsEmpty: ''}}}}}}", "Logical operators nest at most 4 levels deep."),
+    ("{stringIsEmpty: '', then: Maybe}", "Invalid 'then' value 'Maybe'. Allowed values are Execute, Skip, Abort."),
+    ("{stringIsEmpty: '', fileExists: x}", "A conditional expression must have exactly one operator at its top level."),
+])
+def test_create_component_and_oib_toe_validate_refuse_malformed_conditions(condition: str, problem: str) -> None:
+    with pytest.raises(ComponentDocumentError) as caught:
+        parse_component_document(_document_with_if(condition))
+    assert caught.value.message == f"Parsing step 'Step' in phase 'build' failed. Error: Invalid 'if': {problem}"
+
+
+def test_conditions_with_variables_are_valid_before_substitution() -> None:
+    parse_component_document(_document_with_if("{patternMatches: '{{ Pattern }}(', value: '{{ build.A.outputs.stdout }}'}"))

@@ -432,9 +432,17 @@ def test_if_construct_examples(tmp_path: Path) -> None:
     assert statuses(report)["OnlyWhenFast"] == SKIPPED
 
 
-def test_malformed_if_fails_the_step_clearly(tmp_path: Path) -> None:
+def test_malformed_if_makes_the_document_invalid(tmp_path: Path) -> None:
     report, _ = run(tmp_path, _bash_step("Odd", "true", options="                if: {stringEquals: x}"))
-    assert report.steps()[0].failure_message == "Invalid 'if': Operator 'stringEquals' requires 'value'."
+    assert report.steps() == []
+    assert report.failure_message == ("Document document0.yml is not valid: Parsing step 'Odd' in phase 'build'"
+                                      " failed. Error: Invalid 'if': Operator 'stringEquals' requires 'value'.")
+
+
+def test_a_bad_pattern_fails_its_step_when_evaluated(tmp_path: Path) -> None:
+    report, _ = run(tmp_path, _bash_step(
+        "Odd", "true", options="                if: {patternMatches: '(', value: x}"))
+    assert report.steps()[0].failure_message.startswith("Invalid 'if': Invalid pattern for 'patternMatches'")
 
 
 def test_assert_module(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Validation of AWSTOE component documents (the `data` member of CreateComponent).
 
 Sources: AWS's "Use component documents in AWSTOE", "Action modules supported by AWSTOE",
-"Define and reference variables in AWSTOE", "Use looping constructs in AWSTOE" and "Create a YAML
-component document" pages; the action list matches the AWS CDK's `ComponentAction` enum. Messages
+"Define and reference variables in AWSTOE", "Use looping constructs in AWSTOE", "Use conditional
+constructs in AWSTOE" (component_conditions.py) and "Create a YAML component document" pages; the
+action list matches the AWS CDK's `ComponentAction` enum. Messages
 quoted from the live service are marked as such; the others follow their style.
 
 The checks are deliberately static: anything AWSTOE only learns at run time (files, S3 objects,
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .component_conditions import ConditionError, parse_condition
 from .documents import DocumentSyntaxError, load_document
 
 
@@ -401,6 +403,11 @@ def _step_problem(step: dict[Any, Any], phase: str, loop_names: set[str],
         problem = _loop_problem(step["loop"], phase, loop_names)
         if problem is not None:
             return problem
+    if step.get("if") is not None:
+        try:
+            parse_condition(step["if"])
+        except ConditionError as error:
+            return f"Invalid 'if': {error}"
     return _inputs_problem(action, spec, step.get("inputs"))
 
 

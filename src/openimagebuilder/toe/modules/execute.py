@@ -141,8 +141,11 @@ def assert_condition(call: StepCall) -> ModuleResult:
         return _invalid(call, str(error))
     probe = DryRunProbe() if call.settings.dry_run else ExecutorProbe(call.executor, call.cancel,
                                                                       call.settings.working_directory)
-    if call.settings.dry_run or evaluate(expression, probe):
-        return ModuleResult(True)
+    try:
+        if call.settings.dry_run or evaluate(expression, probe):
+            return ModuleResult(True)
+    except ConditionError as error:
+        return _invalid(call, str(error))
     return ModuleResult(False, message=f"Assertion failed: {value_text(inputs)}")
 
 
