@@ -12,15 +12,23 @@ import pytest
 
 import openimagebuilder.toe.modules.files  # noqa: F401 - registers the modules
 
-from .toe_support import failed, module_runner, ok
+from .toe_support import busybox_path, failed, module_runner, ok
 
 AWKWARD_NAMES = ["with space", "it's", 'dou"ble', "new\nline", "-dash", "$(touch pwned)", "[br]ack?et"]
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
 
 
-@pytest.fixture
-def run(tmp_path):
-    return module_runner(tmp_path)
+@pytest.fixture(params=["sh", "busybox"])
+def run(request, tmp_path, tmp_path_factory, monkeypatch):
+    """Every test runs twice: with /bin/sh and the system's commands, and with busybox's shell and
+    applets alone (a busybox-only target)."""
+    if request.param == "sh":
+        return module_runner(tmp_path)
+    applets = busybox_path(tmp_path_factory.mktemp("busybox"))
+    if applets is None:
+        pytest.skip("busybox is not installed")
+    monkeypatch.setenv("PATH", applets)
+    return module_runner(tmp_path, shell=(os.path.join(applets, "sh"),))
 
 
 def mode(path) -> int:

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO
 
 from .executor import OutputSink, RunOutcome, TargetError
@@ -30,14 +30,16 @@ DRAIN_TIMEOUT = 1.0
 
 
 class LocalExecutor:
-    def __init__(self, working_directory: str | os.PathLike[str]) -> None:
+    def __init__(self, working_directory: str | os.PathLike[str], shell: Sequence[str] = ("/bin/sh",)) -> None:
+        """`shell`: the command that runs scripts, e.g. ("busybox", "sh") to try a busybox target's shell."""
         self.working_directory = os.fspath(working_directory)
+        self.shell = list(shell)
 
     def run(self, script: str, *, timeout: float | None = None, on_output: OutputSink | None = None,
             cancel: threading.Event | None = None, env: Mapping[str, str] | None = None,
             cwd: str | None = None) -> RunOutcome:
         script_file = self._script_file(script)
-        argv = ["/bin/sh", script_file] if script_file else ["/bin/sh", "-c", script]
+        argv = [*self.shell, script_file] if script_file else [*self.shell, "-c", script]
         try:
             return self._run(argv, timeout, on_output, cancel, env, cwd)
         finally:
@@ -93,7 +95,7 @@ class LocalExecutor:
                 # Its own session: the whole tree it starts can be signalled as one process group.
                 start_new_session=True)
         except OSError as error:
-            raise TargetError(f"Cannot start /bin/sh: {error.strerror or error}.") from None
+            raise TargetError(f"Cannot start {' '.join(self.shell)}: {error.strerror or error}.") from None
         sink = _SerialSink(on_output)
         readers = [_Reader(process.stdout, "stdout", sink), _Reader(process.stderr, "stderr", sink)]
         stopped = _wait(process, time.monotonic() + timeout if timeout is not None else None, cancel)
