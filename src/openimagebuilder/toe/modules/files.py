@@ -147,14 +147,16 @@ def _attempt(command: str, message: str) -> str:
 
 
 def _ownership_lines(path: str, owner: str | None, group: str | None, *, recursive: bool) -> str:
-    flag = "-R " if recursive else ""
-    if owner and group:
-        return _attempt(f"chown {flag}{q(owner + ':' + group)} {q(path)}", f"Cannot set the owner of {path}")
     if owner:
-        return _attempt(f"chown {flag}{q(owner)} {q(path)}", f"Cannot set the owner of {path}")
+        return _chown(q(owner + ":" + group) if group else q(owner), path, recursive=recursive)
     if group:
-        return _attempt(f"chgrp {flag}{q(group)} {q(path)}", f"Cannot set the group of {path}")
+        return _attempt(f"chgrp {'-R ' if recursive else ''}{q(group)} {q(path)}", f"Cannot set the group of {path}")
     return ""
+
+
+def _chown(owner_spec: str, path: str, *, recursive: bool) -> str:
+    """`owner_spec` is shell text, already quoted: it may refer to a variable of the script."""
+    return _attempt(f"chown {'-R ' if recursive else ''}{owner_spec} {q(path)}", f"Cannot set the owner of {path}")
 
 
 def _mode_lines(path: str, mode: int | None, *, recursive: bool = False) -> str:
@@ -582,9 +584,7 @@ def _set_owner(step: Step, entry: OwnerInput) -> None:
         owner_spec = f'{q(entry.owner)}:"$g"'
     else:
         owner_spec = q(f"{entry.owner}:{group}")
-    flag = "-R " if entry.recursive else ""
-    script += _attempt(f"chown {flag}{owner_spec} {q(entry.path)}", f"Cannot set the owner of {entry.path}")
-    run_script(step, script)
+    run_script(step, script + _chown(owner_spec, entry.path, recursive=entry.recursive))
 
 
 def _require_existing(action: str, path: str) -> str:
