@@ -659,3 +659,16 @@ def test_windows_only_actions_refuse_the_run_on_linux_before_anything_runs(tmp_p
     assert report.failure_message == ("Document document0.yml cannot run on Linux: step build.Windows:"
                                       " Action ExecutePowerShell is supported only on Windows.")
     assert not (tmp_path / "ran").exists()
+
+
+def test_a_failing_event_sink_does_not_stop_the_run(tmp_path: Path) -> None:
+    from openimagebuilder.toe.interpreter import run_documents
+    from openimagebuilder.toe.local import LocalExecutor
+    from openimagebuilder.toe.results import ComponentInput
+
+    def broken_sink(event: object) -> None:
+        raise OSError("the log store is down")
+
+    report = run_documents([ComponentInput("hello", HELLO_WORLD)], None, LocalExecutor(tmp_path),
+                           on_event=broken_sink)
+    assert report.status == SUCCESS and len(report.steps()) == 3

@@ -76,9 +76,27 @@ def run_documents(documents: Sequence[ComponentInput], phases: Iterable[str] | N
     """Runs `documents` one after the other on `executor`'s target. `phases`: the phase names to
     run (None: all); a document's phases not named are left out. Every documented failure ends in
     the returned report, never in an exception. An invalid document fails the run before any step runs."""
-    run = _Run(executor, settings, on_event or (lambda event: None), cancel or threading.Event(),
+    run = _Run(executor, settings, _guarded(on_event), cancel or threading.Event(),
                resolve_document or default_resolver(executor), chain=())
     return run.run(documents, None if phases is None else tuple(phases))
+
+
+def _guarded(on_event: EventSink | None) -> EventSink:
+    """The caller's sink, kept from stopping the run: a sink that fails (its log store is down)
+    is dropped and the build goes on; the report still has every step's output."""
+    if on_event is None:
+        return lambda event: None
+    state: dict[str, EventSink | None] = {"sink": on_event}
+
+    def deliver(event: RunEvent) -> None:
+        sink = state["sink"]
+        if sink is None:
+            return
+        try:
+            sink(event)
+        except Exception:  # noqa: BLE001 - the sink's own fault
+            state["sink"] = None
+    return deliver
 
 
 def default_resolver(executor: Executor) -> DocumentResolver:
