@@ -152,3 +152,10 @@ def test_sigterm_cancels_the_running_step(documents: Path) -> None:
     assert process.returncode == 130
     assert json.loads(output.splitlines()[-1])["status"] == "cancelled"
     assert json.loads((documents / "out.json").read_text())["status"] == "cancelled"
+
+
+def test_help_lists_the_commands(documents: Path) -> None:
+    done = oib("--help", cwd=documents)
+    assert done.returncode == 0 and "validate" in done.stdout and "run" in done.stdout
+    top = subprocess.run([OIB, "--help"], capture_output=True, text=True, timeout=60)
+    assert "toe" in top.stdout

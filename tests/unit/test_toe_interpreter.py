@@ -672,3 +672,35 @@ def test_a_failing_event_sink_does_not_stop_the_run(tmp_path: Path) -> None:
     report = run_documents([ComponentInput("hello", HELLO_WORLD)], None, LocalExecutor(tmp_path),
                            on_event=broken_sink)
     assert report.status == SUCCESS and len(report.steps()) == 3
+
+
+def test_execute_document_in_a_for_each_loop_runs_each_document(tmp_path: Path) -> None:
+    for number in (1, 2):
+        (tmp_path / f"Sample-{number}.yaml").write_text(
+            "schemaVersion: 1.0\nphases:\n  - name: test\n    steps:\n      - name: Say\n"
+            f"        action: ExecuteBash\n        inputs:\n          commands: ['echo sample {number} {{{{ parameter-1 }}}}']\n"
+            "parameters:\n  - parameter-1:\n      type: string\n")
+    report, _ = run(tmp_path, """
+        schemaVersion: 1.0
+        phases:
+          - name: build
+            steps:
+              - name: ExecuteNestedDocument
+                action: ExecuteDocument
+                loop:
+                  name: 'myForEachLoop'
+                  forEach:
+                    - Sample-1.yaml
+                    - Sample-2.yaml
+                inputs:
+                  document: "{{myForEachLoop.value}}"
+                  phases: test
+                  parameters:
+                    - name: parameter-1
+                      value: value-1
+        """)
+    assert report.status == SUCCESS, report.failure_message
+    step = report.steps()[0]
+    assert [nested.steps()[0].outputs for nested in step.nested] == [
+        [{"stdout": "sample 1 value-1"}], [{"stdout": "sample 2 value-1"}]]
+    assert step.outputs[0]["status"] == "success\nsuccess"

@@ -409,22 +409,45 @@ class _Run:
         self._note(*where, f"Step {report.name}: {report.status}{suffix}")
 
 
-def loop_frames(loop: StepLoop, scope: Scope) -> list[LoopFrame]:
+def loop_frames(loop: StepLoop, scope: Scope) -> Sequence[LoopFrame]:
     """The iterations of a step's loop, values as strings (AWS: loops support only strings)."""
     if loop.items is not None:
-        values = [substitute_text(item, scope) for item in loop.items]
+        values: Sequence[str] = [substitute_text(item, scope) for item in loop.items]
     elif loop.delimited is not None:
         # Empty pieces (a trailing newline of chained stdout, "a,,b") are not iterations.
         values = [piece for piece in substitute_text(loop.delimited, scope).split(loop.delimiter) if piece != ""]
     else:
         assert loop.start is not None and loop.end is not None and loop.update_by is not None
-        values = [str(value) for value in _for_values(loop.start, loop.end, loop.update_by)]
-    return [LoopFrame(loop.name, index, value) for index, value in enumerate(values)]
+        # [start, end] inclusive (the validator made sure it ends); made one at a time, since a
+        # `for` loop may count to millions.
+        values = _ForValues(range(loop.start, loop.end + (1 if loop.update_by > 0 else -1), loop.update_by))
+    return _Frames(loop.name, values)
 
 
-def _for_values(start: int, end: int, update_by: int) -> range:
-    """[start, end] inclusive, stepping by update_by (the validator made sure it ends)."""
-    return range(start, end + (1 if update_by > 0 else -1), update_by)
+class _ForValues(Sequence[str]):
+    def __init__(self, numbers: range) -> None:
+        self.numbers = numbers
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return str(self.numbers[index])
+
+
+class _Frames(Sequence[LoopFrame]):
+    def __init__(self, name: str | None, values: Sequence[str]) -> None:
+        self.name = name
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        position = index + len(self) if index < 0 else index
+        return LoopFrame(self.name, position, self.values[index])
 
 
 def consolidate_outputs(iterations: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
