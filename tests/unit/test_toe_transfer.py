@@ -7,6 +7,7 @@ import http.server
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -187,6 +188,33 @@ def test_web_download_gives_up_after_five_attempts_and_can_be_cancelled(run, web
     assert _Handler.hits["/always-down.bin"] == 5
 
 
+@pytest.fixture(scope="module")
+def https_web(tmp_path_factory):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+                   check=True, capture_output=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_web_download_certificate_errors(run, https_web, tmp_path):
+    failed(run("WebDownload", {"source": f"{https_web}/files/secure.bin", "destination": "s"}),
+           "certificate", "ignoreCertificateErrors")
+    ok(run("WebDownload", {"source": f"{https_web}/files/secure.bin", "destination": "s",
+                           "ignoreCertificateErrors": True}))
+    assert (tmp_path / "s").read_bytes() == PAYLOAD
+
+
 def test_web_download_keeps_to_the_step_timeout(run, web):
     started = time.monotonic()
     failed(run("WebDownload", {"source": f"{web}/always-down.bin", "destination": "d"}, timeout=1),
@@ -227,6 +255,8 @@ def test_s3_download_one_object(run, s3, s3_endpoint, tmp_path):
     failed(run("S3Download", {"source": f"s3://{bucket}/path/to/package.zip", "destination": "myfolder/package.zip",
                               "overwrite": False}, endpoint=s3_endpoint),
            'S3Download: File already exists and "overwrite" property for "destination" file is set to false.')
+    ok(run("S3Download", {"source": f"s3://{bucket}/path/to/package.zip", "destination": "myfolder/"},
+           endpoint=s3_endpoint))
     failed(run("S3Download", {"source": f"s3://{bucket}/path/to/package.zip", "destination": "nofolder/p.zip"},
                endpoint=s3_endpoint), "does not exist")
     failed(run("S3Download", {"source": f"s3://{bucket}/path/to/missing", "destination": "myfolder/m"},
