@@ -65,6 +65,10 @@ def documents(tmp_path: Path) -> Path:
 def test_validate_accepts_and_refuses_as_create_component_does(documents: Path) -> None:
     ok = oib("validate", "--documents", "hello.yml,greeter.yml", cwd=documents)
     assert ok.returncode == 0 and ok.stdout.splitlines() == ["hello.yml: valid", "greeter.yml: valid"]
+    (documents / "unknown.yml").write_text(FAILING.replace("ExecuteBash", "RunThing"))
+    unknown = oib("validate", "--documents", "unknown.yml", cwd=documents)
+    assert unknown.stdout == ("unknown.yml: invalid: Parsing step 'Broken' in phase 'build' failed."
+                              " Error: Unsupported action RunThing for os platform linux.\n")
     bad = oib("validate", "--documents", "hello.yml,invalid.yml", cwd=documents)
     assert bad.returncode == 1
     assert bad.stdout.splitlines()[1] == (

@@ -77,7 +77,7 @@ def _validate(args: argparse.Namespace) -> int:
     invalid = 0
     for document in _documents(args.documents):
         try:
-            parse_component_document(document.text)
+            parse_component_document(document.text, platform="Linux")
             print(f"{document.name}: valid")
         except ComponentDocumentError as error:
             invalid += 1

@@ -146,7 +146,8 @@ class _Run:
         loaded: list[tuple[ComponentInput, ComponentDefinition]] = []
         for document in documents:
             try:
-                loaded.append((document, load_component_definition(document.text)))
+                definition = load_component_definition(document.text, platform=self.settings.platform)
+                loaded.append((document, definition))
             except ComponentDocumentError as error:
                 report.status = FAILED
                 report.failure_message = f"Document {document.name} is not valid: {error.message}"
