@@ -105,3 +105,12 @@ def test_junit_has_a_suite_per_phase_and_a_case_per_step(tmp_path: Path) -> None
     assert cases["Skipped"].find("skipped").get("message") == "skipped by its condition"
     assert "exit code 4" in cases["Ignored"].find("skipped").get("message")
     assert float(cases["Passes"].get("time")) >= 0
+
+
+def test_junit_of_a_run_refused_before_any_step_is_a_failure(tmp_path: Path) -> None:
+    report, _ = run(tmp_path, "schemaVersion: 1.0\nphases: []\n")
+    root = ElementTree.fromstring(junit_xml(report).encode())
+    assert (root.get("tests"), root.get("failures")) == ("1", "1")
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    assert failure.get("message") == "Document document0.yml is not valid: The document must contain at least one phase."

@@ -152,6 +152,15 @@ def junit_xml(report: RunReport) -> str:
                 suite.set(key, str(value))
                 totals[key] += value
             suite.set("errors", "0")
+    if not report.documents and report.failure_message:
+        # The run stopped before any step (an invalid document, a Windows-only action): CI must
+        # see a failure, not an empty, passing report.
+        suite = ElementTree.SubElement(suites, "testsuite", name="oib toe run", tests="1", failures="1",
+                                       skipped="0", errors="0", timestamp=timestamp(report.start), time="0.000")
+        case = ElementTree.SubElement(suite, "testcase", name="documents", classname="oib toe run", time="0.000")
+        ElementTree.SubElement(case, "failure", message=_xml_text(report.failure_message), type=report.status)
+        totals["tests"] += 1
+        totals["failures"] += 1
     for key, value in totals.items():
         suites.set(key, str(value))
     suites.set("errors", "0")
