@@ -192,6 +192,7 @@ def test_delete_file_and_wildcards(run, tmp_path):
     ok(run("DeleteFile", {"path": "*log"}))
     assert sorted(os.listdir(tmp_path)) == ["dir.log", "keep.txt"]
     ok(run("DeleteFile", {"path": "*.nothing"}))
+    failed(run("DeleteFile", {"path": "missing-folder/*.log"}), "does not exist")
     ok(run("DeleteFile", [{"path": "keep.txt"}]))
     failed(run("DeleteFile", {"path": "keep.txt"}), "does not exist")
     failed(run("DeleteFile", {"path": "dir.log"}), "is a folder")

@@ -201,11 +201,15 @@ def _matches(step: Step, source: str, kind: str) -> list[str]:
     if "*" not in pattern:
         return [source]
     regex = wildcard_regex(pattern)
-    found = sorted(path for entry_kind, path in _listing(step, folder)
-                   if entry_kind == kind and regex.match(base_name(path)))
+    return sorted(path for entry_kind, path in _listing(step, folder)
+                  if entry_kind == kind and regex.match(base_name(path)))
+
+
+def _sources(step: Step, source: str, kind: str) -> list[str]:
+    """_matches, failing when a wildcard matches nothing: there is nothing to copy or move."""
+    found = _matches(step, source, kind)
     if not found:
-        noun = "file" if kind == "f" else "folder"
-        raise StepFailure(f"No {noun} matches {source}.")
+        raise StepFailure(f"No {'file' if kind == 'f' else 'folder'} matches {source}.")
     return found
 
 
@@ -399,13 +403,10 @@ def _read_delete_file(fields: Fields) -> DeleteFileInput:
 
 
 def _delete_file(step: Step, entry: DeleteFileInput) -> None:
-    if "*" in base_name(entry.path):
-        try:
-            paths = _matches(step, entry.path, "f")
-        except StepFailure:
-            return  # a wildcard that matches nothing leaves nothing to delete
-    else:
-        paths = [entry.path]
+    # A wildcard that matches nothing leaves nothing to delete; a named file must exist.
+    paths = _matches(step, entry.path, "f")
+    if not paths:
+        return
     script = ""
     for path in paths:
         script += (_fail_unless(f"! [ -d {q(path)} ]", f"{path} is a folder, not a file.")
@@ -489,7 +490,7 @@ def _several_need_a_folder(sources: list[str], entry: TransferInput) -> None:
 
 def _file_mover(command: str, verb: str):
     def act(step: Step, entry: TransferInput) -> None:
-        sources = _matches(step, entry.source, "f")
+        sources = _sources(step, entry.source, "f")
         _several_need_a_folder(sources, entry)
         script = ""
         for source in sources:
@@ -510,7 +511,7 @@ def _file_mover(command: str, verb: str):
 
 def _folder_mover(command: str, verb: str):
     def act(step: Step, entry: TransferInput) -> None:
-        sources = _matches(step, entry.source.rstrip("/") or "/", "d")
+        sources = _sources(step, entry.source.rstrip("/") or "/", "d")
         _several_need_a_folder(sources, entry)
         script = ""
         for source in sources:
