@@ -704,3 +704,36 @@ def test_execute_document_in_a_for_each_loop_runs_each_document(tmp_path: Path) 
     assert [nested.steps()[0].outputs for nested in step.nested] == [
         [{"stdout": "sample 1 value-1"}], [{"stdout": "sample 2 value-1"}]]
     assert step.outputs[0]["status"] == "success\nsuccess"
+
+
+def test_file_modules_chain_with_execute_bash(tmp_path: Path) -> None:
+    document = """
+        schemaVersion: 1.0
+        phases:
+          - name: build
+            steps:
+              - name: MakeDir
+                action: CreateFolder
+                inputs:
+                  - path: out
+              - name: Write
+                action: CreateFile
+                inputs:
+                  - path: out/a.txt
+                    content: "hello {{ build.MakeDir.inputs[0].path }}"
+              - name: Read
+                action: ReadFile
+                inputs:
+                  path: out/a.txt
+              - name: Show
+                action: ExecuteBash
+                inputs:
+                  commands: ['echo "read: {{ build.Read.outputs.content }}"']
+        """
+    report, _ = run(tmp_path, document)
+    assert report.status == SUCCESS, report.failure_message
+    assert stdout(report, "Show") == "read: hello out"
+    dry, _ = run(tmp_path / "out", document, dry_run=True)
+    # A dry run chains the empty content: the command it would have run shows it.
+    assert dry.status == SUCCESS and dry.steps()[3].inputs == [{"commands": ['echo "read: "']}]
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.txt", "document0.yml"]
