@@ -223,8 +223,9 @@ def test_max_attempts_retries_until_success(tmp_path: Path) -> None:
 
 
 def test_max_attempts_exhausted_fails(tmp_path: Path) -> None:
-    report, _ = run(tmp_path, _bash_step("Never", "echo x >> attempts", "false", options=_options(maxAttempts=2)))
+    report, events = run(tmp_path, _bash_step("Never", "echo x >> attempts", "false", options=_options(maxAttempts=2)))
     assert report.steps()[0].attempts == 2 and report.status == FAILED
+    assert "Attempt 1 of 2 failed: Command execution failed with exit code 1." in [event.text for event in events]
     assert (tmp_path / "attempts").read_text().count("x") == 2
 
 
@@ -292,8 +293,9 @@ def test_loop_with_continue_runs_every_iteration_and_keeps_successful_outputs(tm
     report, _ = run(tmp_path, _loop_document(loop, 'echo {{ loop.value }}; [ {{ loop.value }} != b ]', "Continue"))
     step = report.steps()[0]
     assert step.status == FAILED and step.loop is not None and step.loop.failed_indices == (1,)
-    # AWS consolidates only successful iterations; a failed step still chains nothing else.
     assert "iterations failed at indices: 1" in step.failure_message
+    # AWS consolidates the successful iterations' outputs, and only theirs.
+    assert step.outputs == [{"stdout": "a\nc"}]
 
 
 def test_loop_reference_outside_a_loop_is_left_as_written(tmp_path: Path) -> None:

@@ -294,6 +294,7 @@ class _Run:
             if attempt.succeeded or attempt.cancelled or self.cancel.is_set():
                 attempt.cancelled = attempt.cancelled or (self.cancel.is_set() and not attempt.succeeded)
                 break
+            self._note(*where, f"Attempt {number} of {step.max_attempts} failed: {attempt.message}")
         return attempt
 
     def _attempt(self, where: tuple[str, str, str], step: StepDefinition, scope: Scope,
@@ -304,27 +305,37 @@ class _Run:
         successful: list[list[dict[str, Any]]] = []
         failed: list[int] = []
         last = _Attempt(True)
+        timed_out = False
         for frame in frames:
             if deadline is not None and time.monotonic() >= deadline:
-                return _Attempt(False, f"Loop execution timed out after {step.timeout_seconds} seconds.",
-                                failed_indices=tuple(failed))
+                timed_out = True
+                break
             last = self._iteration(where, step, scope, frame, report, deadline)
             if last.cancelled:
-                return last
+                break
             if last.succeeded:
                 successful.append(last.outputs)
                 continue
-            if deadline is not None and time.monotonic() >= deadline:
-                return _Attempt(False, f"Loop execution timed out after {step.timeout_seconds} seconds.")
             failed.append(frame.index)
+            if deadline is not None and time.monotonic() >= deadline:
+                timed_out = True
+                break
             # AWS: with Abort a failed iteration ends the loop; Continue and Ignore run them all.
             if step.on_failure == "Abort":
                 break
         report.loop = LoopSummary(step.loop.name, len(frames), tuple(failed))
+        # AWS: the successful iterations' outputs are consolidated, whatever the others did.
+        outputs = consolidate_outputs(successful)
+        if last.cancelled:
+            return _Attempt(False, last.message, outputs, last.exit_code, cancelled=True)
+        if timed_out:
+            # AWS: a timed-out loop's message says so, without iteration indices.
+            return _Attempt(False, f"Loop execution timed out after {step.timeout_seconds} seconds.", outputs,
+                            last.exit_code)
         if failed:
             return _Attempt(False, f"Loop iterations failed at indices: {', '.join(map(str, failed))}.",
-                            exit_code=last.exit_code, failed_indices=tuple(failed))
-        return _Attempt(True, outputs=consolidate_outputs(successful), exit_code=last.exit_code)
+                            outputs, last.exit_code, failed_indices=tuple(failed))
+        return _Attempt(True, outputs=outputs, exit_code=last.exit_code)
 
     def _iteration(self, where: tuple[str, str, str], step: StepDefinition, scope: Scope,
                    frame: LoopFrame | None, report: StepReport, deadline: float | None) -> _Attempt:
