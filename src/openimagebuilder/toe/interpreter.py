@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import posixpath
 import threading
 import time
 import uuid
@@ -108,6 +109,8 @@ def default_resolver(executor: Executor) -> DocumentResolver:
         path = reference
         if not path.startswith("/") and parent.path and "/" in parent.path:
             path = f"{parent.path.rsplit('/', 1)[0]}/{reference}"
+        # One spelling per file, so that a cycle through "./a.yml" and "a.yml" is seen as one.
+        path = posixpath.normpath(path)
         try:
             text = executor.get_file(path).decode("utf-8", "replace")
         except TargetError as error:
