@@ -876,7 +876,8 @@ def test_builds_survive_kill_9(own_server):
                                      action="RESUME")
     assert wait_done(client, paused)["state"]["status"] == "AVAILABLE"
     # The running build carries on where it was, with the same executions.
-    assert wait_done(client, running, timeout=30)["state"]["status"] == "AVAILABLE"
+    final = wait_done(client, running, timeout=30)
+    assert final["state"]["status"] == "AVAILABLE", final["state"]["reason"]
     executions = workflow_executions(client, running)
     assert [w["workflowExecutionId"] for w in executions] == list(before)
     assert {w["status"] for w in executions} == {"COMPLETED"}

@@ -6,13 +6,21 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..domain.arn import AWS_OWNER, Arn, parse_arn
+from ..domain.arn import parse_arn
 from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..protocol.model import service_model
+from ..service.context import Context
+from ..service.resources import (  # noqa: F401 - the handlers' lookups
+    UNBUILT_VERSIONED_TYPES,
+    find,
+    matching_builds,
+    not_found,
+    resolve,
+    visible,
+)
 from ..store.repository import Resource, ResourceExists
-from .context import Context
 
 # The type word AWS uses in "already exists" messages, by ARN resource type.
 RESOURCE_LABELS = {
@@ -26,10 +34,6 @@ RESOURCE_LABELS = {
     "workflow": "Workflow",
     "lifecycle-policy": "LifecyclePolicy",
 }
-
-
-def not_found(arn: str) -> errors.ServiceError:
-    return errors.ERROR_CLASSES["ResourceNotFoundException"](f"The resource ARN '{arn}' does not exist.")
 
 
 def already_exists(resource_type: str, arn: str) -> errors.ServiceError:
@@ -58,72 +62,6 @@ def get_owned(ctx: Context, arn: str, for_update: bool = False) -> Resource:
     if resource is None:
         raise not_found(arn)
     return resource
-
-
-def visible(ctx: Context, arn: Arn) -> bool:
-    """The caller's own resources and AWS-managed ones, in the caller's partition and region."""
-    return (arn.partition, arn.region) == (ctx.partition, ctx.region) and arn.owner in (ctx.account_id, AWS_OWNER)
-
-
-def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,
-                    for_share: bool = False) -> list[Resource]:
-    """Every build of the ARN's resource whose version its version (`1.2.3`, or a wildcard such as
-    `1.x.x`) matches, in no particular order."""
-    wanted = parse_version_filter(arn.version or "")
-    if wanted is None:
-        raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
-                                           "followed by wildcards, for example 1.x.x.")
-    return [resource for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
-                                                       owner=arn.owner, for_share=for_share)
-            if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
-
-
-# Versioned resources without build numbers: their version ARN is the resource's ARN.
-UNBUILT_VERSIONED_TYPES = frozenset({"image-recipe", "container-recipe"})
-
-
-def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str, for_share: bool = False) -> Resource | None:
-    """A build-version ARN exactly; a version ARN as its newest build; a wildcard version
-    (`1.x.x`) as the newest match. `for_share`: see `resolve`."""
-    if not visible(ctx, arn):
-        return None
-    if arn.version is None or arn.build is not None or arn.resource_type in UNBUILT_VERSIONED_TYPES:
-        # Exact: unversioned, a build version, or a recipe's version (recipes have no builds).
-        if arn.version is None or "x" not in arn.version:
-            return ctx.repo.get(arn_text, for_share=for_share)
-    return max(matching_builds(ctx, arn, arn_text, parameter, for_share), key=_version_order, default=None)
-
-
-def _version_order(resource: Resource) -> tuple[Version, int]:
-    version = parse_version(resource.version)
-    assert version is not None  # matching_builds keeps only builds with a valid version
-    return version, resource.build
-
-
-def find(ctx: Context, arn_text: str, parameter: str) -> Resource:
-    """The resource a Get names (build, version or wildcard ARN); ResourceNotFoundException if none."""
-    arn = parse_arn(arn_text)
-    resource = _lookup(ctx, arn, arn_text, parameter) if arn is not None else None
-    if resource is None:
-        raise not_found(arn_text)
-    return resource
-
-
-def resolve(ctx: Context, arn_text: str, parameter: str) -> tuple[Resource, Arn]:
-    """A reference inside a request (recipe → component, pipeline → recipe, ...): like `find`, but
-    a reference that does not resolve makes the request's parameter invalid. What it resolves to is
-    key-share locked until the request's transaction ends (PostgreSQL): a delete of it, which locks
-    the row before it looks for references, waits and then sees the new reference."""
-    arn = parse_arn(arn_text)
-    if arn is None:
-        raise invalid_parameter(parameter, f"The ARN '{arn_text}' is not valid.")
-    if arn.region != ctx.region or arn.owner not in (ctx.account_id, AWS_OWNER):
-        raise invalid_parameter(
-            parameter, f"The resource '{arn_text}' is not in this account and region.")
-    resource = _lookup(ctx, arn, arn_text, parameter, for_share=True)
-    if resource is None:
-        raise invalid_parameter(parameter, f"The resource '{arn_text}' does not exist.")
-    return resource, arn
 
 
 def new_semantic_version(text: str) -> Version:

@@ -19,9 +19,9 @@ from ..domain.component_document import (
     parse_component_document,
 )
 from ..protocol.errors import invalid_parameter
+from ..service.context import Context
 from ..store.repository import Resource
 from .common import document_field, find, latest_version_references, project
-from .context import Context
 from .registry import operation
 from .versioned import BuildFamily, create_build, delete_build, list_builds, list_filter, list_versions, version_entry
 

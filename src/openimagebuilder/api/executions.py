@@ -6,8 +6,8 @@ from typing import Any
 
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
+from ..service.context import Context
 from .common import get_owned, project
-from .context import Context
 from .pagination import paginate_list
 from .registry import operation
 

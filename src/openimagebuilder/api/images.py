@@ -8,9 +8,10 @@ from typing import Any
 
 from ..domain.arn import AWS_OWNER, parse_arn
 from ..protocol import errors
+from ..service.build_configuration import build_configuration
+from ..service.builds import KIND, start_build
+from ..service.context import Context
 from ..store.repository import Resource
-from .build_configuration import build_configuration
-from .builds import KIND, start_build
 from .common import (
     check_deletable,
     document_field,
@@ -21,7 +22,6 @@ from .common import (
     project,
     version_arn_of,
 )
-from .context import Context
 from .pagination import paginate, paginate_list
 from .registry import operation
 

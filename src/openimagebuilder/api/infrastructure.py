@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.arn import name_to_id
+from ..service.context import Context
 from ..store.repository import Resource
 from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
-from .context import Context
 from .pagination import paginate
 from .registry import operation
 

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from ..protocol import errors
+from ..service.context import Context
 from ..store.repository import Resource
-from .context import Context
 
 DEFAULT_PAGE_SIZE = 25
 

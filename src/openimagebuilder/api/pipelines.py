@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.arn import Arn, name_to_id
+from ..service.build_configuration import build_configuration, invalid_request
+from ..service.context import Context
+from ..service.schedules import complete_schedule, reschedule
 from ..store.repository import Resource
-from .build_configuration import build_configuration, invalid_request
 from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
-from .context import Context
 from .pagination import paginate
 from .registry import operation
-from .schedules import complete_schedule, reschedule
 
 KIND = "image-pipeline"
 SHAPE = "ImagePipeline"

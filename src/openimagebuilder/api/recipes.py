@@ -19,6 +19,7 @@ from ..domain.arn import AWS_OWNER, Arn, name_to_id, parse_arn
 from ..domain.semver import Version, sort_key
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
+from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
     FilterFields,
@@ -32,7 +33,6 @@ from .common import (
     project,
     resolve,
 )
-from .context import Context
 from .pagination import paginate
 from .registry import operation
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .context import Context
+from ..service.context import Context
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from ..domain.arn import parse_arn
 from ..protocol import errors
+from ..service.context import Context
 from ..store.repository import Resource
 from .common import not_found
-from .context import Context
 from .registry import operation
 
 MAX_TAGS = 50

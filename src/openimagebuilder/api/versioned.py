@@ -17,6 +17,7 @@ from ..domain.arn import name_to_id, parse_arn
 from ..domain.semver import Version, parse_version, parse_version_filter, sort_key
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
+from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
     FilterFields,
@@ -29,7 +30,6 @@ from .common import (
     version_arn_of,
     visible,
 )
-from .context import Context
 from .pagination import paginate
 
 Cursor = tuple[str, int] | None

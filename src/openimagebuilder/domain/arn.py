@@ -15,6 +15,14 @@ _ARN = re.compile(
     r"(?P<type>[a-z-]+)/(?P<rest>.+)$")
 
 
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def name_to_id(name: str) -> str:
     """AWS's resource id for a name: lower case, spaces and underscores become hyphens."""
     return name.lower().replace(" ", "-").replace("_", "-")

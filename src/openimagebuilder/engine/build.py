@@ -1,15 +1,17 @@
-"""Advancing one image build by one step. A build is a durable state machine in the store: each
-call here runs inside one transaction, reads where the build is, does the next thing (start or
-finish a step, move to the next stage, finish the image) and records it. A crash between calls
-loses nothing; the next call picks up where the last committed one left off.
+"""Advancing one image build. A build is a durable state machine in the store: each call here
+runs inside one short transaction, reads where the build is, does the next things (start a step,
+record a step's result, move to the next stage, finish the image) and records them. A step's
+action itself never runs here: when one is due, the state machine records it as the plan's `work`
+and stops; the worker runs it outside any transaction and calls back with its result. A crash
+between calls loses nothing; the next call picks up where the last committed one left off.
 
 Image states follow AWS: PENDING → CREATING → BUILDING → TESTING → DISTRIBUTING → INTEGRATING →
 AVAILABLE, or FAILED / CANCELLED.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import time
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,38 +21,31 @@ from ..domain.workflow_document import ACTIONS, parsed_workflow_document
 from ..store.executions import Execution, ExecutionRepository, Job
 from ..store.repository import Repository, Resource
 from ..store.schedules import advance_schedule
-from .backend import Backend, BuildContext, ComponentRun, StepResult
+from .backend import Backend, BuildContext, StepResult
 from .expressions import evaluate_condition, lookup, resolve_inputs
+from .plan import BuildPlan, Stage, StepWork
 
 TERMINAL_WORKFLOW = frozenset({"COMPLETED", "FAILED", "CANCELLED", "SKIPPED"})
 WAIT_SECONDS = 7 * 24 * 3600      # WaitForAction's documented maximum; the step is woken by a user
-COMPONENT_PHASES = {"BUILD": ("build", "validate"), "TEST": ("test",)}
 FAILED_PIPELINE_RUNS_BEFORE_DISABLE = 5  # documented default without an autoDisablePolicy
 # Step actions with a rollback (the user guide's step action reference).
 ROLLBACK_ACTIONS = frozenset({"LaunchInstance", "CollectImageMetadata", "CreateImage", "RegisterImage",
                               "CreateImageFromIso"})
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    step_seconds: float = 0.1               # simulated duration of each workflow step
-    fail_steps: frozenset[str] = frozenset()  # workflow step names every build fails on purpose
-    # On a manual clock time moves only when the user moves it, so steps take no time at all,
-    # whatever a build's `oib:step-seconds` tag asks.
-    manual_clock: bool = False
-
-
 class BuildStep:
-    """One advance of one build, inside the caller's transaction."""
+    """One advance of one build, inside the caller's transaction. `result` is the outcome of the
+    plan's `work`, when the worker that ran it calls back."""
 
-    def __init__(self, repo: Repository, executions: ExecutionRepository, backend: Backend,
-                 settings: EngineSettings, job: Job, now: datetime) -> None:
-        self.repo, self.executions, self.backend, self.settings = repo, executions, backend, settings
-        self.job, self.plan = job, job.plan
-        self.plan.pop("stepErrors", None)  # this step's outcome replaces the count of failed attempts
+    def __init__(self, repo: Repository, executions: ExecutionRepository, backend: Backend, job: Job,
+                 plan: BuildPlan, now: datetime, worker: str = "", result: StepResult | None = None) -> None:
+        self.repo, self.executions, self.backend = repo, executions, backend
+        self.job, self.plan = job, plan
         self.now = now
         self.epoch = now.timestamp()
         self.stamp = format_date(now)
+        self.worker = worker
+        self.result = result
         self.log: list[str] = []
         self.image = repo.get(job.image_arn, for_update=True)
 
@@ -62,65 +57,76 @@ class BuildStep:
         try:
             self._advance()
         finally:
-            self.executions.append_log(self.plan["logGroup"], self.job.image_arn, self.stamp, self.log)
+            self.executions.append_log(self.plan.log_group, self.job.image_arn, self.stamp, self.log)
 
     def _advance(self) -> None:
         status = self._status()
         if self.job.cancel_requested:
+            self.plan.work = None
             self._cancel()
             return
         if status == "PENDING":
             self._set_status("CREATING")
-            self._schedule(self.epoch + self._step_seconds())
+            self._schedule(self.epoch + self._pacing())
             return
-        stages = self.plan["stages"]
-        if self.plan["stage"] >= len(stages):
+        stages = self.plan.stages
+        if self.plan.stage >= len(stages):
             if status != "INTEGRATING":
                 self._set_status("INTEGRATING")
-                self._schedule(self.epoch + self._step_seconds())
+                self._schedule(self.epoch + self._pacing())
             else:
                 self._finish("AVAILABLE")
             return
-        self._advance_stage(stages[self.plan["stage"]])
+        self._advance_stage(stages[self.plan.stage])
 
     # -- stages ----------------------------------------------------------------------------------
-    def _advance_stage(self, stage: dict[str, Any]) -> None:
-        if self._status() != stage["status"]:
-            self._set_status(stage["status"])
-        if stage["status"] == "TESTING" and self._tests_timed_out():
+    def _advance_stage(self, stage: Stage) -> None:
+        if self._status() != stage.status:
+            self._set_status(stage.status)
+        if stage.status == "TESTING" and self._tests_timed_out():
             return
-        workflows = [self.executions.workflow_execution(wid) for wid in stage["workflows"]]
+        workflows = [self.executions.workflow_execution(wid) for wid in stage.workflows]
         running = [w for w in workflows if w and w.document["status"] == "RUNNING"]
         for workflow in workflows:
-            if workflow and workflow.document["status"] == "PENDING" and len(running) < stage["limit"]:
+            if workflow and workflow.document["status"] == "PENDING" and len(running) < stage.limit:
                 self._start_workflow(workflow)
                 running.append(workflow)
+        work = self.plan.work
+        if work is not None:  # the result of the step that ran comes first
+            for workflow in running:
+                if workflow.id == work.workflow_id:
+                    self._advance_workflow(workflow)
         for workflow in running:
-            if workflow.document["dueAt"] <= self.epoch:
+            if self.plan.work is not None or _aborting(workflows):
+                break
+            if workflow.document["dueAt"] <= self.epoch and (work is None or workflow.id != work.workflow_id):
                 self._advance_workflow(workflow)
-        aborting = [w for w in workflows if w and w.document["status"] == "FAILED"
-                    and (w.document["type"] != "TEST" or w.document.get("onFailure") != "CONTINUE")]
+        aborting = _aborting(workflows)
         if aborting:
             # An ABORT failure fails the image at once: workflows still running in this stage are
             # cancelled, those not started (here and in later stages) are skipped.
             self._fail(aborting[0])
             return
+        if self.plan.work is not None:
+            return  # one step's work at a time: it runs now, the others wait their turn
         if all(w is None or w.document["status"] in TERMINAL_WORKFLOW for w in workflows):
-            self.plan["stage"] += 1
+            self.plan.stage += 1
             self._schedule(self.epoch)
             return
         due = [w.document["dueAt"] for w in workflows if w and w.document["status"] == "RUNNING"]
-        if due and stage["status"] == "TESTING":
-            due.append(self.plan["testsDeadline"])  # wake at the deadline even if every test waits
+        if due and stage.status == "TESTING" and self.plan.tests_deadline is not None:
+            due.append(self.plan.tests_deadline)  # wake at the deadline even if every test waits
         self._schedule(min(due) if due else self.epoch)
 
     def _tests_timed_out(self) -> bool:
         """The image's tests may run `imageTestsConfiguration.timeoutMinutes` in all (documented);
         past that, the image fails."""
         minutes = (self.image.document.get("imageTestsConfiguration") or {}).get("timeoutMinutes") or 720
-        self.plan.setdefault("testsDeadline", self.epoch + minutes * 60)
-        if self.epoch < self.plan["testsDeadline"]:
+        if self.plan.tests_deadline is None:
+            self.plan.tests_deadline = self.epoch + minutes * 60
+        if self.epoch < self.plan.tests_deadline:
             return False
+        self.plan.work = None
         self._close_workflows(not_started="SKIPPED")
         self._finish("FAILED", f"The image tests did not finish within {minutes} minutes (timeoutMinutes).",
                      {"imageStatus": "TESTING"})
@@ -150,9 +156,9 @@ class BuildStep:
         return {
             "parameters": workflow.document["parameters"],
             "stepOutputs": workflow.document["stepOutputs"],
-            "workflowOutputs": self.plan.get("workflowOutputs") or {},
+            "workflowOutputs": self.plan.workflow_outputs,
             "imagebuilder": {
-                "imageType": self.plan["imageType"], "platform": image.get("platform"),
+                "imageType": self.plan.image_type, "platform": image.get("platform"),
                 "collectImageMetadata": image.get("enhancedImageMetadataEnabled", True),
                 "collectImageScanFindings": bool(
                     (image.get("imageScanningConfiguration") or {}).get("imageScanningEnabled")),
@@ -180,7 +186,7 @@ class BuildStep:
             workflow.document["dueAt"] = self.epoch + (doc.get("timeoutSeconds") or WAIT_SECONDS)
             self.log.append(f"Step {doc['name']} is waiting for an action (SendWorkflowStepAction).")
         else:
-            workflow.document["dueAt"] = self.epoch + self._step_seconds()
+            workflow.document["dueAt"] = self.epoch + self._pacing()
             self.log.append(f"Step {doc['name']} ({doc['action']}) started.")
         self.executions.save_step_execution(step)
 
@@ -192,12 +198,15 @@ class BuildStep:
                 return  # still waiting; woken again by SendWorkflowStepAction or the timeout
             step.waiting = False
         else:
-            result = self._run_action(workflow, doc)
+            result = self._work_result(workflow, step)
+            if result is None:
+                return  # its work runs now, outside this transaction
         self.log.extend(result.log)
         doc["endTime"] = self.stamp
         wdoc = workflow.document
         wdoc["dueAt"] = self.epoch
         if result.succeeded:
+            self._record_effects(doc["action"], result)
             doc.update(status="COMPLETED", outputs=orjson.dumps(result.outputs).decode())
             wdoc["stepOutputs"][doc["name"]] = result.outputs
             wdoc["totalStepsSucceeded"] += 1
@@ -254,7 +263,7 @@ class BuildStep:
         if not document.outputs:
             return
         variables = self._variables(workflow)
-        outputs = self.plan.setdefault("workflowOutputs", {})
+        outputs = self.plan.workflow_outputs
         for output in document.outputs:
             value = output["value"]
             outputs[output["name"]] = lookup(value, variables) if value.startswith("$.") else value
@@ -281,56 +290,45 @@ class BuildStep:
             self.executions.save_step_execution(step)
 
     # -- actions ---------------------------------------------------------------------------------
-    def _context(self) -> BuildContext:
+    def context(self) -> BuildContext:
         image = self.image.document
         return BuildContext(
             image_arn=self.job.image_arn, image_name=image.get("name", ""), platform=image.get("platform") or "Linux",
-            image_type=self.plan["imageType"], region=self.job.region, account_id=self.job.account_id,
-            distribution_regions=tuple(self.plan["distributionRegions"]),
-            fail_steps=frozenset(self.plan.get("failSteps") or ()) | self.settings.fail_steps)
+            image_type=self.plan.image_type, region=self.job.region, account_id=self.job.account_id,
+            distribution_regions=tuple(self.plan.distribution_regions), tags=image.get("tags") or {}, image=image)
 
-    def _run_action(self, workflow: Execution, doc: dict[str, Any]) -> StepResult:
-        context = self._context()
-        inputs = orjson.loads(doc.get("inputs") or "{}")
-        instance_id = str(inputs.get("instanceId") or "")
-        action = doc["action"]
-        if doc["name"] in context.fail_steps:
-            return StepResult(False, {}, f"Failure injected for step '{doc['name']}' (simulated backend).")
-        if action == "LaunchInstance":
-            return self.backend.launch(context, doc["name"])
-        if action == "ExecuteComponents":
-            phases = COMPONENT_PHASES.get(workflow.document["type"], ("build",))
-            runs = [ComponentRun(c["arn"], c["name"], c["data"], c["parameters"]) for c in self.plan["components"]]
-            return self.backend.run_components(context, instance_id, runs, phases)
+    def _work_result(self, workflow: Execution, step: Execution) -> StepResult | None:
+        """The result of the step's work when it has run; otherwise the work is handed to the
+        worker (None)."""
+        work = self.plan.work
+        if work is not None and work.step_id == step.id:
+            self.plan.work = None
+            if self.result is not None:
+                return self.result
+            return StepResult(False, {}, "The step's work ended without a result.")
+        doc = step.document
+        timeout = doc.get("timeoutSeconds") or ACTIONS[doc["action"]].max_timeout
+        self.plan.work = StepWork(
+            step_id=step.id, workflow_id=workflow.id, step_name=doc["name"], action=doc["action"],
+            workflow_type=workflow.document["type"], inputs=orjson.loads(doc.get("inputs") or "{}"),
+            timeout_seconds=float(timeout), started_at=time.time(), worker=self.worker)
+        return None
+
+    def _record_effects(self, action: str, result: StepResult) -> None:
+        """What a succeeded action changes in the build, beyond its step's outputs."""
         if action == "CollectImageMetadata":
-            result = self.backend.collect_metadata(context, instance_id)
             # Kept on the image (not an API member of Image) for ListImagePackages.
             self.image.document["packages"] = result.outputs.pop("packages", [])
             self.image.document["osVersion"] = result.outputs.get("osVersion")
             self.repo.replace_document(self.image.arn, self.image.document)
-            return result
-        if action in ("CreateImage", "RegisterImage", "CreateImageFromIso"):
-            result = self.backend.create_image(context, instance_id)
-            self.plan["imageId"] = result.outputs.get("imageId")
-            return result
-        if action == "DistributeImage":
-            result = self.backend.distribute(context, str(self.plan.get("imageId") or ""))
-            self.plan["distributedImages"] = result.outputs.get("distributedImages", [])
-            return result
-        if action == "DistributeContainerImage":  # outputs as documented for the action
-            result = self.backend.distribute(context, str(self.plan.get("imageId") or ""))
-            regions = [item["region"] for item in result.outputs.get("distributedImages", [])]
-            result.outputs = {"status": "SUCCESS" if result.succeeded else "FAILED",
-                              "succeededRegions": regions if result.succeeded else [],
-                              "failedRegions": [] if result.succeeded else list(context.distribution_regions)}
-            return result
-        if action == "TerminateInstance":
-            return self.backend.terminate(context, instance_id)
-        if action in ("SanitizeInstance", "RunSysPrep", "RunCommand", "BootstrapInstanceForContainer",
-                      "CollectImageScanFindings", "WaitForSSMAgent"):
-            return self.backend.run_command(context, instance_id, action)
-        # Actions without effects in a simulated build: succeed with the outputs AWS documents.
-        return StepResult(True, {name: "" for name in ACTIONS[action].outputs}, log=[f"{action}: done"])
+        elif action in ("CreateImage", "RegisterImage", "CreateImageFromIso"):
+            self.plan.image_id = result.outputs.get("imageId")
+        elif action in ("DistributeImage", "DistributeContainerImage"):
+            self.plan.distributed = {key: value for key, value in result.outputs.items()
+                                     if key in ("distributedImages", "containers")}
+            if action == "DistributeContainerImage":
+                result.outputs = {key: value for key, value in result.outputs.items()
+                                  if key in ACTIONS[action].outputs}
 
     # -- the image -------------------------------------------------------------------------------
     def _status(self) -> str:
@@ -350,13 +348,9 @@ class BuildStep:
 
     def _schedule(self, due_at: float) -> None:
         self.job.due_at = due_at
-        self.executions.save_job(self.job)
 
-    def _step_seconds(self) -> float:
-        seconds = self.plan.get("stepSeconds")
-        if self.settings.manual_clock or seconds is None:
-            return self.settings.step_seconds
-        return seconds
+    def _pacing(self) -> float:
+        return self.backend.pacing_seconds(self.context())
 
     def _cancel(self) -> None:
         self._close_workflows(not_started="CANCELLED")
@@ -373,8 +367,8 @@ class BuildStep:
         """Ends every workflow of the build that has not ended: running ones (and their open steps)
         are cancelled, with their completed steps rolled back; those never started become
         `not_started` (CANCELLED or SKIPPED), and so do their steps."""
-        for stage in self.plan["stages"]:
-            for workflow_id in stage["workflows"]:
+        for stage in self.plan.stages:
+            for workflow_id in stage.workflows:
                 workflow = self.executions.workflow_execution(workflow_id)
                 if workflow is None or workflow.document["status"] in TERMINAL_WORKFLOW:
                     continue
@@ -404,26 +398,12 @@ class BuildStep:
         if status == "AVAILABLE":
             self.image.document["outputResources"] = self._output_resources()
         self._set_status(status, reason, failure_context)
+        self.plan.work = None
         self.executions.finish_job(self.job.image_arn)
         self._record_pipeline_run(status)
 
     def _output_resources(self) -> dict[str, Any]:
-        image = self.image.document
-        if self.plan["imageType"] == "DOCKER":
-            recipe = image.get("containerRecipe") or {}
-            repository = (recipe.get("targetRepository") or {}).get("repositoryName", "image")
-            version = self.job.image_arn.rsplit("/", 2)
-            uris = [f"{self.job.account_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{version[-2]}-{version[-1]}"
-                    for region in self.plan["distributionRegions"]]
-            return {"containers": [{"region": region, "imageUris": [uri]}
-                                   for region, uri in zip(self.plan["distributionRegions"], uris, strict=True)]}
-        distributed = {item["region"]: item["imageId"] for item in self.plan.get("distributedImages") or []}
-        amis = []
-        for region in self.plan["distributionRegions"]:
-            amis.append({"region": region, "image": distributed.get(region) or self.plan.get("imageId") or "",
-                         "name": f"{image.get('name')} {self.stamp[:19].replace(':', '-')}",
-                         "state": {"status": "AVAILABLE"}, "accountId": self.job.account_id})
-        return {"amis": amis}
+        return self.backend.output_resources(self.context(), self.plan.image_id, self.plan.distributed)
 
     def _source_pipeline(self) -> Resource | None:
         """The pipeline that started this build, if it still exists (not one deleted and created
@@ -476,5 +456,8 @@ class BuildStep:
         self.repo.replace_document(arn, document)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def _aborting(workflows: list[Execution | None]) -> list[Execution]:
+    """Failed workflows whose failure fails the image (all but test workflows that CONTINUE)."""
+    return [w for w in workflows if w and w.document["status"] == "FAILED"
+            and (w.document["type"] != "TEST" or w.document.get("onFailure") != "CONTINUE")]
+

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..api.build_configuration import build_configuration
-from ..api.builds import embed_recipe, start_build
-from ..api.context import Context
-from ..api.schedules import next_run_of
 from ..domain.clock import format_date
 from ..protocol.errors import ServiceError
+from ..service.build_configuration import build_configuration
+from ..service.builds import embed_recipe, start_build
+from ..service.context import Context
+from ..service.schedules import next_run_of
 from ..store.repository import Resource
 from ..store.schedules import DueSchedule, advance_schedule, is_lock_conflict, lock_pipeline_now
 

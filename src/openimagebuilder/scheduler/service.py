@@ -12,9 +12,9 @@ from collections.abc import Callable
 from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy.exc import DBAPIError
 
-from ..api.context import Context
+from ..domain.arn import partition_of
 from ..domain.clock import Clock
-from ..server.identity import partition_of
+from ..service.context import Context
 from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository

@@ -13,13 +13,12 @@ import orjson
 from sqlalchemy import Engine
 
 from ..domain.clock import Clock, SystemClock
-from ..engine.backend import SimulatedBackend
-from ..engine.build import EngineSettings
 from ..engine.runner import BuildEngine
 from ..scheduler.service import PipelineScheduler
 from ..store.checkpoint import WalCheckpointer
 from ..store.clock import StoredClock
 from ..store.database import InlineTransactions, create_store_engine, migrate, service_secret, sqlite_url
+from .background import build_engine
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
 from .dispatch import Dispatcher
@@ -47,13 +46,12 @@ class ImageBuilderApp:
         manual = settings.clock == "manual"
         self.clock = clock or (StoredClock(self.engine) if manual else SystemClock())
         secret = service_secret(self.engine)
-        # On a manual clock, time only moves when the user moves it; builds do not wait for it.
-        self.builds = BuildEngine(self.engine, self.clock, SimulatedBackend(), EngineSettings(
-            step_seconds=0.0 if manual else settings.step_seconds, manual_clock=manual,
-            fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())),
-            workers=settings.engine_workers)
-        self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=self.builds.wake)
-        self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=self.builds.wake,
+        # The embedded worker builds and fires schedules; without it (`--no-worker`) an `oib worker`
+        # does, and this process only serves (the manual clock's moves still fire schedules here).
+        self.builds: BuildEngine | None = None if settings.no_worker else build_engine(settings, self.engine, self.clock)
+        wake_builds = self.builds.wake if self.builds is not None else _nothing
+        self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=wake_builds)
+        self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=wake_builds,
                                      on_schedule_change=self.scheduler.wake)
         # The embedded SQLite store takes one writer at a time, so handing each request to a thread
         # only adds a hand-off (and GIL ping-pong): requests run on the event loop, and the writes
@@ -72,7 +70,8 @@ class ImageBuilderApp:
         if scope["type"] != "http":
             return
         if scope["path"] == HEALTH_PATH:
-            health = {"status": "ok", "service": "imagebuilder"}
+            health: dict[str, Any] = {"status": "ok", "service": "imagebuilder",
+                                      "engine": self.builds.health() if self.builds is not None else None}
             if self.inline is not None:
                 health["sharedCommits"] = {"requests": self.inline.requests, "commits": self.inline.commits}
             await _respond(send, 200, [(b"content-type", b"application/json")], orjson.dumps(health))
@@ -132,8 +131,9 @@ class ImageBuilderApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.builds.start()
-                self.scheduler.start()
+                if self.builds is not None:
+                    self.builds.start()
+                    self.scheduler.start()
                 if self.checkpointer is not None:
                     self.checkpointer.start()
                 # What start-up built (botocore's model, compiled plans, SQLAlchemy's tables, the
@@ -149,13 +149,18 @@ class ImageBuilderApp:
 
     def close(self) -> None:
         self.scheduler.stop()
-        self.builds.stop()
+        if self.builds is not None:
+            self.builds.stop()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         if self.inline is not None:
             self.inline.close()
         self.executor.shutdown(wait=True)
         self.engine.dispose()
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _read_body(receive: Receive) -> bytes:

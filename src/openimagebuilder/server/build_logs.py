@@ -10,11 +10,10 @@ from urllib.parse import parse_qs
 
 from sqlalchemy import Engine
 
-from ..domain.arn import parse_arn
+from ..domain.arn import parse_arn, partition_of
 from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
-from .identity import partition_of
 
 LOGS_PATH = "/_oib/logs"
 TERMINAL = frozenset({"AVAILABLE", "FAILED", "CANCELLED", "DEPRECATED", "DISABLED", "DELETED"})

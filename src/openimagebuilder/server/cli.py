@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -14,21 +15,31 @@ import urllib.request
 
 from .settings import Settings, SettingsError
 
+_SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
+                "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id")
+_WORKER_FLAGS = ("data_dir", "database_url", "log_level", "engine_workers", "step_seconds", "fail_steps", "clock",
+                 "lease_seconds", "worker_id")
+
+
+def _settings(command: str, args: argparse.Namespace, flags: tuple[str, ...]) -> Settings | None:
+    try:
+        settings = Settings.load(os.environ, {name: getattr(args, name) for name in flags})
+    except SettingsError as error:
+        print(f"oib {command}: error: {error}", file=sys.stderr)
+        return None
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return settings
+
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import ImageBuilderApp
 
-    try:
-        settings = Settings.load(os.environ, {name: getattr(args, name) for name in (
-            "host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
-            "step_seconds", "fail_steps", "clock")})
-    except SettingsError as error:
-        print(f"oib serve: error: {error}", file=sys.stderr)
+    settings = _settings("serve", args, _SERVE_FLAGS)
+    if settings is None:
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = ImageBuilderApp(settings)
     logging.getLogger("openimagebuilder").info(
         "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, settings.port,
@@ -39,6 +50,39 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                                   access_log=False, lifespan="on")).run()
+    logging.getLogger("openimagebuilder").info("stopped")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """Builds (and fires schedules) for the API processes that share its store."""
+    from ..domain.clock import SystemClock
+    from ..scheduler.service import PipelineScheduler
+    from ..store.clock import StoredClock
+    from ..store.database import create_store_engine, migrate, service_secret
+    from .app import database_url
+    from .background import build_engine
+
+    settings = _settings("worker", args, _WORKER_FLAGS)
+    if settings is None:
+        return 2
+    database = create_store_engine(database_url(settings), pool_size=settings.engine_workers + 2)
+    migrate(database)
+    clock = StoredClock(database) if settings.clock == "manual" else SystemClock()
+    builds = build_engine(settings, database, clock)
+    scheduler = PipelineScheduler(database, clock, service_secret(database), on_fire=builds.wake)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    builds.start()
+    scheduler.start()
+    logging.getLogger("openimagebuilder").info(
+        "build worker %s on %s", builds.worker_id, database.url.render_as_string(hide_password=True))
+    while not stopping.wait(1.0):
+        pass
+    scheduler.stop()
+    builds.stop()
+    database.dispose()
     logging.getLogger("openimagebuilder").info("stopped")
     return 0
 
@@ -118,6 +162,12 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def _worker_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lease-seconds", type=float,
+                        help="a stopped worker's builds move to another worker after this long (OIB_LEASE_SECONDS, default 10)")
+    parser.add_argument("--worker-id", help="this build worker's name in leases and logs (OIB_WORKER_ID, default host-pid-random)")
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["toe"]:
@@ -140,7 +190,25 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--fail-steps", help="simulated backend: workflow step names to fail, comma-separated (OIB_FAIL_STEPS)")
     serve.add_argument("--clock", choices=("system", "manual"),
                        help="system time, or a clock you drive with `oib clock` (OIB_CLOCK, default system)")
+    serve.add_argument("--no-worker", action="store_true", default=None,
+                       help="serve the API only; builds and schedules wait for an `oib worker` (OIB_NO_WORKER)")
+    _worker_arguments(serve)
     serve.set_defaults(run=_serve)
+    worker = commands.add_parser(
+        "worker", help="run image builds and pipeline schedules for the API processes sharing a store",
+        description="Runs the build engine and the pipeline scheduler against a store, without serving the API. "
+                    "Several workers (and `oib serve` processes) may share one PostgreSQL: each build step runs "
+                    "once, and a stopped worker's builds move to another after --lease-seconds.")
+    worker.add_argument("--data-dir", help="directory of the embedded SQLite store (OIB_DATA_DIR, default ./.oib)")
+    worker.add_argument("--database-url", help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db (OIB_DATABASE_URL)")
+    worker.add_argument("--log-level", help="debug, info, warning (OIB_LOG_LEVEL, default info)")
+    worker.add_argument("--engine-workers", type=int, help="builds advanced at once (OIB_ENGINE_WORKERS, default 2)")
+    worker.add_argument("--step-seconds", type=float,
+                        help="simulated backend: seconds each workflow step takes (OIB_STEP_SECONDS, default 0.1)")
+    worker.add_argument("--fail-steps", help="simulated backend: workflow step names to fail, comma-separated (OIB_FAIL_STEPS)")
+    worker.add_argument("--clock", choices=("system", "manual"), help="system time, or the manual clock (OIB_CLOCK)")
+    _worker_arguments(worker)
+    worker.set_defaults(run=_worker)
     logs = commands.add_parser(
         "logs", help="print an image's build log, or an image pipeline's log",
         description="Prints the build log of an image (an image build-version ARN), or the log of an image "

@@ -20,8 +20,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .. import api  # noqa: F401  (registers the handlers)
-from ..api.context import Context
 from ..api.registry import HANDLERS, Handler
+from ..domain.arn import partition_of
 from ..domain.clock import Clock
 from ..protocol import errors
 from ..protocol.model import service_model
@@ -29,11 +29,12 @@ from ..protocol.parser import parse_request
 from ..protocol.router import Router
 from ..protocol.serializer import serialize_error, serialize_response
 from ..protocol.validate import ValidatorCache
+from ..service.context import Context
 from ..store.database import InlineTransactions, transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
 from ..store.schedules import ScheduleRepository
-from .identity import caller, partition_of
+from .identity import caller
 from .settings import Settings
 
 log = logging.getLogger("openimagebuilder.request")

@@ -24,10 +24,3 @@ def caller(authorization: str | None, settings: Settings) -> tuple[str, str]:
         account = access_key if is_account_id else settings.account_id
     return account, region
 
-
-def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"

@@ -33,6 +33,9 @@ class Settings:
     step_seconds: float = 0.1  # simulated backend: duration of each workflow step
     clock: str = "system"  # system | manual (driven with `oib clock`)
     fail_steps: str = ""  # simulated backend: comma-separated workflow step names to fail on purpose
+    no_worker: bool = False  # serve the API only: builds wait for an `oib worker`
+    lease_seconds: float = 10.0  # a stopped worker's builds move to another worker after this long
+    worker_id: str | None = None  # how this process's build worker names itself (default: host-pid-random)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] = os.environ, flags: Mapping[str, Any] | None = None) -> Settings:
@@ -69,6 +72,8 @@ class Settings:
             raise SettingsError("workers and engine workers must be at least 1")
         if self.step_seconds < 0:
             raise SettingsError(f"step seconds {self.step_seconds} is negative")
+        if not 1 <= self.lease_seconds <= 3600:
+            raise SettingsError(f"lease seconds {self.lease_seconds} is not between 1 and 3600")
 
 
 def _number(kind: Callable[[str], Any], description: str) -> Callable[[str, str], Any]:
@@ -82,6 +87,14 @@ def _number(kind: Callable[[str], Any], description: str) -> Callable[[str, str]
 
 def _text(_variable: str, text: str) -> str:
     return text
+
+
+def _boolean(variable: str, text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"{variable}='{text}' is not true or false")
 
 
 def _accounts(variable: str, text: str) -> dict[str, str]:
@@ -100,5 +113,7 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "workers": _number(int, "a whole number"),
     "engine_workers": _number(int, "a whole number"),
     "step_seconds": _number(float, "a number of seconds"),
+    "lease_seconds": _number(float, "a number of seconds"),
+    "no_worker": _boolean,
     "access_key_accounts": _accounts,
 }

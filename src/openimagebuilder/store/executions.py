@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .repository import UniqueViolation
 from .tables import build_jobs, counters, log_events, step_executions, workflow_executions
+
+# The due time of a job whose lease is held: out of reach of the due-job query while a worker has it.
+LEASED_DUE_AT = 1e18
 
 
 @dataclass
@@ -21,7 +24,8 @@ class Job:
     region: str
     due_at: float
     cancel_requested: bool
-    plan: dict[str, Any]
+    plan: str                   # the engine's build plan, as JSON
+    lease_owner: str | None = None
 
 
 @dataclass
@@ -50,11 +54,21 @@ _GET_STEP = select(step_executions).where(step_executions.c.id == bindparam("p_i
 _SAVE_STEP = update(step_executions).where(step_executions.c.id == bindparam("p_id")).values(
     document=bindparam("document"), waiting=bindparam("waiting"))
 _SAVE_JOB = update(build_jobs).where(build_jobs.c.image_arn == bindparam("p_image_arn")).values(
-    due_at=bindparam("due_at"), plan=bindparam("plan"))
+    due_at=bindparam("due_at"), plan=bindparam("plan"), lease_owner=bindparam("lease_owner"),
+    lease_until=bindparam("lease_until"))
+_TAKE_LEASE = update(build_jobs).where(build_jobs.c.image_arn == bindparam("p_image_arn")).values(
+    due_at=LEASED_DUE_AT, lease_owner=bindparam("lease_owner"), lease_until=bindparam("lease_until"))
+_JOB_FOR_UPDATE = select(build_jobs).where(build_jobs.c.image_arn == bindparam("p_image_arn")).with_for_update()
 _INSERT_LOG = insert(log_events)
-_DUE_JOB = select(build_jobs).where(build_jobs.c.due_at <= bindparam("p_now")).order_by(build_jobs.c.due_at).limit(1)
+_DUE_JOB = select(build_jobs).where(
+    build_jobs.c.due_at <= bindparam("p_now"), build_jobs.c.lease_owner.is_(None)
+).order_by(build_jobs.c.due_at).limit(1)
 _DUE_JOB_SKIP_LOCKED = _DUE_JOB.with_for_update(skip_locked=True)
-_NEXT_DUE = select(build_jobs.c.due_at).order_by(build_jobs.c.due_at).limit(1)
+_EXPIRED_JOB = select(build_jobs).where(
+    build_jobs.c.lease_owner.is_not(None), build_jobs.c.lease_until < bindparam("p_wall")).limit(1)
+_EXPIRED_JOB_SKIP_LOCKED = _EXPIRED_JOB.with_for_update(skip_locked=True)
+_NEXT_DUE = select(build_jobs.c.due_at).where(build_jobs.c.lease_owner.is_(None)).order_by(
+    build_jobs.c.due_at).limit(1)
 
 
 def _dumps(value: Any) -> str:
@@ -84,9 +98,9 @@ class ExecutionRepository:
         return int(self.connection.scalar(select(counters.c.value).where(scope)))
 
     # -- jobs ------------------------------------------------------------------------------------
-    def add_job(self, image_arn: str, due_at: float, plan: dict[str, Any]) -> None:
+    def add_job(self, image_arn: str, due_at: float, plan: str) -> None:
         self.connection.execute(insert(build_jobs).values(
-            image_arn=image_arn, account_id=self.account_id, region=self.region, due_at=due_at, plan=_dumps(plan)))
+            image_arn=image_arn, account_id=self.account_id, region=self.region, due_at=due_at, plan=plan))
         self.made_work_due = True
 
     def job(self, image_arn: str) -> Job | None:
@@ -95,13 +109,12 @@ class ExecutionRepository:
             build_jobs.c.image_arn == image_arn)).first()
         return _job(row) if row else None
 
-    def save_job(self, job: Job) -> None:
-        self.connection.execute(_SAVE_JOB, {"p_image_arn": job.image_arn, "due_at": job.due_at,
-                                            "plan": _dumps(job.plan)})
-
     def wake_job(self, image_arn: str, now: float, cancel: bool = False) -> bool:
-        """Makes the build due now (and asks it to cancel); False when it has no job any more."""
-        values: dict[str, Any] = {"due_at": now}
+        """Makes the build due now (and asks it to cancel); False when it has no job any more. A
+        job whose lease a worker holds keeps it: that worker sees the cancel at its next heartbeat,
+        and schedules the job itself when it gives the lease back."""
+        values: dict[str, Any] = {"due_at": case((build_jobs.c.lease_owner.is_(None), now),
+                                                 else_=build_jobs.c.due_at)}
         if cancel:
             values["cancel_requested"] = True
         result = self.connection.execute(update(build_jobs).where(
@@ -174,6 +187,13 @@ class ExecutionRepository:
                 account_id=self.account_id, region=self.region, log_group=log_group, log_stream=log_stream,
                 timestamp=timestamp, message=message) for message in messages])
 
+    def append_log_lines(self, log_group: str, log_stream: str, lines: list[tuple[str, str]]) -> None:
+        """Lines that each carry their own time: (timestamp, message)."""
+        if lines:
+            self.connection.execute(_INSERT_LOG, [dict(
+                account_id=self.account_id, region=self.region, log_group=log_group, log_stream=log_stream,
+                timestamp=timestamp, message=message) for timestamp, message in lines])
+
     def log_events(self, log_stream: str, after_id: int = 0, limit: int = 1000) -> list[tuple[int, str, str, str]]:
         rows = self.connection.execute(select(log_events).where(
             log_events.c.account_id == self.account_id, log_events.c.region == self.region,
@@ -183,8 +203,8 @@ class ExecutionRepository:
 
 
 def _job(row: Any) -> Job:
-    return Job(row.image_arn, row.account_id, row.region, row.due_at, bool(row.cancel_requested),
-               orjson.loads(row.plan))
+    return Job(row.image_arn, row.account_id, row.region, row.due_at, bool(row.cancel_requested), row.plan,
+               row.lease_owner)
 
 
 def _step(row: Any) -> Execution:
@@ -192,28 +212,95 @@ def _step(row: Any) -> Execution:
                      row.workflow_execution_id, bool(row.waiting))
 
 
-def claim_due_job(connection: Connection, now: float, postgres: bool) -> Job | None:
-    """The most overdue job, locked for this transaction. One advance of a build is one
-    transaction, so a worker that dies mid-step rolls back and the job is simply due again.
-    On PostgreSQL, concurrent workers (in any process) skip each other's locked rows; on SQLite
-    the write transaction already excludes other writers. (The lease columns are for backends
-    whose steps outlive a transaction.)"""
+# -- the engine's queue: jobs are claimed with a lease that the claiming worker renews while it
+# runs the job's step; an expired lease means its worker stopped, and another takes the job over.
+# Leases count in wall-clock seconds (whatever the service clock), so workers sharing a store need
+# clocks that agree to within a fraction of the lease.
+
+def claim_due_job(connection: Connection, now: float, worker: str, lease_until: float, postgres: bool) -> Job | None:
+    """The most overdue job that no worker holds, leased to `worker`. On PostgreSQL concurrent
+    workers (in any process) skip each other's locked rows; on SQLite the write transaction already
+    excludes other writers."""
     row = connection.execute(_DUE_JOB_SKIP_LOCKED if postgres else _DUE_JOB, {"p_now": now}).first()
-    return _job(row) if row else None
+    return _lease(connection, row, worker, lease_until)
+
+
+def claim_expired_job(connection: Connection, wall: float, worker: str, lease_until: float,
+                      postgres: bool) -> Job | None:
+    """A job whose worker stopped renewing its lease, leased to `worker` instead."""
+    row = connection.execute(_EXPIRED_JOB_SKIP_LOCKED if postgres else _EXPIRED_JOB, {"p_wall": wall}).first()
+    return _lease(connection, row, worker, lease_until)
+
+
+def _lease(connection: Connection, row: Any, worker: str, lease_until: float) -> Job | None:
+    if row is None:
+        return None
+    connection.execute(_TAKE_LEASE, {"p_image_arn": row.image_arn, "lease_owner": worker, "lease_until": lease_until})
+    job = _job(row)
+    job.lease_owner = worker
+    return job
+
+
+def held_job(connection: Connection, image_arn: str, worker: str) -> Job | None:
+    """The job, locked, if `worker` still holds its lease (it may have lost it by stalling)."""
+    row = connection.execute(_JOB_FOR_UPDATE, {"p_image_arn": image_arn}).first()
+    return _job(row) if row is not None and row.lease_owner == worker else None
+
+
+def save_job(connection: Connection, job: Job, plan: str, lease_until: float | None) -> None:
+    """The job's plan, and either its lease kept (a step's work runs) or given back with its due time."""
+    held = lease_until is not None
+    connection.execute(_SAVE_JOB, {"p_image_arn": job.image_arn, "plan": plan,
+                                   "due_at": LEASED_DUE_AT if held else job.due_at,
+                                   "lease_owner": job.lease_owner if held else None,
+                                   "lease_until": lease_until})
+
+
+def save_plan(connection: Connection, image_arn: str, worker: str, plan: str) -> bool:
+    """A running step's plan (its new handle), if `worker` still holds the job."""
+    return connection.execute(update(build_jobs).where(
+        build_jobs.c.image_arn == image_arn, build_jobs.c.lease_owner == worker).values(plan=plan)).rowcount > 0
+
+
+def renew_leases(connection: Connection, worker: str, image_arns: list[str], lease_until: float) -> dict[str, bool]:
+    """Extends the leases `worker` holds on these jobs; returns those it still holds, each with
+    whether a cancel was asked. (A lease the worker holds but no longer works on runs out.)"""
+    held = and_(build_jobs.c.lease_owner == worker, build_jobs.c.image_arn.in_(image_arns))
+    connection.execute(update(build_jobs).where(held).values(lease_until=lease_until))
+    rows = connection.execute(select(build_jobs.c.image_arn, build_jobs.c.cancel_requested).where(held))
+    return {row.image_arn: bool(row.cancel_requested) for row in rows}
+
+
+def expire_leases(connection: Connection) -> int:
+    """Ends every lease at once: for a store only this process uses (the embedded SQLite), whose
+    leases at start-up can only be a previous run's."""
+    return connection.execute(update(build_jobs).where(build_jobs.c.lease_owner.is_not(None)).values(
+        lease_until=0.0)).rowcount
+
+
+def release_lease(connection: Connection, image_arn: str, worker: str, due_at: float) -> None:
+    connection.execute(update(build_jobs).where(
+        build_jobs.c.image_arn == image_arn, build_jobs.c.lease_owner == worker).values(
+        lease_owner=None, lease_until=None, due_at=due_at))
 
 
 def defer_job(connection: Connection, image_arn: str, due_at: float) -> int:
-    """Puts a job whose step failed back for later; returns how many times in a row it failed
-    (counted in its plan, which a successful step rewrites without the count)."""
+    """Puts a job whose advance failed back for later, with no lease; returns how many times in a
+    row it failed (counted in its plan, which a successful advance rewrites without the count)."""
     plan = connection.scalar(select(build_jobs.c.plan).where(build_jobs.c.image_arn == image_arn))
     if plan is None:
         return 0
     progress = orjson.loads(plan)
-    progress["stepErrors"] = int(progress.get("stepErrors") or 0) + 1
+    progress["step_errors"] = int(progress.get("step_errors") or 0) + 1
     connection.execute(update(build_jobs).where(build_jobs.c.image_arn == image_arn)
-                       .values(due_at=due_at, plan=_dumps(progress)))
-    return progress["stepErrors"]
+                       .values(due_at=due_at, plan=_dumps(progress), lease_owner=None, lease_until=None))
+    return progress["step_errors"]
 
 
 def next_due_at(connection: Connection) -> float | None:
     return connection.scalar(_NEXT_DUE)
+
+
+def next_lease_expiry(connection: Connection) -> float | None:
+    """When the first lease held runs out (wall-clock seconds), if any is held."""
+    return connection.scalar(select(func.min(build_jobs.c.lease_until)).where(build_jobs.c.lease_owner.is_not(None)))

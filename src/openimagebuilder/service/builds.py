@@ -10,16 +10,15 @@ from typing import Any
 from ..domain.arn import AWS_OWNER, parse_arn
 from ..domain.semver import parse_version, sort_key
 from ..domain.workflow_document import WorkflowDocument, parsed_workflow_document
+from ..engine.plan import BuildPlan, ComponentRun, Stage
 from ..store.executions import Execution
 from ..store.repository import Resource
 from .build_configuration import BuildConfiguration
-from .common import resolve
 from .context import Context
+from .resources import resolve
 
 KIND = "image"
 TEST_GROUP_LIMIT = 5     # test workflows of one parallel group that run at once (documented)
-FAIL_STEP_TAG = "oib:fail-step"       # tag: fail these workflow steps on purpose (simulated backend)
-STEP_SECONDS_TAG = "oib:step-seconds"  # tag: simulated duration of each step for this build
 DEFAULT_WORKFLOWS = {
     "AMI": ("build/build-image", "test/test-image", "distribution/distribute-image"),
     "DOCKER": ("build/build-container", "test/test-container", "distribution/distribute-container"),
@@ -71,13 +70,10 @@ def start_build(ctx: Context, build: BuildConfiguration, *, build_type: str, tag
                              sort_key=sort_key(recipe.name_id, parse_version(recipe.version), number)))
     stages = _create_executions(ctx, image_arn, planned)
     log_group = _image_log_group(document) or f"/aws/imagebuilder/{recipe.document['name']}"
-    plan = {
-        "stages": stages, "stage": 0, "logGroup": log_group, "imageType": image_type,
-        "components": components, "failSteps": _tag_list(tags.get(FAIL_STEP_TAG)),
-        "stepSeconds": _float_or_none(tags.get(STEP_SECONDS_TAG)),
-        "distributionRegions": _distribution_regions(ctx, document),
-    }
-    ctx.executions.add_job(image_arn, ctx.epoch(), plan)
+    plan = BuildPlan(stages=stages, log_group=log_group, image_type=image_type,
+                     components=[ComponentRun(**component) for component in components],
+                     distribution_regions=_distribution_regions(ctx, document))
+    ctx.executions.add_job(image_arn, ctx.epoch(), plan.to_json())
     ctx.executions.append_log(log_group, image_arn, now, [f"Image build {image_arn} created ({build_type})."])
     if pipeline is not None:
         # lastImageArn is kept for the schedule's start condition (not an API member).
@@ -155,14 +151,14 @@ def _parameters(document: WorkflowDocument, item: dict[str, Any]) -> dict[str, A
     return values
 
 
-def _create_executions(ctx: Context, image_arn: str, planned: list[PlannedWorkflow]) -> list[dict[str, Any]]:
+def _create_executions(ctx: Context, image_arn: str, planned: list[PlannedWorkflow]) -> list[Stage]:
     """Workflow and step executions (all PENDING) and the stages the engine runs them in: the build
     workflow, then test workflows (those sharing a parallel group together, at most five at once),
     then distribution."""
-    stages: list[dict[str, Any]] = [{"status": "BUILDING", "workflows": [], "limit": 1}]
-    groups: dict[str, dict[str, Any]] = {}
-    test_stages: list[dict[str, Any]] = []
-    distribution = {"status": "DISTRIBUTING", "workflows": [], "limit": 1}
+    build = Stage("BUILDING", [], 1)
+    groups: dict[str, Stage] = {}
+    test_stages: list[Stage] = []
+    distribution = Stage("DISTRIBUTING", [], 1)
     for position, item in enumerate(planned):
         execution_id = f"wf-{uuid.uuid4()}"
         ctx.executions.add_workflow_execution(Execution(execution_id, image_arn, position, {
@@ -182,30 +178,20 @@ def _create_executions(ctx: Context, image_arn: str, planned: list[PlannedWorkfl
                 workflow_execution_id=execution_id)
             for index, step in enumerate(item.document.steps)])
         if item.workflow_type == "BUILD":
-            stages[0]["workflows"].append(execution_id)
+            build.workflows.append(execution_id)
         elif item.workflow_type == "DISTRIBUTION":
-            distribution["workflows"].append(execution_id)
+            distribution.workflows.append(execution_id)
         elif item.parallel_group:
             if item.parallel_group not in groups:
-                groups[item.parallel_group] = {"status": "TESTING", "workflows": [], "limit": TEST_GROUP_LIMIT}
+                groups[item.parallel_group] = Stage("TESTING", [], TEST_GROUP_LIMIT)
                 test_stages.append(groups[item.parallel_group])
-            groups[item.parallel_group]["workflows"].append(execution_id)
+            groups[item.parallel_group].workflows.append(execution_id)
         else:
-            test_stages.append({"status": "TESTING", "workflows": [execution_id], "limit": 1})
-    return stages + test_stages + [distribution]
+            test_stages.append(Stage("TESTING", [execution_id], 1))
+    return [build, *test_stages, distribution]
 
 
 def _distribution_regions(ctx: Context, image: dict[str, Any]) -> list[str]:
     distributions = (image.get("distributionConfiguration") or {}).get("distributions") or []
     return [item["region"] for item in distributions] or [ctx.region]
 
-
-def _tag_list(value: str | None) -> list[str]:
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-
-def _float_or_none(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None

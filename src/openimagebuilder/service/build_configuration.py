@@ -11,8 +11,8 @@ from ..domain.arn import Arn, parse_arn
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..store.repository import Resource
-from .common import resolve
 from .context import Context
+from .resources import resolve
 
 DEFAULT_TESTS = {"imageTestsEnabled": True, "timeoutMinutes": 720}
 MAX_TEST_WORKFLOWS = 10

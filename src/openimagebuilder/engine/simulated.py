@@ -1,0 +1,199 @@
+"""The simulated backend: builds nothing, deterministically. Ids derive from the image ARN, so a
+build's outputs are reproducible. Everything made up lives here: instance, AMI and ECR ids,
+package inventories, and the controls users test their error handling with (image tags
+`oib:fail-step`, `oib:step-seconds`, `oib:block-seconds`, `oib:fail` in a component step)."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..domain.documents import load_document
+from .backend import BuildContext, StepControl, StepResult
+from .plan import ComponentRun
+
+FAIL_MARKER = "oib:fail"              # in a component step's inputs: that step fails
+FAIL_STEP_TAG = "oib:fail-step"       # image tag: fail these workflow steps (comma-separated names)
+STEP_SECONDS_TAG = "oib:step-seconds"  # image tag: how long each step of this build takes
+BLOCK_SECONDS_TAG = "oib:block-seconds"  # image tag: each backend call blocks its worker this long
+
+SIMULATED_PACKAGES = (("bash", "5.2.15-1"), ("curl", "8.5.0-1"), ("openssl", "3.0.13-1"),
+                      ("python3", "3.11.7-1"), ("systemd", "252.22-1"))
+
+
+@dataclass(frozen=True)
+class SimulatedSettings:
+    step_seconds: float = 0.1                  # how long each workflow step takes (waiting, not blocking)
+    fail_steps: frozenset[str] = frozenset()   # workflow step names every build fails on purpose
+    # On a manual clock time moves only when the user moves it, so steps take no time at all,
+    # whatever a build's `oib:step-seconds` tag asks.
+    manual_clock: bool = False
+
+
+def _token(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _tag_list(value: str | None) -> frozenset[str]:
+    return frozenset(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def _tag_seconds(tags: Mapping[str, str], name: str) -> float | None:
+    try:
+        return max(0.0, float(tags[name])) if name in tags else None
+    except ValueError:
+        return None
+
+
+class SimulatedBackend:
+    def __init__(self, settings: SimulatedSettings | None = None) -> None:
+        self.settings = settings or SimulatedSettings()
+
+    def pacing_seconds(self, context: BuildContext) -> float:
+        seconds = _tag_seconds(context.tags, STEP_SECONDS_TAG)
+        if self.settings.manual_clock or seconds is None:
+            return 0.0 if self.settings.manual_clock else self.settings.step_seconds
+        return seconds
+
+    def _begin(self, context: BuildContext, control: StepControl) -> StepResult | None:
+        """What every simulated call does first: block as long as the build asks (cancellable),
+        then fail on purpose if the step is one to fail."""
+        block = _tag_seconds(context.tags, BLOCK_SECONDS_TAG)
+        if block and control.cancel.wait(block):
+            return StepResult(False, {}, "Stopped while running.")
+        if control.step_name in self.settings.fail_steps | _tag_list(context.tags.get(FAIL_STEP_TAG)):
+            return StepResult(False, {}, f"Failure injected for step '{control.step_name}' (simulated backend).")
+        return None
+
+    def provision(self, context: BuildContext, control: StepControl, purpose: str) -> StepResult:
+        instance_id = f"i-{_token(context.image_arn, control.step_name)}"
+        return self._begin(context, control) or StepResult(
+            True, {"instanceId": instance_id}, log=[f"Launched {purpose} instance {instance_id}"])
+
+    def run_components(self, context: BuildContext, control: StepControl, target_id: str,
+                       components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
+        return self._begin(context, control) or _run_components(target_id, components, phases)
+
+    def run_command(self, context: BuildContext, control: StepControl, target_id: str, action: str) -> StepResult:
+        return self._begin(context, control) or StepResult(
+            True, {"runCommandId": _token(target_id, action), "status": "Success", "output": ""},
+            log=[f"{action} on {target_id}: succeeded"])
+
+    def bookkeeping(self, context: BuildContext, control: StepControl, action: str,
+                    outputs: dict[str, Any]) -> StepResult:
+        return self._begin(context, control) or StepResult(True, outputs, log=[f"{action}: done"])
+
+    def collect_metadata(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
+        return self._begin(context, control) or StepResult(
+            True, {"osVersion": "Amazon Linux 2" if context.platform == "Linux" else "Microsoft Windows Server 2022",
+                   "associationId": _token(target_id, "inventory"),
+                   "packages": [{"packageName": n, "packageVersion": v} for n, v in SIMULATED_PACKAGES]},
+            log=[f"Collected inventory of {target_id}"])
+
+    def snapshot(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
+        image_id = f"ami-{_token(context.image_arn, 'ami')}"
+        return self._begin(context, control) or StepResult(
+            True, {"imageId": image_id}, log=[f"Created image {image_id} from {target_id}"])
+
+    def distribute(self, context: BuildContext, control: StepControl, image_id: str) -> StepResult:
+        images = [{"region": region, "imageId": f"ami-{_token(context.image_arn, region)}"}
+                  for region in context.distribution_regions]
+        return self._begin(context, control) or StepResult(
+            True, {"distributedImages": images},
+            log=[f"Distributed {image_id} to {', '.join(context.distribution_regions)}"])
+
+    def clean_up(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
+        return self._begin(context, control) or StepResult(True, {}, log=[f"Terminated instance {target_id}"])
+
+    def output_resources(self, context: BuildContext, image_id: str | None,
+                         distributed: Mapping[str, Any]) -> dict[str, Any]:
+        if context.image_type == "DOCKER":
+            recipe = context.image.get("containerRecipe") or {}
+            repository = (recipe.get("targetRepository") or {}).get("repositoryName", "image")
+            version, build = context.image_arn.rsplit("/", 2)[-2:]
+            return {"containers": [
+                {"region": region,
+                 "imageUris": [f"{context.account_id}.dkr.ecr.{region}.amazonaws.com/{repository}:{version}-{build}"]}
+                for region in context.distribution_regions]}
+        by_region = {item["region"]: item["imageId"] for item in distributed.get("distributedImages") or []}
+        created = str(context.image.get("dateCreated") or "")
+        return {"amis": [{"region": region, "image": by_region.get(region) or image_id or "",
+                          "name": f"{context.image_name} {created[:19].replace(':', '-')}",
+                          "state": {"status": "AVAILABLE"}, "accountId": context.account_id}
+                         for region in context.distribution_regions]}
+
+
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def _constants(document: dict[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for entry in document.get("constants") or []:
+        for name, definition in (entry or {}).items():
+            if isinstance(definition, dict) and "value" in definition:
+                values[str(name)] = str(definition["value"])
+    return values
+
+
+def _substitute(value: Any, variables: dict[str, str]) -> Any:
+    """`{{ Name }}` replaced by a component parameter or constant, as the component manager does."""
+    if isinstance(value, str):
+        return _VARIABLE.sub(lambda match: variables.get(match.group(1), match.group(0)), value)
+    if isinstance(value, list):
+        return [_substitute(item, variables) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, variables) for key, item in value.items()}
+    return value
+
+
+def _ran(ran: list[str], phases: tuple[str, ...]) -> str:
+    """ExecuteComponents' `output`: the components that ran, in order, with their phases."""
+    if not ran:
+        return f"No component has a {' or '.join(phases)} phase."
+    return "Ran " + "; ".join(ran) + "."
+
+
+@lru_cache(maxsize=512)
+def _component_document(data: str) -> dict[str, Any]:
+    # Parsed once per document text (read the way CreateComponent validated it); read-only afterwards.
+    loaded = load_document(data)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _run_components(target_id: str, components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
+    """Runs the given phases of each component, in recipe order, with its parameters (and
+    constants) substituted into the step inputs; a step whose inputs then contain `oib:fail`
+    fails, and so does the component and the workflow step."""
+    log: list[str] = []
+    ran: list[str] = []
+    for component in components:
+        document = _component_document(component.data)
+        variables = {**_constants(document), **{name: ",".join(values)
+                                                for name, values in component.parameters.items()}}
+        ran_phases: list[str] = []
+        for phase in document.get("phases") or []:
+            if phase.get("name") not in phases:
+                continue
+            ran_phases.append(phase["name"])
+            for step in phase.get("steps") or []:
+                name = step.get("name", "?")
+                inputs = _substitute(step.get("inputs", ""), variables)
+                log.append(f"{component.name} {phase['name']}/{name} ({step.get('action')}): {inputs}")
+                if FAIL_MARKER in str(inputs):
+                    message = (f"Component {component.arn} failed in phase '{phase['name']}', step '{name}': "
+                               f"the step asked the simulated backend to fail ({FAIL_MARKER}).")
+                    log.append(message)
+                    ran.append(f"{component.name} ({phase['name']}: failed)")
+                    return StepResult(False, {"runCommandId": _token(target_id, component.arn),
+                                              "status": "Failed", "output": _ran(ran, phases)}, message, log,
+                                      {"componentArn": component.arn, "phaseName": phase["name"],
+                                       "stepName": name, "action": str(step.get("action", "")),
+                                       "errorMessage": message})
+                log.append(f"{component.name} {phase['name']}/{name}: succeeded")
+        if ran_phases:
+            ran.append(f"{component.name} ({', '.join(ran_phases)})")
+    return StepResult(True, {"runCommandId": _token(target_id, *phases), "status": "Success",
+                             "output": _ran(ran, phases)}, log=log)

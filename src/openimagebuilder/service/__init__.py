@@ -1,0 +1,1 @@
+"""The service layer: what the API handlers and the background work (builds, schedules) both do."""
