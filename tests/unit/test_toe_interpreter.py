@@ -739,3 +739,22 @@ def test_file_modules_chain_with_execute_bash(tmp_path: Path) -> None:
     # A dry run chains the empty content: the command it would have run shows it.
     assert dry.status == SUCCESS and dry.steps()[3].inputs == [{"commands": ['echo "read: "']}]
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.txt", "document0.yml"]
+
+
+def test_a_cancel_between_steps_stops_the_run_before_the_next_step(tmp_path: Path) -> None:
+    from openimagebuilder.toe.interpreter import run_documents
+    from openimagebuilder.toe.local import LocalExecutor
+    from openimagebuilder.toe.results import ComponentInput, RunEvent
+
+    cancel = threading.Event()
+
+    def cancel_after_the_first_step(event: RunEvent) -> None:
+        if event.text.startswith("Step HelloWorldStep: success"):
+            cancel.set()
+
+    documents = [ComponentInput("one", HELLO_WORLD), ComponentInput("two", HELLO_WORLD)]
+    report = run_documents(documents, None, LocalExecutor(tmp_path), on_event=cancel_after_the_first_step,
+                           cancel=cancel)
+    assert report.status == CANCELLED and report.cancelled
+    assert [step.status for step in report.steps()] == [SUCCESS]
+    assert len(report.documents) == 1 and [phase.name for phase in report.documents[0].phases] == ["build"]

@@ -164,6 +164,8 @@ class _Run:
             report.end = now()
             return report
         for document, definition in loaded:
+            if self.cancel.is_set():
+                break
             document_report = self._run_document(document, definition, phases)
             report.documents.append(document_report)
             if document_report.status in (FAILED, CANCELLED):
@@ -171,6 +173,8 @@ class _Run:
                 if self._aborted(document_report):
                     break
         report.status = combined_status([document.status for document in report.documents])
+        if self.cancel.is_set() and report.status != FAILED:
+            report.status = CANCELLED   # even when the cancel came between two steps
         report.cancelled = report.status == CANCELLED
         report.failure_message = next((document.failure_message for document in report.documents
                                        if document.failure_message), "")
@@ -208,6 +212,8 @@ class _Run:
         for phase in definition.phases:
             if phases is not None and phase.name not in phases:
                 continue
+            if self.cancel.is_set():
+                break
             phase_report = PhaseReport(name=phase.name, start=now())
             report.phases.append(phase_report)
             self._note(document.name, phase.name, None, f"Phase {phase.name} started")
@@ -383,7 +389,8 @@ class _Run:
                         timeout=timeout, cancel=self.cancel, on_output=on_output,
                         run_document=lambda reference, request: self._run_nested(where, reference, request, report))
         try:
-            return module(call)
+            decided = self.settings.dry_step_result(call) if self.settings.dry_run and self.settings.dry_step_result else None
+            return decided or module(call)
         except TargetError as error:
             return ModuleResult(False, message=str(error))
         except Exception as error:  # a module's bug must fail its step, not the whole run
