@@ -5,13 +5,15 @@ package inventories, and the controls users test their error handling with (imag
 from __future__ import annotations
 
 import hashlib
-import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from ..domain.documents import load_document
+from ..toe.executor import RunOutcome, TargetError
+from ..toe.interpreter import run_documents
+from ..toe.modules import ModuleResult, RunnerSettings, StepCall
+from ..toe.results import FAILED, ComponentInput, PhaseReport, RunEvent, RunReport, StepReport
 from .backend import BuildContext, StepControl, StepResult
 from .plan import ComponentRun
 
@@ -75,7 +77,7 @@ class SimulatedBackend:
 
     def run_components(self, context: BuildContext, control: StepControl, target_id: str,
                        components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
-        return self._begin(context, control) or _run_components(target_id, components, phases)
+        return self._begin(context, control) or _run_components(control, target_id, components, phases)
 
     def run_command(self, context: BuildContext, control: StepControl, target_id: str, action: str) -> StepResult:
         return self._begin(context, control) or StepResult(
@@ -126,27 +128,35 @@ class SimulatedBackend:
                          for region in context.distribution_regions]}
 
 
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
+class _NoTarget:
+    """The simulated build target: a dry run never reaches it; if anything did, it says so."""
+
+    def run(self, script: str, **_: Any) -> RunOutcome:
+        raise TargetError("the simulated backend has no target to run scripts on")
+
+    def put_file(self, path: str, data: bytes, *, mode: int | None = None) -> None:
+        raise TargetError("the simulated backend has no target to write files to")
+
+    def get_file(self, path: str) -> bytes:
+        raise TargetError("the simulated backend has no target to read files from")
+
+    def reboot(self, cancel: threading.Event | None = None) -> None:
+        pass
 
 
-def _constants(document: dict[str, Any]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for entry in document.get("constants") or []:
-        for name, definition in (entry or {}).items():
-            if isinstance(definition, dict) and "value" in definition:
-                values[str(name)] = str(definition["value"])
-    return values
+def _simulated_step(call: StepCall) -> ModuleResult | None:
+    """Failure injection inside a component: a step whose inputs (variables substituted) contain
+    `oib:fail` fails. Nested documents live on a target the simulated backend does not have, so
+    ExecuteDocument succeeds without running them."""
+    if FAIL_MARKER in str(call.inputs):
+        return ModuleResult(False, message=f"The step asked the simulated backend to fail ({FAIL_MARKER}).",
+                            exit_code=1)
+    if call.action == "ExecuteDocument":
+        return ModuleResult(True)
+    return None
 
 
-def _substitute(value: Any, variables: dict[str, str]) -> Any:
-    """`{{ Name }}` replaced by a component parameter or constant, as the component manager does."""
-    if isinstance(value, str):
-        return _VARIABLE.sub(lambda match: variables.get(match.group(1), match.group(0)), value)
-    if isinstance(value, list):
-        return [_substitute(item, variables) for item in value]
-    if isinstance(value, dict):
-        return {key: _substitute(item, variables) for key, item in value.items()}
-    return value
+_DRY_RUN = RunnerSettings(dry_run=True, dry_step_result=_simulated_step)
 
 
 def _ran(ran: list[str], phases: tuple[str, ...]) -> str:
@@ -156,44 +166,46 @@ def _ran(ran: list[str], phases: tuple[str, ...]) -> str:
     return "Ran " + "; ".join(ran) + "."
 
 
-@lru_cache(maxsize=512)
-def _component_document(data: str) -> dict[str, Any]:
-    # Parsed once per document text (read the way CreateComponent validated it); read-only afterwards.
-    loaded = load_document(data)
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def _run_components(target_id: str, components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
-    """Runs the given phases of each component, in recipe order, with its parameters (and
-    constants) substituted into the step inputs; a step whose inputs then contain `oib:fail`
-    fails, and so does the component and the workflow step."""
-    log: list[str] = []
+def _run_components(control: StepControl, target_id: str, components: list[ComponentRun],
+                    phases: tuple[str, ...]) -> StepResult:
+    """Each component's phases, in recipe order, interpreted by the component runner in a dry run
+    (variables, loops, conditions and chaining as a real build, no command run); every step the
+    runner reports goes to the build log as it goes."""
     ran: list[str] = []
     for component in components:
-        document = _component_document(component.data)
-        variables = {**_constants(document), **{name: ",".join(values)
-                                                for name, values in component.parameters.items()}}
-        ran_phases: list[str] = []
-        for phase in document.get("phases") or []:
-            if phase.get("name") not in phases:
-                continue
-            ran_phases.append(phase["name"])
-            for step in phase.get("steps") or []:
-                name = step.get("name", "?")
-                inputs = _substitute(step.get("inputs", ""), variables)
-                log.append(f"{component.name} {phase['name']}/{name} ({step.get('action')}): {inputs}")
-                if FAIL_MARKER in str(inputs):
-                    message = (f"Component {component.arn} failed in phase '{phase['name']}', step '{name}': "
-                               f"the step asked the simulated backend to fail ({FAIL_MARKER}).")
-                    log.append(message)
-                    ran.append(f"{component.name} ({phase['name']}: failed)")
-                    return StepResult(False, {"runCommandId": _token(target_id, component.arn),
-                                              "status": "Failed", "output": _ran(ran, phases)}, message, log,
-                                      {"componentArn": component.arn, "phaseName": phase["name"],
-                                       "stepName": name, "action": str(step.get("action", "")),
-                                       "errorMessage": message})
-                log.append(f"{component.name} {phase['name']}/{name}: succeeded")
-        if ran_phases:
-            ran.append(f"{component.name} ({', '.join(ran_phases)})")
+        def note(event: RunEvent, name: str = component.name) -> None:
+            where = f"{event.phase}/{event.step}" if event.step else (event.phase or "")
+            control.on_output(f"{name} {where}: {event.text}".replace("  ", " "))
+
+        report = run_documents(
+            [ComponentInput(name=component.name, text=component.data,
+                            parameters={key: ",".join(values) for key, values in component.parameters.items()})],
+            phases, _NoTarget(), _DRY_RUN, on_event=note, cancel=control.cancel)
+        document = report.documents[0] if report.documents else None
+        ran_phases = [phase.name for phase in document.phases] if document else []
+        if report.succeeded:
+            if ran_phases:
+                ran.append(f"{component.name} ({', '.join(ran_phases)})")
+            continue
+        phase, step = _failed_step(report)
+        ran.append(f"{component.name} ({phase.name if phase else '?'}: failed)")
+        message = (f"Component {component.arn} failed in phase '{phase.name if phase else '?'}', step "
+                   f"'{step.name if step else '?'}': {step.failure_message if step else report.failure_message}")
+        return StepResult(False, {"runCommandId": _token(target_id, component.arn), "status": "Failed",
+                                  "output": _ran(ran, phases)}, message, [message],
+                          {"componentArn": component.arn, "phaseName": phase.name if phase else "",
+                           "stepName": step.name if step else "", "action": step.action if step else "",
+                           "errorMessage": message})
     return StepResult(True, {"runCommandId": _token(target_id, *phases), "status": "Success",
-                             "output": _ran(ran, phases)}, log=log)
+                             "output": _ran(ran, phases)})
+
+
+def _failed_step(report: RunReport) -> tuple[PhaseReport | None, StepReport | None]:
+    for document in report.documents:
+        for phase in document.phases:
+            for step in phase.steps:
+                if step.status == FAILED:
+                    return phase, step
+            if phase.status == FAILED:
+                return phase, None
+    return None, None

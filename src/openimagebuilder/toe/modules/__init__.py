@@ -19,6 +19,9 @@ class RunnerSettings:
     s3_endpoint_url: str | None = None           # S3Download / S3Upload; None: those modules fail clearly
     dry_run: bool = False                        # interpret the document, run no command (simulated builds)
     working_directory: str | None = None         # where relative paths and scripts are resolved on the target
+    # In a dry run, may decide a step's result before its module sees it (None: the module's dry
+    # run decides). The simulated backend fails steps on purpose with it.
+    dry_step_result: Callable[[StepCall], ModuleResult | None] | None = None
 
 
 @dataclass
