@@ -148,10 +148,16 @@ def test_sigterm_cancels_the_running_step(documents: Path) -> None:
     (documents / "slow.yml").write_text(FAILING.replace("['echo broken >&2', 'exit 5']", "['sleep 30']"))
     process = subprocess.Popen([OIB, "toe", "run", "--documents", "slow.yml", "--report", "out.json"],
                                cwd=documents, stdout=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    assert process.stdout is not None
+    seen = []
+    while not any("Step Broken (ExecuteBash) started" in line for line in seen):   # the step is running
+        seen.append(process.stdout.readline())
+        assert seen[-1], "oib toe run ended before its step started"
+    time.sleep(0.3)
     started = time.monotonic()
     os.kill(process.pid, signal.SIGTERM)
-    output, _ = process.communicate(timeout=20)
+    rest, _ = process.communicate(timeout=20)
+    output = "".join(seen) + rest
     assert time.monotonic() - started < 10
     assert process.returncode == 130
     assert json.loads(output.splitlines()[-1])["status"] == "cancelled"
