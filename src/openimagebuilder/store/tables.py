@@ -94,8 +94,8 @@ counters = Table(
     Column("value", Integer, nullable=False),
 )
 
-# One row per image build in progress: the engine's work queue. A worker leases a due row,
-# advances the build by one step in a transaction, and schedules the next step.
+# One row per image build in progress: the engine's work queue. A worker leases a due row while
+# it runs the build's next step, renews the lease, and gives it back with the next due time.
 build_jobs = Table(
     "build_jobs", metadata,
     Column("image_arn", String(400), primary_key=True),
@@ -107,6 +107,7 @@ build_jobs = Table(
     Column("cancel_requested", Boolean, nullable=False, server_default=false()),
     Column("plan", Text, nullable=False),               # JSON: the resolved build plan and progress
     Index("ix_build_jobs_due", "due_at"),
+    Index("ix_build_jobs_lease", "lease_until"),
 )
 
 workflow_executions = Table(
