@@ -234,7 +234,7 @@ def test_timeout_stops_the_step(tmp_path: Path) -> None:
     report, _ = run(tmp_path, _bash_step("Slow", "sleep 30", options=_options(timeoutSeconds=1)))
     assert time.monotonic() - started < 10
     assert report.steps()[0].status == FAILED
-    assert "timed out" in report.steps()[0].failure_message
+    assert report.steps()[0].failure_message == "Step timed out after 1 seconds."
     assert report.steps()[0].timeout_seconds == 1
 
 

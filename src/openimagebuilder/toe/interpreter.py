@@ -309,14 +309,18 @@ class _Run:
     def _attempt(self, where: tuple[str, str, str], step: StepDefinition, scope: Scope,
                  report: StepReport, deadline: float | None) -> _Attempt:
         if step.loop is None:
-            return self._iteration(where, step, scope, None, report, deadline)
+            attempt = self._iteration(where, step, scope, None, report, deadline)
+            if not attempt.succeeded and not attempt.cancelled and _past(deadline):
+                # The module saw only what was left of the step's time; the message names the step's own.
+                attempt.message = f"Step timed out after {step.timeout_seconds} seconds."
+            return attempt
         frames = loop_frames(step.loop, scope)
         successful: list[list[dict[str, Any]]] = []
         failed: list[int] = []
         last = _Attempt(True)
         timed_out = False
         for frame in frames:
-            if deadline is not None and time.monotonic() >= deadline:
+            if _past(deadline):
                 timed_out = True
                 break
             last = self._iteration(where, step, scope, frame, report, deadline)
@@ -326,7 +330,7 @@ class _Run:
                 successful.append(last.outputs)
                 continue
             failed.append(frame.index)
-            if deadline is not None and time.monotonic() >= deadline:
+            if _past(deadline):
                 timed_out = True
                 break
             # AWS: with Abort a failed iteration ends the loop; Continue and Ignore run them all.
@@ -481,6 +485,10 @@ def consolidate_outputs(iterations: list[list[dict[str, Any]]]) -> list[dict[str
             for key, value in entry.items():
                 joined.setdefault(key, []).append(value_text(value))
     return [{key: "\n".join(values) for key, values in joined.items()}] if joined else []
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def _entries(inputs: Any) -> list[Any]:
