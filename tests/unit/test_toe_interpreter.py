@@ -758,3 +758,25 @@ def test_a_cancel_between_steps_stops_the_run_before_the_next_step(tmp_path: Pat
     assert report.status == CANCELLED and report.cancelled
     assert [step.status for step in report.steps()] == [SUCCESS]
     assert len(report.documents) == 1 and [phase.name for phase in report.documents[0].phases] == ["build"]
+
+
+def test_execute_bash_on_a_busybox_target_without_bash(tmp_path: Path) -> None:
+    from openimagebuilder.toe.local import LocalExecutor
+
+    from .toe_support import busybox_path
+
+    applets = busybox_path(tmp_path / "busybox-bin")
+    if applets is None:
+        pytest.skip("busybox is not installed")
+    shell = (str(Path(applets) / "sh"),)   # busybox's own sh; no bash on its PATH
+
+    class BusyboxTarget(LocalExecutor):
+        def run(self, script: str, **options):  # type: ignore[no-untyped-def]
+            return super().run(script, **{**options, "env": {"PATH": applets}})
+
+    report, _ = run(tmp_path, _bash_step("Portable", 'echo "$0 {{ loop.value }}" | tr a-z A-Z', "exit 0"),
+                    executor=BusyboxTarget(tmp_path, shell=shell))
+    assert report.status == SUCCESS, report.failure_message
+    assert stdout(report, "Portable").endswith("{{ LOOP.VALUE }}")
+    report, _ = run(tmp_path, _bash_step("Fails", "exit 7"), executor=BusyboxTarget(tmp_path, shell=shell))
+    assert report.steps()[0].exit_code == 7

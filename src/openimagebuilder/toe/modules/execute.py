@@ -57,10 +57,11 @@ def execute_bash(call: StepCall) -> ModuleResult:
     if not isinstance(commands, list) or not commands:
         return _invalid(call, "input 'commands' must be a non-empty list.")
     script = "\n".join(value_text(command) for command in commands) + "\n"
-    # AWSTOE runs the commands with bash; a target without bash (busybox) gets sh.
+    # AWSTOE runs the commands with bash; a target without bash (busybox) runs them in the POSIX
+    # shell this launcher already runs in.
     launcher = (f"oib_script={shlex.quote(script)}\n"
                 "if command -v bash >/dev/null 2>&1; then exec bash -c \"$oib_script\" ExecuteBash; fi\n"
-                "exec /bin/sh -c \"$oib_script\" ExecuteBash\n")
+                "eval \"$oib_script\"\n")
     return _run_command(call, launcher)
 
 
