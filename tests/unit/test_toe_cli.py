@@ -58,6 +58,14 @@ def documents(tmp_path: Path) -> Path:
     (tmp_path / "greeter.yml").write_text(PARAMETERISED)
     (tmp_path / "failing.yml").write_text(FAILING)
     (tmp_path / "invalid.yml").write_text("schemaVersion: 1.0\nphases:\n  - name: deploy\n    steps: []\n")
+    (tmp_path / "config.json").write_text(json.dumps({
+        "documents": [{"path": "greeter.yml", "parameters": [{"name": "Greeting", "value": "Ahoy"}]},
+                      {"path": "hello.yml"}],
+        "phases": "build,test",
+        "parameters": [{"name": "Greeting", "value": "ignored: the document's own wins"}],
+        "cwLogGroup": "not used here"}))
+    (tmp_path / "broken.json").write_text("{")
+    (tmp_path / "nodocs.json").write_text('{"phases": "build"}')
     (tmp_path / "work").mkdir()
     return tmp_path
 
@@ -124,7 +132,12 @@ def test_dry_run_runs_no_command(documents: Path) -> None:
 @pytest.mark.parametrize(("arguments", "message"), [
     ((), "oib toe: error: the following arguments are required: command"),
     (("launch",), "oib toe: error: argument command: invalid choice: 'launch'"),
-    (("run",), "oib toe: error: the following arguments are required: --documents"),
+    (("run",), "oib toe run: error: one of --documents or --config is required"),
+    (("run", "--config", "config.json", "--documents", "hello.yml"),
+     "oib toe run: error: --documents and --parameters cannot be used with --config"),
+    (("run", "--config", "broken.json"), "oib toe run: error: broken.json: not valid JSON"),
+    (("run", "--config", "nodocs.json"),
+     "oib toe run: error: nodocs.json: 'documents' must be a non-empty array (it is required)"),
     (("run", "--documents", "hello.yml", "--bogus"), "oib toe: error: unrecognized arguments: --bogus"),
     (("run", "--documents", "missing.yml"), "oib toe run: error: cannot read missing.yml: No such file or directory"),
     (("run", "--documents", ","), "oib toe run: error: --documents names no file"),
@@ -169,3 +182,16 @@ def test_help_lists_the_commands(documents: Path) -> None:
     assert done.returncode == 0 and "validate" in done.stdout and "run" in done.stdout
     top = subprocess.run([OIB, "--help"], capture_output=True, text=True, timeout=60)
     assert "toe" in top.stdout
+
+
+def test_run_with_awstoe_input_configuration_file(documents: Path) -> None:
+    done = oib("run", "--config", "config.json", "--working-directory", "work", "--report", "out.json", cwd=documents)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (documents / "work" / "greeting.txt").read_text() == "Ahoy from build\n"
+    report = json.loads((documents / "out.json").read_text())
+    assert [[phase["name"] for phase in document["phases"]] for document in report["documents"]] == [
+        ["build", "test"], ["build", "test"]]
+    # A phase given on the command line overrides the file's.
+    done = oib("run", "--config", "config.json", "--phases", "validate", "--report", "out.json", cwd=documents)
+    report = json.loads((documents / "out.json").read_text())
+    assert [[phase["name"] for phase in document["phases"]] for document in report["documents"]] == [[], ["validate"]]

@@ -32,9 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check component documents as CreateComponent does")
     validate.add_argument("--documents", required=True, help="comma-separated document files")
     run = commands.add_parser("run", help="run component documents here, in a working directory")
-    run.add_argument("--documents", required=True, help="comma-separated document files, run in this order")
+    run.add_argument("--documents", help="comma-separated document files, run in this order")
+    run.add_argument("--config", help="AWSTOE's input configuration file (JSON): documents, parameters, phases")
     run.add_argument("--phases", help="comma-separated phases to run (default: all, in document order)")
-    run.add_argument("--parameters", default="", help="name=value,... given to every document")
+    run.add_argument("--parameters", help="name=value,... given to every document")
     run.add_argument("--report", help="write AWSTOE's detailed JSON report (detailedoutput.json) here")
     run.add_argument("--junit", help="write a JUnit XML report here")
     run.add_argument("--working-directory", default=".", help="where the steps run (default: here)")
@@ -62,15 +63,16 @@ def _documents(listed: str) -> list[ComponentInput]:
     paths = [path.strip() for path in listed.split(",") if path.strip()]
     if not paths:
         raise CommandLineError("--documents names no file")
-    documents = []
-    for path in paths:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as error:
-            raise CommandLineError(f"cannot read {path}: {error.strerror}") from None
-        documents.append(ComponentInput(name=path, text=text, path=os.path.abspath(path)))
-    return documents
+    return [_read_document(path) for path in paths]
+
+
+def _read_document(path: str) -> ComponentInput:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise CommandLineError(f"cannot read {path}: {error.strerror}") from None
+    return ComponentInput(name=path, text=text, path=os.path.abspath(path))
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -90,20 +92,16 @@ def _run(args: argparse.Namespace) -> int:
     from .local import LocalExecutor
     from .modules import RunnerSettings
     from .report import summary, write_json, write_junit
-    from .variables import parse_parameter_list
 
-    try:
-        parameters = parse_parameter_list(args.parameters)
-    except ValueError as error:
-        raise CommandLineError(str(error)) from None
-    documents = [ComponentInput(name=document.name, text=document.text, path=document.path, parameters=parameters)
-                 for document in _documents(args.documents)]
+    documents, configured_phases = _run_inputs(args)
     working_directory = os.path.abspath(args.working_directory)
     if not os.path.isdir(working_directory):
         raise CommandLineError(f"--working-directory {args.working_directory} is not a directory")
     phases = None
-    if args.phases is not None:
-        phases = [name.strip() for name in args.phases.split(",") if name.strip()]
+    # AWS: a setting given on the command line overrides the configuration file's.
+    phases_text = args.phases if args.phases is not None else configured_phases
+    if phases_text is not None:
+        phases = [name.strip() for name in phases_text.split(",") if name.strip()]
         if not phases:
             raise CommandLineError("--phases names no phase")
     for target in (args.report, args.junit):
@@ -134,6 +132,38 @@ def _run(args: argparse.Namespace) -> int:
     if report.cancelled:
         return 130
     return 0 if report.succeeded else 1
+
+
+def _run_inputs(args: argparse.Namespace) -> tuple[list[ComponentInput], str | None]:
+    """The documents to run with their parameters, and the configuration file's phases."""
+    from .run_config import RunConfigError, load_run_config
+    from .variables import parse_parameter_list
+
+    if args.config is None:
+        if args.documents is None:
+            raise CommandLineError("one of --documents or --config is required")
+        try:
+            parameters = parse_parameter_list(args.parameters or "")
+        except ValueError as error:
+            raise CommandLineError(str(error)) from None
+        return [ComponentInput(name=document.name, text=document.text, path=document.path, parameters=parameters)
+                for document in _documents(args.documents)], None
+    # AWS: with a configuration file, documents and parameters must not be given directly.
+    if args.documents is not None or args.parameters is not None:
+        raise CommandLineError("--documents and --parameters cannot be used with --config")
+    try:
+        with open(args.config, encoding="utf-8", errors="replace") as handle:
+            config = load_run_config(handle.read())
+    except OSError as error:
+        raise CommandLineError(f"cannot read {args.config}: {error.strerror}") from None
+    except RunConfigError as error:
+        raise CommandLineError(f"{args.config}: {error}") from None
+    documents = []
+    for configured in config.documents:
+        document = _read_document(configured.path)
+        documents.append(ComponentInput(name=document.name, text=document.text, path=document.path,
+                                        parameters={**config.parameters, **configured.parameters}))
+    return documents, config.phases
 
 
 def _print_event(event: RunEvent) -> None:
