@@ -51,12 +51,7 @@ class Server:
             config=Config(retries={"total_max_attempts": 1}))
 
     def stop(self, sig: str = "term") -> int:
-        if self.process.poll() is None:
-            if sig == "kill":
-                self.process.kill()
-            else:
-                self.process.terminate()
-        return self.process.wait(timeout=30)
+        return stop_process(self.process, sig)
 
     def restart(self, sig: str = "term") -> None:
         self.stop(sig)
@@ -64,13 +59,23 @@ class Server:
         wait_healthy(self.url, self.process, self.log_path)
 
 
+def stop_process(process: subprocess.Popen, sig: str = "term") -> int:
+    """SIGTERM (or, with sig="kill", SIGKILL) unless it has exited; its exit status."""
+    if process.poll() is None:
+        if sig == "kill":
+            process.kill()
+        else:
+            process.terminate()
+    return process.wait(timeout=30)
+
+
 def new_account_id() -> str:
     return f"{random.randrange(10**11, 10**12):012d}"
 
 
-def _spawn(env: dict, log_path: Path) -> subprocess.Popen:
+def _spawn(env: dict, log_path: Path, command: tuple[str, ...] = ("serve",)) -> subprocess.Popen:
     with open(log_path, "ab") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "openimagebuilder.server.cli", "serve"],
+        return subprocess.Popen([sys.executable, "-m", "openimagebuilder.server.cli", *command],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -99,6 +104,29 @@ def start_server(store: str, database_url: str, tmp: Path, extra_env: dict | Non
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process, log_path)
     return Server(url, store, database_url, process, log_path, env)
+
+
+@dataclass
+class Worker:
+    """An `oib worker` process: the build engine and the scheduler on a server's store, no HTTP."""
+    process: subprocess.Popen
+    log_path: Path
+
+    def stop(self, sig: str = "term") -> int:
+        return stop_process(self.process, sig)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_worker(server: Server, tmp: Path, *args: str, extra_env: dict | None = None) -> Worker:
+    """`oib worker <args>` on the store `server` uses (its database URL, or its SQLite data dir).
+    A worker answers nothing over HTTP: it shows in what happens to builds, and in its log."""
+    env = {**os.environ, "OIB_LOG_LEVEL": "info", "OIB_DATA_DIR": server.env["OIB_DATA_DIR"],
+           "OIB_DATABASE_URL": server.env["OIB_DATABASE_URL"], **(extra_env or {})}
+    env.pop("OIB_NO_WORKER", None)
+    log_path = tmp / f"oib-worker-{uuid.uuid4().hex[:8]}.log"
+    return Worker(_spawn(env, log_path, ("worker", *args)), log_path)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from botocore.exceptions import ClientError
 
@@ -116,3 +117,10 @@ def create_image(client, recipe: str | None = None, infra: str | None = None, ta
 def workflow(client, type_: str, data: str, name: str | None = None) -> str:
     return client.create_workflow(name=name or unique("wf"), semanticVersion="1.0.0", type=type_,
                                   data=data)["workflowBuildVersionArn"]
+
+
+def build_log(url: str, arn: str) -> list[str]:
+    """The messages of an image's build log (GET /_oib/logs of the server at `url`)."""
+    reply = httpx.get(f"{url}/_oib/logs", params={"imageBuildVersionArn": arn}, timeout=10)
+    reply.raise_for_status()
+    return [event["message"] for event in reply.json()["events"]]
