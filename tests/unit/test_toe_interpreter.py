@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openimagebuilder.toe.results import CANCELLED, FAILED, IGNORED_FAILURE, SKIPPED, SUCCESS
 
@@ -780,3 +782,53 @@ def test_execute_bash_on_a_busybox_target_without_bash(tmp_path: Path) -> None:
     assert stdout(report, "Portable").endswith("{{ LOOP.VALUE }}")
     report, _ = run(tmp_path, _bash_step("Fails", "exit 7"), executor=BusyboxTarget(tmp_path, shell=shell))
     assert report.steps()[0].exit_code == 7
+
+
+# --- the status rules, against a direct reading of AWS's onFailure table -------------------------
+
+STEP_PLANS = st.lists(st.tuples(st.sampled_from([0, 1, 3]), st.sampled_from(["Abort", "Continue", "Ignore"]),
+                                st.booleans()), min_size=1, max_size=5)
+
+
+def _expected(plan: list[tuple[int, str, bool]]) -> tuple[list[str], str]:
+    statuses_seen: list[str] = []
+    for exit_code, on_failure, skipped in plan:
+        if skipped:
+            statuses_seen.append(SKIPPED)
+        elif exit_code == 0:
+            statuses_seen.append(SUCCESS)
+        elif on_failure == "Ignore":
+            statuses_seen.append(IGNORED_FAILURE)
+        else:
+            statuses_seen.append(FAILED)
+            if on_failure == "Abort":
+                break
+    if FAILED in statuses_seen:
+        return statuses_seen, FAILED
+    return statuses_seen, "successWithIgnoredFailure" if IGNORED_FAILURE in statuses_seen else SUCCESS
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(STEP_PLANS)
+def test_step_phase_and_run_statuses_follow_on_failure(tmp_path: Path, plan: list[tuple[int, str, bool]]) -> None:
+    steps = "".join(
+        f"""
+              - name: Step{number}
+                action: ExecuteBash
+                onFailure: {on_failure}
+                if: {{stringEquals: '{"skip" if skipped else "run"}', value: run}}
+                inputs:
+                  commands: ['exit {exit_code}']"""
+        for number, (exit_code, on_failure, skipped) in enumerate(plan))
+    report, _ = run(tmp_path, f"""
+        schemaVersion: 1.0
+        phases:
+          - name: build
+            steps:{steps}
+        """)
+    expected_steps, expected_run = _expected(plan)
+    assert [step.status for step in report.steps()] == expected_steps
+    assert report.documents[0].phases[0].status == expected_run
+    assert report.status == expected_run
+    assert report.failed_step_count == expected_steps.count(FAILED)
+    assert report.executed_step_count == len(expected_steps) - expected_steps.count(SKIPPED)
