@@ -19,6 +19,7 @@ from .executor import OutputSink, RunOutcome, TargetError
 # the polling interval this keeps a timeout or cancel well under half a second.
 TERMINATE_GRACE = 0.3
 POLL_INTERVAL = 0.05
+FIRST_POLL_INTERVAL = 0.001
 # Longer scripts go through a file: one argv string is limited (MAX_ARG_STRLEN, 128 KiB on Linux).
 INLINE_SCRIPT_LIMIT = 64 * 1024
 # A line longer than this is passed on in pieces, so a program printing without newlines cannot
@@ -113,16 +114,20 @@ class LocalExecutor:
 
 
 def _wait(process: subprocess.Popen[bytes], deadline: float | None, cancel: threading.Event | None) -> str | None:
-    """Waits for the script to end; "timeout" or "cancel" when it must be stopped instead."""
+    """Waits for the script to end; "timeout" or "cancel" when it must be stopped instead. The
+    checks start 1 ms apart and back off to POLL_INTERVAL: a short script is seen to end at once,
+    a long one costs a check every POLL_INTERVAL."""
+    interval = FIRST_POLL_INTERVAL
     while process.poll() is None:
         if cancel is not None and cancel.is_set():
             return "cancel"
         if deadline is not None and time.monotonic() >= deadline:
             return "timeout"
         if cancel is not None:
-            cancel.wait(POLL_INTERVAL)
+            cancel.wait(interval)
         else:
-            time.sleep(POLL_INTERVAL)
+            time.sleep(interval)
+        interval = min(interval * 2, POLL_INTERVAL)
     return None
 
 
