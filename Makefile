@@ -12,7 +12,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $@
 
+# Debian packages real container builds need (buildah, runc, skopeo, docker-registry, mmdebstrap,
+# busybox-static, uidmap): installed when missing, as root on Debian only; a no-op (no apt-get
+# update) when they are all there, and a note naming the packages anywhere else.
 install: $(BIN)/.installed
+	@scripts/install-debian-packages.sh
 
 run: install
 	$(BIN)/oib serve

@@ -158,6 +158,11 @@ def _clock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _images_bootstrap(args: argparse.Namespace) -> int:
+    from ..containers.bootstrap import bootstrap_command
+    return bootstrap_command(args.base, args.data_dir, args.registry_url)
+
+
 def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -230,6 +235,18 @@ def main(argv: list[str] | None = None) -> int:
     clock.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
                        help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
     clock.set_defaults(run=_clock)
+    images = commands.add_parser("images", help="container base images (oib images bootstrap --help)")
+    bootstrap = images.add_subparsers(dest="images_command", required=True).add_parser(
+        "bootstrap", help="build base images offline into the registry managed container images resolve to",
+        description="Builds a base image without the internet and pushes it into the registry under the names "
+                    "of the AWS managed container images it stands in for (docs/containers.md lists them).")
+    bootstrap.add_argument("--base", choices=("busybox", "debian"), default="busybox",
+                           help="busybox: static busybox, under a second; debian: bookworm minbase via mmdebstrap")
+    bootstrap.add_argument("--data-dir", default=os.environ.get("OIB_DATA_DIR", "./.oib"),
+                           help="the data dir whose managed registry receives the image (OIB_DATA_DIR, default ./.oib)")
+    bootstrap.add_argument("--registry-url", default=os.environ.get("OIB_REGISTRY_URL") or None,
+                           help="host:port of an existing registry to push to instead (OIB_REGISTRY_URL)")
+    bootstrap.set_defaults(run=_images_bootstrap)
     commands.add_parser("toe", add_help=False,
                         help="validate or run AWSTOE component documents on this machine (oib toe --help)")
     args = parser.parse_args(argv)

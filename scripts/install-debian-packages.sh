@@ -1,0 +1,56 @@
+#!/bin/sh
+# Installs the Debian packages that real container builds need, when they are missing.
+# Idempotent and quiet when everything is there (`make run` stays fast): `apt-get update` runs only
+# when something must be installed. Only as root on Debian; anywhere else it installs nothing and
+# says so — oib then names the missing package itself when a real build needs it.
+set -eu
+
+# tool on PATH : Debian package : why oib needs it
+TOOLS="
+buildah:buildah:builds container images (working containers, commit, bud, push)
+runc:runc:the OCI runtime buildah runs build steps with (crun, the default, fails on hybrid cgroups)
+skopeo:skopeo:imports the Debian base root filesystem and inspects registry images
+docker-registry:docker-registry:the local OCI registry that stands in for ECR
+mmdebstrap:mmdebstrap:builds the Debian base image offline from Debian's mirror
+busybox:busybox-static:the tiny busybox base image (a static binary copied into an empty image)
+newuidmap:uidmap:user-namespace id mapping buildah expects to find
+"
+
+missing=""
+reasons=""
+old_ifs=$IFS
+IFS='
+'
+for entry in $TOOLS; do
+    [ -n "$entry" ] || continue
+    tool=${entry%%:*}
+    rest=${entry#*:}
+    package=${rest%%:*}
+    why=${rest#*:}
+    # busybox from the dynamic `busybox` package is not enough: the base image needs the static one.
+    if [ "$tool" = busybox ]; then
+        dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed" && continue
+    elif command -v "$tool" >/dev/null 2>&1; then
+        continue
+    fi
+    missing="$missing $package"
+    reasons="$reasons  $package: $why
+"
+done
+IFS=$old_ifs
+
+[ -n "$missing" ] || exit 0
+
+if [ "$(id -u)" != 0 ] || [ ! -f /etc/debian_version ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: real container builds need these Debian packages, not installed:$missing" >&2
+    printf '%s' "$reasons" >&2
+    echo "      (install them as root: apt-get install$missing; the simulated backend works without them)" >&2
+    exit 0
+fi
+
+echo "installing Debian packages for real container builds:$missing"
+printf '%s' "$reasons"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "installed:$missing"

@@ -1,0 +1,220 @@
+"""The OCI registry that stands in for ECR: Debian's docker-registry managed by oib on a loopback
+port (LocalRegistry), or an existing registry given by URL (ExternalRegistry). Both answer the few
+questions the backend asks through the registry's HTTP API (distribution spec v2)."""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Protocol
+
+# Manifests the registry may hold; asked for all so that HEAD answers with the stored one's digest.
+MANIFEST_TYPES = ", ".join((
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+))
+START_TIMEOUT = 10.0
+REQUEST_TIMEOUT = 10.0
+PR_SET_PDEATHSIG = 1
+
+
+class RegistryError(RuntimeError):
+    """The registry could not be started or answered a request with an unexpected error."""
+
+
+class Registry(Protocol):
+    url: str   # host:port
+
+    def digest(self, repository: str, tag: str) -> str | None:
+        """The manifest digest ("sha256:...") `repository:tag` points at, or None if there is none."""
+        ...
+
+    def tags(self, repository: str) -> list[str]:
+        """The repository's tags, sorted; [] for a repository that does not exist."""
+        ...
+
+    def delete_tag(self, repository: str, tag: str) -> bool:
+        """Removes the tag; False if it did not exist."""
+        ...
+
+
+class _HttpRegistry:
+    """The distribution API calls both kinds of registry answer the same way."""
+
+    url: str
+    scheme: str = "http"
+
+    def digest(self, repository: str, tag: str) -> str | None:
+        try:
+            reply = self._request("HEAD", f"/v2/{_checked(repository)}/manifests/{_checked_tag(tag)}")
+        except _NotFound:
+            return None
+        return reply.headers.get("Docker-Content-Digest")
+
+    def tags(self, repository: str) -> list[str]:
+        try:
+            reply = self._request("GET", f"/v2/{_checked(repository)}/tags/list")
+        except _NotFound:
+            return []
+        return sorted(json.loads(reply.read()).get("tags") or [])
+
+    def delete_tag(self, repository: str, tag: str) -> bool:
+        # The v2 API deletes manifests, not tags: deleting the digest would also drop every other
+        # tag of the same image. Only tags alone on their manifest are deleted that way here.
+        digest = self.digest(repository, tag)
+        if digest is None:
+            return False
+        shared = [other for other in self.tags(repository) if other != tag and self.digest(repository, other) == digest]
+        if shared:
+            raise RegistryError(f"{repository}:{tag} shares its manifest with {', '.join(shared)}; this registry can "
+                                "only delete whole manifests")
+        self._request("DELETE", f"/v2/{_checked(repository)}/manifests/{digest}")
+        return True
+
+    def _request(self, method: str, path: str) -> urllib.response.addinfourl:
+        request = urllib.request.Request(f"{self.scheme}://{self.url}{path}", method=method,
+                                         headers={"Accept": MANIFEST_TYPES})
+        try:
+            return urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT)
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                raise _NotFound() from None
+            raise RegistryError(f"registry {self.url}: {method} {path}: HTTP {error.code} {error.reason}") from None
+        except urllib.error.URLError as error:
+            raise RegistryError(f"registry {self.url} not reachable: {error.reason}") from None
+
+
+class LocalRegistry(_HttpRegistry):
+    """Debian's docker-registry serving <data-dir>/registry on 127.0.0.1 and a free port. It lives
+    no longer than the process that started it: its own process group (stop() kills it all) and a
+    parent-death signal, so even a kill -9 of oib takes it down."""
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.data_dir = Path(data_dir) / "registry"
+        self.url = ""
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self._process is not None:
+            return
+        executable = shutil.which("docker-registry")
+        if executable is None:
+            raise RegistryError("docker-registry not found: install the Debian package docker-registry "
+                                "(apt-get install docker-registry)")
+        (self.data_dir / "storage").mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        config = self.data_dir / "config.yml"
+        config.write_text(_config_yaml(self.data_dir / "storage", port))
+        log = open(self.data_dir / "registry.log", "ab")
+        with log:
+            self._process = subprocess.Popen(
+                [executable, "serve", str(config)], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True, preexec_fn=_die_with_parent)
+        self.url = f"127.0.0.1:{port}"
+        self._wait_ready()
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def __enter__(self) -> LocalRegistry:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        assert self._process is not None
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                log = (self.data_dir / "registry.log").read_text(errors="replace")[-2000:]
+                self._process = None
+                raise RegistryError(f"docker-registry exited at start:\n{log}")
+            try:
+                with socket.create_connection(("127.0.0.1", int(self.url.rsplit(":", 1)[1])), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RegistryError(f"docker-registry did not listen on {self.url} within {START_TIMEOUT:.0f} s")
+
+
+class ExternalRegistry(_HttpRegistry):
+    """A registry someone else runs, given as host:port (plain HTTP on loopback, HTTPS elsewhere)."""
+
+    def __init__(self, url: str) -> None:
+        if not url or "/" in url.removeprefix("http://").removeprefix("https://"):
+            raise ValueError(f"registry URL must be host:port, not {url!r}")
+        self.scheme = "https" if url.startswith("https://") else "http" if url.startswith("http://") else (
+            "http" if is_loopback(url) else "https")
+        self.url = url.removeprefix("http://").removeprefix("https://")
+
+
+def is_loopback(host_port: str) -> bool:
+    """True for a registry on this machine's loopback interface, which is spoken to without TLS."""
+    host = host_port.rsplit(":", 1)[0] if not host_port.endswith("]") else host_port
+    host = host.strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _checked(repository: str) -> str:
+    if not repository or repository != repository.lower() or any(part == "" for part in repository.split("/")):
+        raise ValueError(f"not a repository name: {repository!r}")
+    return urllib.parse.quote(repository, safe="/")
+
+
+def _checked_tag(tag: str) -> str:
+    if not tag or len(tag) > 128 or "/" in tag:
+        raise ValueError(f"not a tag: {tag!r}")
+    return urllib.parse.quote(tag)
+
+
+def _config_yaml(storage: Path, port: int) -> str:
+    # JSON is YAML: no hand-quoting of paths.
+    return json.dumps({
+        "version": 0.1,
+        "log": {"level": "warn", "accesslog": {"disabled": True}},
+        "storage": {"filesystem": {"rootdirectory": str(storage)}, "delete": {"enabled": True}},
+        "http": {"addr": f"127.0.0.1:{port}"},
+    }, indent=2)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the process that started it dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
