@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openimagebuilder.domain.container_refs import (
-    ParentImageError, build_tag, parent_reference, repository)
+from openimagebuilder.domain.container_refs import ParentImageError, build_tag, parent_reference, repository
 from openimagebuilder.domain.dockerfile import TemplateError, recipe_options, render
 
 DEFAULT = "FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:environments }}}\n{{{ imagebuilder:components }}}\n"
@@ -107,3 +106,19 @@ def test_parent_images_resolve_to_the_registry_or_fail_saying_what_to_do():
         parent_reference("arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-x86-2/x.x.x", reg, managed)
     with pytest.raises(ParentImageError, match="owner aws"):
         parent_reference("arn:aws:imagebuilder:us-east-1:123456789012:image/mine/1.0.0/1", reg, managed)
+
+
+def test_distribution_puts_the_image_in_each_regions_repository_with_its_tags():
+    from openimagebuilder.domain.container_refs import DistributionTarget, distribution_targets
+    image = {"containerRecipe": {"targetRepository": {"repositoryName": "app", "service": "ECR"}},
+             "distributionConfiguration": {"distributions": [
+                 {"region": "us-east-1", "containerDistributionConfiguration": {
+                     "targetRepository": {"repositoryName": "released", "service": "ECR"},
+                     "containerTags": ["latest", "stable", "1.0.0-2"]}},
+                 {"region": "eu-west-1", "amiDistributionConfiguration": {}}]}}
+    arn = "arn:aws:imagebuilder:us-east-1:123456789012:image/app/1.0.0/2"
+    assert distribution_targets(image, arn, "us-east-1", ("us-east-1", "eu-west-1")) == [
+        DistributionTarget("us-east-1", "released", ("1.0.0-2", "latest", "stable")),
+        DistributionTarget("eu-west-1", "app", ("1.0.0-2",))]
+    assert distribution_targets({"containerRecipe": image["containerRecipe"]}, arn, "us-east-1", ()) == [
+        DistributionTarget("us-east-1", "app", ("1.0.0-2",))]

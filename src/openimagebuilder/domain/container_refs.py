@@ -76,3 +76,29 @@ def parent_reference(parent: str, registry: str, managed: Callable[[str], str | 
 def _has_host(reference: str) -> bool:
     first, slash, _ = reference.partition("/")
     return bool(slash) and ("." in first or ":" in first or first == "localhost")
+
+
+@dataclass(frozen=True)
+class DistributionTarget:
+    region: str
+    repository_name: str
+    tags: tuple[str, ...]          # the build's own `<version>-<build>` first, then containerTags
+
+
+def distribution_targets(image: dict, image_arn: str, build_region: str,
+                         regions: tuple[str, ...]) -> list[DistributionTarget]:
+    """Where DistributeContainerImage puts the image: per region, the distribution's
+    `containerDistributionConfiguration` (its targetRepository, and its containerTags besides the
+    build's own tag); a region without one gets the recipe's `targetRepository` (documented for
+    the build's region; oib applies it to every region the distribution configuration names)."""
+    recipe_repository = ((image.get("containerRecipe") or {}).get("targetRepository") or {}).get("repositoryName") or ""
+    by_region = {item.get("region"): item.get("containerDistributionConfiguration") or {}
+                 for item in (image.get("distributionConfiguration") or {}).get("distributions") or []}
+    own = build_tag(image_arn)
+    targets = []
+    for region in regions or (build_region,):
+        config = by_region.get(region) or {}
+        name = (config.get("targetRepository") or {}).get("repositoryName") or recipe_repository
+        tags = tuple(dict.fromkeys([own, *(config.get("containerTags") or [])]))
+        targets.append(DistributionTarget(region, name, tags))
+    return targets

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..toe.executor import RunOutcome, TargetError
-from ..toe.interpreter import run_documents
 from ..toe.modules import ModuleResult, RunnerSettings, StepCall
-from ..toe.results import FAILED, ComponentInput, PhaseReport, RunEvent, RunReport, StepReport
 from .backend import BuildContext, StepControl, StepResult
+from .components import run_components
 from .plan import ComponentRun
 
 FAIL_MARKER = "oib:fail"              # in a component step's inputs: that step fails
@@ -159,53 +158,10 @@ def _simulated_step(call: StepCall) -> ModuleResult | None:
 _DRY_RUN = RunnerSettings(dry_run=True, dry_step_result=_simulated_step)
 
 
-def _ran(ran: list[str], phases: tuple[str, ...]) -> str:
-    """ExecuteComponents' `output`: the components that ran, in order, with their phases."""
-    if not ran:
-        return f"No component has a {' or '.join(phases)} phase."
-    return "Ran " + "; ".join(ran) + "."
-
-
 def _run_components(control: StepControl, target_id: str, components: list[ComponentRun],
                     phases: tuple[str, ...]) -> StepResult:
     """Each component's phases, in recipe order, interpreted by the component runner in a dry run
     (variables, loops, conditions and chaining as a real build, no command run); every step the
     runner reports goes to the build log as it goes."""
-    ran: list[str] = []
-    for component in components:
-        def note(event: RunEvent, name: str = component.name) -> None:
-            where = f"{event.phase}/{event.step}" if event.step else (event.phase or "")
-            control.on_output(f"{name} {where}: {event.text}".replace("  ", " "))
-
-        report = run_documents(
-            [ComponentInput(name=component.name, text=component.data,
-                            parameters={key: ",".join(values) for key, values in component.parameters.items()})],
-            phases, _NoTarget(), _DRY_RUN, on_event=note, cancel=control.cancel)
-        document = report.documents[0] if report.documents else None
-        ran_phases = [phase.name for phase in document.phases] if document else []
-        if report.succeeded:
-            if ran_phases:
-                ran.append(f"{component.name} ({', '.join(ran_phases)})")
-            continue
-        phase, step = _failed_step(report)
-        ran.append(f"{component.name} ({phase.name if phase else '?'}: failed)")
-        message = (f"Component {component.arn} failed in phase '{phase.name if phase else '?'}', step "
-                   f"'{step.name if step else '?'}': {step.failure_message if step else report.failure_message}")
-        return StepResult(False, {"runCommandId": _token(target_id, component.arn), "status": "Failed",
-                                  "output": _ran(ran, phases)}, message, [message],
-                          {"componentArn": component.arn, "phaseName": phase.name if phase else "",
-                           "stepName": step.name if step else "", "action": step.action if step else "",
-                           "errorMessage": message})
-    return StepResult(True, {"runCommandId": _token(target_id, *phases), "status": "Success",
-                             "output": _ran(ran, phases)})
-
-
-def _failed_step(report: RunReport) -> tuple[PhaseReport | None, StepReport | None]:
-    for document in report.documents:
-        for phase in document.phases:
-            for step in phase.steps:
-                if step.status == FAILED:
-                    return phase, step
-            if phase.status == FAILED:
-                return phase, None
-    return None, None
+    return run_components(_NoTarget(), _DRY_RUN, control, components, phases,
+                          command_id=lambda key: _token(target_id, key))

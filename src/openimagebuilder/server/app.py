@@ -18,7 +18,7 @@ from ..scheduler.service import PipelineScheduler
 from ..store.checkpoint import WalCheckpointer
 from ..store.clock import StoredClock
 from ..store.database import InlineTransactions, create_store_engine, migrate, service_secret, sqlite_url
-from .background import build_engine
+from .background import build_engine, close_backend
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
 from .dispatch import Dispatcher
@@ -151,6 +151,7 @@ class ImageBuilderApp:
         self.scheduler.stop()
         if self.builds is not None:
             self.builds.stop()
+            close_backend(self.builds.backend)
         if self.checkpointer is not None:
             self.checkpointer.stop()
         if self.inline is not None:

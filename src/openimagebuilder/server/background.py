@@ -2,20 +2,109 @@
 build engine with its backend, and the pipeline scheduler."""
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
 
 from ..domain.clock import Clock
+from ..engine.backend import Backend
+from ..engine.routing import RoutingBackend
 from ..engine.runner import BuildEngine, WorkerSettings, default_worker_id
 from ..engine.simulated import SimulatedBackend, SimulatedSettings
+from ..store.database import transaction
+from ..store.tables import build_jobs
 from .settings import Settings
+
+log = logging.getLogger("openimagebuilder")
+
+
+class BackendUnavailable(RuntimeError):
+    """The configured backend cannot run here (a tool missing, the registry not starting); the
+    message says what to install or change."""
 
 
 def build_engine(settings: Settings, database: Engine, clock: Clock) -> BuildEngine:
     manual = settings.clock == "manual"
-    backend = SimulatedBackend(SimulatedSettings(
+    simulated = SimulatedBackend(SimulatedSettings(
         step_seconds=settings.step_seconds, manual_clock=manual,
         fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())))
+    backend: Backend = simulated
+    if settings.backend == "real":
+        backend = RoutingBackend({"DOCKER": _container_backend(settings, database)}, default=simulated)
     return BuildEngine(database, clock, backend, WorkerSettings(
         threads=settings.engine_workers, lease_seconds=settings.lease_seconds,
         worker_id=settings.worker_id or default_worker_id(),
         exclusive_store=database.dialect.name == "sqlite"))
+
+
+def describe_backend(backend: Any) -> str:
+    """Which backend builds which recipe type, for the start-up log."""
+    if isinstance(backend, RoutingBackend):
+        kinds = backend.describe()
+        registry = getattr(backend.backend_for("DOCKER"), "registry", None)
+        where = f" (registry {registry.url})" if registry is not None else ""
+        return (f"container recipes (DOCKER) on {kinds['DOCKER']}{where}, "
+                f"image recipes (AMI) on {kinds['AMI']}")
+    return f"container recipes (DOCKER) and image recipes (AMI) on {type(backend).__name__}"
+
+
+def close_backend(backend: Any) -> None:
+    close = getattr(backend, "close", None)
+    if close is not None:
+        close()
+
+
+def _container_backend(settings: Settings, database: Engine) -> Any:
+    from ..containers.buildah import Buildah
+    from ..containers.executor import ContainerExecutor
+    from ..containers.registry import ExternalRegistry, LocalRegistry, RegistryError
+    from ..containers.settings import ContainerSettings, ToolsMissing, require_tools
+    from ..engine.container import ContainerBackend, ContainerBackendSettings
+
+    try:
+        require_tools()
+    except ToolsMissing as error:
+        raise BackendUnavailable(f"--backend real: {error}") from None
+    root = Path(settings.container_root) if settings.container_root else Path(settings.data_dir) / "containers"
+    registry: Any
+    if settings.registry_url:
+        registry = ExternalRegistry(settings.registry_url)
+    else:
+        registry = LocalRegistry(settings.data_dir)
+        try:
+            registry.start()
+        except RegistryError as error:
+            raise BackendUnavailable(f"--backend real: the local registry did not start: {error}") from None
+    containers = ContainerSettings(storage_root=root / "storage", run_root=root / "run", registry_url=registry.url)
+    buildah = Buildah(containers)
+
+    def build_running(image_arn: str) -> bool:
+        with transaction(database, write=False) as connection:
+            return connection.execute(select(build_jobs.c.image_arn).where(
+                build_jobs.c.image_arn == image_arn)).first() is not None
+
+    backend = ContainerBackend(
+        buildah, registry, ContainerBackendSettings(scratch_dir=containers.tmp_dir),
+        executor_factory=ContainerExecutor, managed_parent=_managed_parent(registry),
+        build_running=build_running)
+    backend.on_close = getattr(registry, "stop", None)  # the local registry lives as long as the backend
+    return backend
+
+
+def _managed_parent(registry: Any) -> Any:
+    """The lookup of managed container images' local base images (containers.bootstrap), or one
+    that finds none while that module is not there."""
+    try:
+        from ..containers import bootstrap
+    except ImportError:
+        return lambda arn: None
+    lookup = bootstrap.managed_parent
+
+    def managed(arn: str) -> str | None:
+        try:
+            return lookup(arn, registry)  # type: ignore[call-arg]
+        except TypeError:
+            return lookup(arn)
+    return managed

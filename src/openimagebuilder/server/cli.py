@@ -16,9 +16,10 @@ import urllib.request
 from .settings import Settings, SettingsError
 
 _SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
-                "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id")
+                "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id", "backend",
+                "registry_url", "container_root")
 _WORKER_FLAGS = ("data_dir", "database_url", "log_level", "engine_workers", "step_seconds", "fail_steps", "clock",
-                 "lease_seconds", "worker_id")
+                 "lease_seconds", "worker_id", "backend", "registry_url", "container_root")
 
 
 def _settings(command: str, args: argparse.Namespace, flags: tuple[str, ...]) -> Settings | None:
@@ -36,14 +37,21 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import ImageBuilderApp
+    from .background import BackendUnavailable, describe_backend
 
     settings = _settings("serve", args, _SERVE_FLAGS)
     if settings is None:
         return 2
-    app = ImageBuilderApp(settings)
+    try:
+        app = ImageBuilderApp(settings)
+    except BackendUnavailable as error:
+        print(f"oib serve: error: {error}", file=sys.stderr)
+        return 2
     logging.getLogger("openimagebuilder").info(
         "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, settings.port,
         app.engine.url.render_as_string(hide_password=True))
+    if app.builds is not None:
+        logging.getLogger("openimagebuilder").info("builds: %s", describe_backend(app.builds.backend))
     # uvicorn handles SIGINT/SIGTERM while serving: it stops accepting, finishes requests in
     # flight, runs the lifespan shutdown that closes the store, then re-raises the signal to the
     # handler installed here, which turns a finished shutdown into exit status 0.
@@ -61,7 +69,7 @@ def _worker(args: argparse.Namespace) -> int:
     from ..store.clock import StoredClock
     from ..store.database import create_store_engine, migrate, service_secret
     from .app import database_url
-    from .background import build_engine
+    from .background import BackendUnavailable, build_engine, close_backend, describe_backend
 
     settings = _settings("worker", args, _WORKER_FLAGS)
     if settings is None:
@@ -69,7 +77,12 @@ def _worker(args: argparse.Namespace) -> int:
     database = create_store_engine(database_url(settings), pool_size=settings.engine_workers + 2)
     migrate(database)
     clock = StoredClock(database) if settings.clock == "manual" else SystemClock()
-    builds = build_engine(settings, database, clock)
+    try:
+        builds = build_engine(settings, database, clock)
+    except BackendUnavailable as error:
+        print(f"oib worker: error: {error}", file=sys.stderr)
+        return 2
+    logging.getLogger("openimagebuilder").info("builds: %s", describe_backend(builds.backend))
     scheduler = PipelineScheduler(database, clock, service_secret(database), on_fire=builds.wake)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -82,6 +95,7 @@ def _worker(args: argparse.Namespace) -> int:
         pass
     scheduler.stop()
     builds.stop()
+    close_backend(builds.backend)
     database.dispose()
     logging.getLogger("openimagebuilder").info("stopped")
     return 0
@@ -171,6 +185,15 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease-seconds", type=float,
                         help="a stopped worker's builds move to another worker after this long (OIB_LEASE_SECONDS, default 10)")
     parser.add_argument("--worker-id", help="this build worker's name in leases and logs (OIB_WORKER_ID, default host-pid-random)")
+    parser.add_argument("--backend", choices=("simulated", "real"),
+                        help="simulated: every build simulated; real: container images built with buildah, AMIs "
+                             "still simulated (OIB_BACKEND, default simulated)")
+    parser.add_argument("--registry-url",
+                        help="real backend: host:port of an existing OCI registry to push to (OIB_REGISTRY_URL; "
+                             "default: a local registry oib starts under the data dir)")
+    parser.add_argument("--container-root",
+                        help="real backend: directory of buildah's storage and run state "
+                             "(OIB_CONTAINER_ROOT, default <data-dir>/containers; tmpfs is much faster)")
 
 
 def main(argv: list[str] | None = None) -> int:

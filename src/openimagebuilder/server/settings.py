@@ -12,6 +12,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 CLOCKS = ("system", "manual")
+BACKENDS = ("simulated", "real")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
@@ -36,6 +37,11 @@ class Settings:
     no_worker: bool = False  # serve the API only: builds wait for an `oib worker`
     lease_seconds: float = 10.0  # a stopped worker's builds move to another worker after this long
     worker_id: str | None = None  # how this process's build worker names itself (default: host-pid-random)
+    # simulated: every image type simulated; real: container images built with buildah (AMIs stay
+    # simulated until the VM backend exists).
+    backend: str = "simulated"
+    registry_url: str | None = None  # real backend: host:port of an existing registry (default: one oib starts)
+    container_root: str | None = None  # real backend: buildah's storage and run state (default <data-dir>/containers)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] = os.environ, flags: Mapping[str, Any] | None = None) -> Settings:
@@ -72,6 +78,10 @@ class Settings:
             raise SettingsError("workers and engine workers must be at least 1")
         if self.step_seconds < 0:
             raise SettingsError(f"step seconds {self.step_seconds} is negative")
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"backend '{self.backend}' is not one of {', '.join(BACKENDS)}")
+        if self.registry_url is not None and ("/" in self.registry_url or not self.registry_url.strip()):
+            raise SettingsError(f"registry URL '{self.registry_url}' is not host:port (no scheme, no path)")
         if not 1 <= self.lease_seconds <= 3600:
             raise SettingsError(f"lease seconds {self.lease_seconds} is not between 1 and 3600")
 

@@ -1,0 +1,314 @@
+"""Container images built for real: `oib serve --backend real` (buildah, runc, a local registry)
+driven through boto3, from CreateContainerRecipe to an image `skopeo inspect` resolves.
+
+Needs root and the container tools (Debian: buildah runc skopeo docker-registry busybox-static);
+without them the tests are skipped saying so, except under CI=true, where they must run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Server, start_server, stop_process, unique
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _why_not() -> str | None:
+    if os.geteuid() != 0:
+        return "real container builds need root (buildah with runc)"
+    try:
+        from openimagebuilder.containers.settings import missing_tools
+    except ImportError as error:
+        return f"the container tool layer is not installed ({error})"
+    missing = missing_tools()
+    if missing:
+        return "missing tools: " + ", ".join(f"{tool} (apt-get install {package})" for tool, package in missing)
+    return None
+
+
+_REASON = _why_not()
+if _REASON and CI:
+    raise RuntimeError(f"CI=true: real container build tests cannot be skipped: {_REASON}")
+pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
+
+REGION = "us-east-1"
+TEMPLATE = "FROM {{{ imagebuilder:parentImage }}}\n{{{ imagebuilder:environments }}}\n{{{ imagebuilder:components }}}\n"
+BUILD_DOC = """name: write
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Write
+        action: ExecuteBash
+        inputs:
+          commands:
+            - mkdir -p /opt/app && echo "{{ greeting }}" > /opt/app/hello.txt
+            - echo "wrote the greeting"
+parameters:
+  - greeting:
+      type: string
+      default: hello from oib
+"""
+TEST_DOC = """name: check
+schemaVersion: 1.0
+phases:
+  - name: test
+    steps:
+      - name: Check
+        action: ExecuteBash
+        inputs:
+          commands:
+            - grep -q "hello from oib" /opt/app/hello.txt
+            - echo "the greeting is there"
+"""
+FAILING_TEST_DOC = """name: check-missing
+schemaVersion: 1.0
+phases:
+  - name: test
+    steps:
+      - name: LookForMissingFile
+        action: ExecuteBash
+        inputs:
+          commands:
+            - echo "looking for /opt/app/missing.txt"
+            - cat /opt/app/missing.txt
+"""
+SLOW_DOC = """name: slow
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Sleep
+        action: ExecuteBash
+        inputs:
+          commands:
+            - echo started sleeping
+            - sleep 60
+"""
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    """tmpfs when there is one: small-file work on disk is ~20x slower (spec/real-builds.md)."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        path = Path(shutil.os.path.join(shm, f"oib-test-{os.getpid()}"))
+        path.mkdir(exist_ok=True)
+        yield path
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        yield tmp_path_factory.mktemp("containers")
+
+
+@pytest.fixture(scope="module")
+def registry(scratch):
+    from openimagebuilder.containers.registry import LocalRegistry
+    registry = LocalRegistry(scratch / "registry-data")
+    registry.start()
+    yield registry
+    registry.stop()
+
+
+@pytest.fixture(scope="module")
+def busybox_parent(registry, scratch) -> str:
+    """A busybox image pushed to the registry as `busybox:latest` (a bare name resolves there)."""
+    from openimagebuilder.containers.buildah import Buildah
+    from openimagebuilder.containers.settings import ContainerSettings
+    buildah = Buildah(ContainerSettings(storage_root=scratch / "seed" / "storage", run_root=scratch / "seed" / "run",
+                                        registry_url=registry.url))
+    context = scratch / "seed" / "context"
+    context.mkdir(parents=True, exist_ok=True)
+    shutil.copy("/bin/busybox", context / "busybox")
+    buildah.build('FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n',
+                  context_dir=context, tag="localhost/seed/busybox:latest")
+    buildah.push("localhost/seed/busybox:latest", f"{registry.url}/busybox:latest")
+    return "busybox:latest"
+
+
+@pytest.fixture(scope="module")
+def real_server(registry, busybox_parent, scratch, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("real")
+    server = start_server("sqlite", "", tmp, {
+        "OIB_BACKEND": "real", "OIB_REGISTRY_URL": registry.url,
+        "OIB_CONTAINER_ROOT": str(scratch / "server"), "OIB_LEASE_SECONDS": "3"})
+    yield server
+    stop_process(server.process)
+
+
+def _component(client, document: str, kind: str = "BUILD") -> str:
+    return client.create_component(name=unique("c"), semanticVersion="1.0.0", platform="Linux",
+                                   data=document)["componentBuildVersionArn"]
+
+
+def _pipeline(client, parent: str, components: list[str], *, distributions: list[dict] | None = None,
+              template: str = TEMPLATE, repository: str = "app") -> str:
+    # AWS: platformOverride is for parents given by reference; it cannot go with an image ARN.
+    platform = {} if parent.startswith("arn:") else {"platformOverride": "Linux"}
+    recipe = client.create_container_recipe(
+        containerType="DOCKER", name=unique("recipe"), semanticVersion="1.0.0", parentImage=parent,
+        components=[{"componentArn": arn} for arn in components], dockerfileTemplateData=template,
+        targetRepository={"service": "ECR", "repositoryName": repository}, **platform)["containerRecipeArn"]
+    infra = client.create_infrastructure_configuration(
+        name=unique("infra"), instanceProfileName="profile")["infrastructureConfigurationArn"]
+    params = {"name": unique("pipeline"), "containerRecipeArn": recipe, "infrastructureConfigurationArn": infra}
+    if distributions:
+        params["distributionConfigurationArn"] = client.create_distribution_configuration(
+            name=unique("dist"), distributions=distributions)["distributionConfigurationArn"]
+    return client.create_image_pipeline(**params)["imagePipelineArn"]
+
+
+def _wait(client, image_arn: str, timeout: float = 30, states=("AVAILABLE", "FAILED", "CANCELLED")) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        image = client.get_image(imageBuildVersionArn=image_arn)["image"]
+        if image["state"]["status"] in states or time.monotonic() > deadline:
+            return image
+        time.sleep(0.1)
+
+
+def _inspect(reference: str) -> dict:
+    out = subprocess.run(["skopeo", "inspect", "--tls-verify=false", f"docker://{reference}"],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def _containers(server: Server, scratch: Path) -> list[str]:
+    """The working containers the server's buildah storage holds."""
+    from openimagebuilder.containers.buildah import Buildah
+    from openimagebuilder.containers.settings import ContainerSettings
+    root = scratch / "server"
+    return Buildah(ContainerSettings(storage_root=root / "storage", run_root=root / "run")).containers()
+
+
+def _log(server: Server, image_arn: str) -> str:
+    import urllib.parse
+
+    import httpx
+    reply = httpx.get(f"{server.url}/_oib/logs?" + urllib.parse.urlencode({"imageBuildVersionArn": image_arn}))
+    return "\n".join(event["message"] for event in reply.json()["events"])
+
+
+def test_a_container_pipeline_builds_tests_and_pushes_an_image_skopeo_resolves(real_server, busybox_parent):
+    client = real_server.client()
+    build, test = _component(client, BUILD_DOC), _component(client, TEST_DOC, "TEST")
+    pipeline = _pipeline(client, busybox_parent, [build, test])
+    started = time.monotonic()
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    image = _wait(client, image_arn)
+    elapsed = time.monotonic() - started
+    assert image["state"]["status"] == "AVAILABLE", image["state"]
+    [container] = image["outputResources"]["containers"]
+    assert container["region"] == REGION
+    account = image_arn.split(":")[4]
+    uris = container["imageUris"]
+    assert uris[0].endswith(f"/{account}/{REGION}/app:1.0.0-1")
+    digest = uris[-1].split("@")[1]
+    for uri in uris:
+        assert _inspect(uri)["Digest"] == digest
+    log = _log(real_server, image_arn)
+    assert "wrote the greeting" in log and "the greeting is there" in log
+    assert elapsed < 10
+
+
+def test_a_failing_test_component_fails_the_image_with_the_steps_output(real_server, busybox_parent):
+    client = real_server.client()
+    pipeline = _pipeline(client, busybox_parent, [_component(client, BUILD_DOC), _component(client, FAILING_TEST_DOC)])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    image = _wait(client, image_arn)
+    assert image["state"]["status"] == "FAILED"
+    reason = image["state"]["reason"]
+    assert "LookForMissingFile" in reason and "looking for /opt/app/missing.txt" in reason, reason
+    assert "missing.txt" in _log(real_server, image_arn)
+    assert "outputResources" not in image or not image["outputResources"].get("containers")
+
+
+def test_cancel_mid_build_stops_it_within_two_seconds_and_leaves_no_container(real_server, busybox_parent, scratch):
+    client = real_server.client()
+    pipeline = _pipeline(client, busybox_parent, [_component(client, SLOW_DOC)])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    deadline = time.monotonic() + 15
+    while "started sleeping" not in _log(real_server, image_arn):
+        assert time.monotonic() < deadline, _log(real_server, image_arn)
+        time.sleep(0.1)
+    client.cancel_image_creation(imageBuildVersionArn=image_arn)
+    cancelled_at = time.monotonic()
+    image = _wait(client, image_arn, timeout=5)
+    assert image["state"]["status"] == "CANCELLED"
+    assert time.monotonic() - cancelled_at < 2
+    deadline = time.monotonic() + 3
+    while _containers(real_server, scratch) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _containers(real_server, scratch) == []
+
+
+def test_distribution_tags_the_image_in_each_repository(real_server, busybox_parent, registry):
+    client = real_server.client()
+    pipeline = _pipeline(client, busybox_parent, [_component(client, BUILD_DOC)], distributions=[
+        {"region": REGION, "containerDistributionConfiguration": {
+            "targetRepository": {"service": "ECR", "repositoryName": "released"},
+            "containerTags": ["latest", "stable"]}},
+        {"region": "eu-west-1", "containerDistributionConfiguration": {
+            "targetRepository": {"service": "ECR", "repositoryName": "mirror"}, "containerTags": ["edge"]}}])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    image = _wait(client, image_arn)
+    assert image["state"]["status"] == "AVAILABLE", image["state"]
+    account = image_arn.split(":")[4]
+    by_region = {item["region"]: item["imageUris"] for item in image["outputResources"]["containers"]}
+    assert sorted(by_region) == ["eu-west-1", REGION]
+    assert registry.tags(f"{account}/{REGION}/released") == ["1.0.0-1", "latest", "stable"]
+    assert registry.tags(f"{account}/eu-west-1/mirror") == ["1.0.0-1", "edge"]
+    digests = {_inspect(uri)["Digest"] for uris in by_region.values() for uri in uris}
+    assert len(digests) == 1
+
+
+def test_an_image_built_here_is_the_parent_of_the_next_by_its_ecr_style_uri(real_server, busybox_parent):
+    client = real_server.client()
+    first = _pipeline(client, busybox_parent, [_component(client, BUILD_DOC)], repository="base")
+    image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=first)["imageBuildVersionArn"])
+    assert image["state"]["status"] == "AVAILABLE", image["state"]
+    account = image["arn"].split(":")[4]
+    ecr_uri = f"{account}.dkr.ecr.{REGION}.amazonaws.com/base:1.0.0-1"
+    second = _pipeline(client, ecr_uri, [_component(client, TEST_DOC)])
+    image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=second)["imageBuildVersionArn"])
+    assert image["state"]["status"] == "AVAILABLE", image["state"]
+
+
+def _managed_container_images(client) -> list[str]:
+    images = client.list_images(owner="Amazon", filters=[{"name": "type", "values": ["DOCKER"]}])["imageVersionList"]
+    return [image["arn"] for image in images]
+
+
+@pytest.mark.parametrize("parent, words", [
+    ("no-such-image:1.0", "could not be had"),
+    ("managed", "oib images bootstrap"),
+])
+def test_a_parent_that_cannot_be_had_fails_the_image_clearly(real_server, parent, words):
+    client = real_server.client()
+    if parent == "managed":
+        managed = _managed_container_images(client)
+        if not managed:
+            pytest.skip("the catalog has no managed container images yet (they come with `oib images bootstrap`)")
+        parent = managed[0]
+    pipeline = _pipeline(client, parent, [_component(client, BUILD_DOC)])
+    started = time.monotonic()
+    image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"])
+    assert image["state"]["status"] == "FAILED"
+    assert words in image["state"]["reason"], image["state"]["reason"]
+    assert time.monotonic() - started < 10
+
+
+def test_a_template_that_cannot_be_built_fails_naming_why(real_server, busybox_parent):
+    client = real_server.client()
+    pipeline = _pipeline(client, busybox_parent, [_component(client, BUILD_DOC)],
+                         template="FROM {{{ imagebuilder:parentImage }}}\nRUN true\n")
+    image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"])
+    assert image["state"]["status"] == "FAILED"
+    assert "{{{ imagebuilder:components }}}" in image["state"]["reason"]
