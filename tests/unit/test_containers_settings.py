@@ -35,6 +35,8 @@ def test_missing_tools_name_their_debian_packages(monkeypatch, tmp_path):
     with pytest.raises(ToolsMissing, match=r"^buildah not found: install the Debian package buildah "
                                            r"\(apt-get install buildah\)"):
         require_tools()
+    with pytest.raises(ToolsMissing, match=r"^docker-registry not found: .*docker-registry\)$"):
+        require_tools(["docker-registry"])
 
 
 def test_registry_urls():

@@ -12,11 +12,13 @@ it should, rather than run on a pretend Amazon Linux.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from .buildah import Buildah, BuildahError
 from .registry import Registry
-from .settings import STATIC_BUSYBOX
+from .settings import STATIC_BUSYBOX, require_tools
 
 BASES = ("busybox", "debian")
 BASE_REPOSITORY = "oib-base"            # oib-base/busybox:latest, oib-base/debian:latest
@@ -118,24 +120,46 @@ _DESCRIPTIONS = {
 
 
 def _busybox(buildah: Buildah, labels: dict[str, str]) -> str:
+    require_tools(["busybox"])
     container = buildah.from_image("scratch", labels=labels)
     try:
-        buildah.copy_in(container, STATIC_BUSYBOX.read_bytes(), "/bin/busybox", 0o755)
-        # The applets as links, then the few files a POSIX userland expects (root user, /tmp).
-        outcome = buildah.run(container, "/bin/busybox mkdir -p /usr/bin /usr/sbin /sbin /tmp /root /etc /var/tmp"
-                              " && /bin/busybox --install -s /bin && chmod 1777 /tmp /var/tmp"
-                              " && echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd"
-                              " && echo 'root:x:0:' > /etc/group", shell=("/bin/busybox", "sh"))
-        if outcome.exit_code != 0:
-            raise BuildahError(f"installing busybox failed: {outcome.stderr.strip() or outcome.stdout.strip()}")
+        # One archive, unpacked by buildah add: nothing has to run in the empty image.
+        buildah.add_archive(container, busybox_archive())
     except BaseException:
         buildah.remove_container(container)
         raise
     return container
 
 
+def busybox_archive() -> bytes:
+    """The busybox root filesystem as a tar archive: the static binary, a link for each applet at
+    the place busybox itself lists (/bin/sh, /usr/bin/env, ...), /tmp, and a root user."""
+    applets = subprocess.run([str(STATIC_BUSYBOX), "--list-full"], capture_output=True, text=True,
+                             check=True).stdout.split()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        def add(name: str, kind: bytes, mode: int, data: bytes = b"", target: str = "") -> None:
+            member = tarfile.TarInfo(name)
+            member.type, member.mode, member.size, member.linkname = kind, mode, len(data), target
+            member.mtime = 0   # the same archive, and so the same layer, on every machine with this busybox
+            archive.addfile(member, io.BytesIO(data) if data else None)
+
+        for directory, mode in (("bin", 0o755), ("sbin", 0o755), ("usr", 0o755), ("usr/bin", 0o755),
+                                ("usr/sbin", 0o755), ("etc", 0o755), ("root", 0o700), ("tmp", 0o1777),
+                                ("var", 0o755), ("var/tmp", 0o1777)):
+            add(directory, tarfile.DIRTYPE, mode)
+        add("bin/busybox", tarfile.REGTYPE, 0o755, STATIC_BUSYBOX.read_bytes())
+        for applet in sorted(set(applets)):
+            if applet != "bin/busybox" and applet.count("/") >= 1:
+                add(applet, tarfile.SYMTYPE, 0o777, target="/bin/busybox")
+        add("etc/passwd", tarfile.REGTYPE, 0o644, b"root:x:0:0:root:/root:/bin/sh\n")
+        add("etc/group", tarfile.REGTYPE, 0o644, b"root:x:0:\n")
+    return buffer.getvalue()
+
+
 def _debian(buildah: Buildah, labels: dict[str, str], cache_dir: Path, say: Progress,
             cancel: threading.Event | None) -> str:
+    require_tools(["skopeo", "mmdebstrap"])
     tarball = debian_rootfs(cache_dir, say, cancel)
     say(f"importing {tarball}")
     image = DEBIAN_IMPORT
@@ -155,8 +179,6 @@ def debian_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | None
     if tarball.exists():
         say(f"using the cached Debian root filesystem {tarball}")
         return tarball
-    if shutil.which("mmdebstrap") is None:
-        raise BuildahError("mmdebstrap not found: install the Debian package mmdebstrap (apt-get install mmdebstrap)")
     say(f"building a Debian {DEBIAN_SUITE} minbase root filesystem from {DEBIAN_MIRROR} (about a minute, once)")
     # Scratch on tmpfs when there is one: unpacking is small-file work, ~20x faster there.
     scratch_parent = "/dev/shm" if os.path.isdir("/dev/shm") else None

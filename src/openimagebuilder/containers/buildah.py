@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -21,7 +22,7 @@ from pathlib import Path
 from ..toe.executor import OutputSink, RunOutcome, TargetError
 from ..toe.local import _Reader, _SerialSink, _wait
 from .registry import is_loopback
-from .settings import ContainerSettings, require_tools
+from .settings import ContainerSettings, ToolsMissing, require_tools
 
 # Our own label on every working container: which of its labels were given by from_image (and are
 # taken off the image at commit), so that clean_up can tell ours from an image's.
@@ -47,7 +48,10 @@ class BuildahError(RuntimeError):
 
 class Buildah:
     def __init__(self, settings: ContainerSettings) -> None:
-        require_tools()
+        # Only what buildah itself needs: a user of an existing registry needs no docker-registry.
+        require_tools(["buildah", "runc"] if settings.runtime == "runc" else ["buildah"])
+        if settings.runtime != "runc" and shutil.which(settings.runtime) is None:
+            raise ToolsMissing(f"{settings.runtime} not found: install that OCI runtime, or use runc")
         self.settings = settings
         self._prepare()
         self.environment = self._environment()
@@ -129,6 +133,13 @@ class Buildah:
             except BuildahError as error:
                 raise TargetError(f"Cannot write {path}: {error}") from None
 
+    def add_archive(self, container: str, archive: bytes, directory: str = "/") -> None:
+        """Unpacks a tar archive into `directory` of the container (buildah add), links and modes kept."""
+        with tempfile.NamedTemporaryFile(dir=self.settings.tmp_dir, prefix="add-", suffix=".tar") as source:
+            source.write(archive)
+            source.flush()
+            self._call(["add", "--quiet", container, source.name, directory])
+
     def get_file(self, container: str, path: str) -> bytes:
         """The content of `path` in the container, read by cat inside it (never through the host's view)."""
         process = subprocess.run([self._buildah, *self._run_args(container), container, "--", "cat", "--", path],
@@ -162,17 +173,15 @@ class Buildah:
     def commit(self, container: str, image_name: str) -> str:
         """Commits the container as `image_name`; the image id. The tracking labels from_image put on
         the container are not part of the image."""
-        tracked = self._tracking(container)
-        removals = [f"--label={key}-" for key in [*tracked, TRACKING_LABEL]] if tracked is not None else []
-        labels = self._labels(container) if tracked is not None else {}
-        if removals:
-            self._call(["config", *removals, container])
+        labels = self._labels(container)
+        tracked = json.loads(labels[TRACKING_LABEL]) + [TRACKING_LABEL] if TRACKING_LABEL in labels else []
+        if tracked:
+            self._call(["config", *[f"--label={key}-" for key in tracked], container])
         try:
             output = self._call(["commit", "--quiet", "--signature-policy", str(self._policy), container, image_name])
         finally:
-            if removals:
-                restore = [f"--label={key}={labels[key]}" for key in [*tracked, TRACKING_LABEL] if key in labels]
-                self._call(["config", *restore, container])
+            if tracked:
+                self._call(["config", *[f"--label={key}={labels[key]}" for key in tracked if key in labels], container])
         return output.strip().splitlines()[-1]
 
     def build(self, dockerfile: str, *, context_dir: Path, tag: str, on_output: OutputSink | None = None,
@@ -400,12 +409,6 @@ class Buildah:
         except (ValueError, KeyError, TypeError):
             return {}
 
-    def _tracking(self, container: str) -> list[str] | None:
-        labels = self._labels(container)
-        if TRACKING_LABEL not in labels:
-            return None
-        return json.loads(labels[TRACKING_LABEL])
-
 
 def _env_args(env: Mapping[str, str] | None) -> list[str]:
     args = []
@@ -473,5 +476,4 @@ def _tail(text: str, lines: int = 20) -> str:
 
 
 def _remove_tree(path: Path) -> None:
-    import shutil
     shutil.rmtree(path, ignore_errors=True)

@@ -25,6 +25,7 @@ MANIFEST_TYPES = ", ".join((
     "application/vnd.docker.distribution.manifest.list.v2+json",
 ))
 START_TIMEOUT = 10.0
+START_ATTEMPTS = 3
 REQUEST_TIMEOUT = 10.0
 PR_SET_PDEATHSIG = 1
 
@@ -113,11 +114,20 @@ class LocalRegistry(_HttpRegistry):
             raise RegistryError("docker-registry not found: install the Debian package docker-registry "
                                 "(apt-get install docker-registry)")
         (self.data_dir / "storage").mkdir(parents=True, exist_ok=True)
-        port = _free_port()
+        # The free port is found by binding and releasing it; another process may take it before
+        # the registry binds, so a registry that exits at start is tried again on a new port.
+        for attempt in range(START_ATTEMPTS):
+            try:
+                self._start_on(executable, _free_port())
+                return
+            except RegistryError:
+                if attempt == START_ATTEMPTS - 1:
+                    raise
+
+    def _start_on(self, executable: str, port: int) -> None:
         config = self.data_dir / "config.yml"
         config.write_text(_config_yaml(self.data_dir / "storage", port))
-        log = open(self.data_dir / "registry.log", "ab")
-        with log:
+        with open(self.data_dir / "registry.log", "ab") as log:
             self._process = subprocess.Popen(
                 [executable, "serve", str(config)], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True, preexec_fn=_die_with_parent)

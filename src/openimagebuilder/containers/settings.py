@@ -3,6 +3,7 @@ container builds need (each with the Debian package that provides it)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +76,14 @@ class ContainerSettings:
         return self.run_root / "tmp"
 
 
-def missing_tools() -> list[tuple[str, str]]:
-    """(tool, Debian package) for each tool real container builds need that is not installed."""
+def missing_tools(tools: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(tool, Debian package) for each tool real container builds need (or each of `tools`) that is
+    not installed."""
+    wanted = set(tools) if tools is not None else None
     missing = []
     for tool, package in TOOLS:
+        if wanted is not None and tool not in wanted:
+            continue
         if tool == "busybox":
             if not _is_static(STATIC_BUSYBOX):
                 missing.append((tool, package))
@@ -87,9 +92,10 @@ def missing_tools() -> list[tuple[str, str]]:
     return missing
 
 
-def require_tools() -> None:
-    """ToolsMissing naming the first missing tool's package (and any others), or nothing."""
-    missing = missing_tools()
+def require_tools(tools: Iterable[str] | None = None) -> None:
+    """ToolsMissing naming the first missing tool's package (and any others), or nothing. `tools`:
+    only these (names from TOOLS); default all of them."""
+    missing = missing_tools(tools)
     if not missing:
         return
     tool, package = missing[0]
