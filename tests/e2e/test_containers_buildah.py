@@ -203,3 +203,52 @@ def test_configuration_stays_under_run_root(buildah, container_settings):
     assert 'netns = "host"' in (container_settings.config_dir / "containers.conf").read_text()
     assert not os.listdir(container_settings.tmp_dir) or all(
         not name.startswith("buildah") for name in os.listdir(container_settings.tmp_dir))
+
+
+KILLED_DRIVER = """
+import sys, threading
+from pathlib import Path
+from openimagebuilder.containers.buildah import Buildah
+from openimagebuilder.containers.settings import ContainerSettings
+settings = ContainerSettings(storage_root=Path(sys.argv[1]), run_root=Path(sys.argv[2]), registry_url=sys.argv[3])
+buildah = Buildah(settings)
+container = buildah.from_image(sys.argv[4], labels={"org.openimagebuilder.test": sys.argv[5]})
+print(container, flush=True)
+threading.Thread(target=buildah.run, args=(container, "sleep 1999"), daemon=True).start()
+buildah.build("FROM " + sys.argv[4] + "\\nRUN sleep 1998\\n", context_dir=Path(sys.argv[2]), tag="localhost/oib-test/killed:1")
+"""
+
+
+def test_kill_9_of_oib_leaves_no_process_and_clean_up_finds_the_container(buildah, container_settings,
+                                                                           local_registry, busybox_base):
+    value = uuid.uuid4().hex
+    driver = subprocess.Popen(
+        [os.sys.executable, "-c", KILLED_DRIVER, str(container_settings.storage_root), str(container_settings.run_root),
+         local_registry.url, busybox_base, value], stdout=subprocess.PIPE, text=True)
+    name = driver.stdout.readline().strip()
+    deadline = time.monotonic() + 10
+    while not (processes_running("sleep 1999") and processes_running("sleep 1998")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_running("sleep 1999") and processes_running("sleep 1998")
+    driver.kill()
+    driver.wait()
+    # buildah got SIGTERM when its parent died: it stops its runc containers and bud's intermediates.
+    deadline = time.monotonic() + 3
+    while (processes_running("sleep 199") or processes_running("buildah")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_running("sleep 199") == [] and processes_running("buildah bud") == []
+    assert buildah.runc_containers() == [] and host_runc_containers() == ""
+    assert buildah.clean_up(LABEL, value) == 1
+    assert name not in buildah.containers()
+    # bud's intermediate container goes as buildah finishes its SIGTERM handling.
+    deadline = time.monotonic() + 5
+    while all_containers(buildah) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all_containers(buildah) == [], subprocess.run(["buildah", "containers", "--all"], env=buildah.environment,
+                                                         capture_output=True, text=True).stdout
+
+
+def all_containers(buildah: Buildah) -> list[str]:
+    """Every container in the storage, buildah's own and bud's (other tests remove theirs)."""
+    return subprocess.run(["buildah", "containers", "--all", "--quiet"], env=buildah.environment,
+                          capture_output=True, text=True).stdout.split()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..toe.executor import OutputSink, RunOutcome, TargetError
 from ..toe.local import _Reader, _SerialSink, _wait
+from .lifetime import die_with_parent
 from .registry import is_loopback
 from .settings import ContainerSettings, ToolsMissing, require_tools
 
@@ -37,6 +38,9 @@ INLINE_SCRIPT_LIMIT = 64 * 1024
 # this line, which is buildah's, not the script's, and is kept out of the step's output.
 RUNTIME_EXIT_LINE = "Error: while running runtime: exit status "
 COMMAND_TIMEOUT = 300.0
+# If oib dies (even by kill -9), buildah gets SIGTERM: it stops its runc container and removes a
+# bud's intermediate containers itself; clean_up then finds only the working containers.
+ON_PARENT_DEATH = die_with_parent(signal.SIGTERM)
 # Files up to this size go in on stdin (one run); larger ones by buildah copy and a move.
 STDIN_FILE_LIMIT = 256 * 1024
 LOGRUS_LINE = re.compile(r'^time="[^"]*" level=\w+ msg=')
@@ -116,7 +120,7 @@ class Buildah:
             self.copy_in(container, data, staged)
             script, stdin = f'mv -f {staged} "$1"{chmod}', b""
         process = subprocess.run([self._buildah, *self._run_args(container), container, "--", "/bin/sh", "-c",
-                                  script, "sh", path], env=self.environment, input=stdin, capture_output=True,
+                                  script, "sh", path], env=self.environment, input=stdin, capture_output=True, preexec_fn=ON_PARENT_DEATH,
                                  timeout=COMMAND_TIMEOUT)
         if process.returncode != 0:
             reason = _stderr_text(process.stderr) or f"exit status {process.returncode}"
@@ -144,7 +148,7 @@ class Buildah:
         """The content of `path` in the container, read by cat inside it (never through the host's view)."""
         process = subprocess.run([self._buildah, *self._run_args(container), container, "--", "cat", "--", path],
                                  env=self.environment, stdin=subprocess.DEVNULL, capture_output=True,
-                                 timeout=COMMAND_TIMEOUT)
+                                 timeout=COMMAND_TIMEOUT, preexec_fn=ON_PARENT_DEATH)
         if process.returncode != 0:
             reason = _stderr_text(process.stderr) or f"exit status {process.returncode}"
             raise TargetError(f"Cannot read {path}: {reason}")
@@ -197,7 +201,7 @@ class Buildah:
             argv = [self._buildah, "bud", "--isolation", self.settings.isolation, "--runtime", self.settings.runtime,
                     "--runtime-flag", f"root={self._runc_root(runc_key)}", "--network", self.settings.network,
                     "--signature-policy", str(self._policy), "--retry", "0", "--iidfile", str(scratch / "iid"),
-                    "--layers", "-f", str(scratch / "Dockerfile"), "-t", tag, *self._insecure_registries(),
+                    "--layers", "--force-rm", "-f", str(scratch / "Dockerfile"), "-t", tag, *self._insecure_registries(),
                     str(context_dir)]
             outcome = self._stream(runc_key, argv, None, on_output, cancel)
             if outcome.cancelled:
@@ -334,7 +338,7 @@ class Buildah:
     def _call(self, args: list[str], *, check: bool = True, cancel: threading.Event | None = None) -> str:
         if cancel is None:
             process = subprocess.run([self._buildah, *args], env=self.environment, stdin=subprocess.DEVNULL,
-                                     capture_output=True, timeout=COMMAND_TIMEOUT)
+                                     capture_output=True, timeout=COMMAND_TIMEOUT, preexec_fn=ON_PARENT_DEATH)
             stdout, stderr, code = process.stdout, process.stderr, process.returncode
         else:
             stdout, stderr, code = self._cancellable([self._buildah, *args], cancel)
@@ -344,7 +348,7 @@ class Buildah:
 
     def _cancellable(self, argv: list[str], cancel: threading.Event) -> tuple[bytes, bytes, int]:
         process = subprocess.Popen(argv, env=self.environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True)
+                                   stderr=subprocess.PIPE, start_new_session=True, preexec_fn=ON_PARENT_DEATH)
         result: list[tuple[bytes, bytes]] = []
         reader = threading.Thread(target=lambda: result.append(process.communicate()), daemon=True)
         reader.start()
@@ -362,7 +366,8 @@ class Buildah:
         try:
             process = subprocess.Popen([self._buildah, *argv] if argv[0] != self._buildah else argv,
                                        env=self.environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, start_new_session=True)
+                                       stderr=subprocess.PIPE, start_new_session=True,
+                                       preexec_fn=ON_PARENT_DEATH)
         except OSError as error:
             raise TargetError(f"Cannot start buildah: {error.strerror or error}") from None
         readers = [_Reader(process.stdout, "stdout", sink), _Reader(process.stderr, "stderr", sink)]

@@ -3,7 +3,6 @@ port (LocalRegistry), or an existing registry given by URL (ExternalRegistry). B
 questions the backend asks through the registry's HTTP API (distribution spec v2)."""
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
@@ -17,6 +16,8 @@ import urllib.request
 from pathlib import Path
 from typing import Protocol
 
+from .lifetime import die_with_parent
+
 # Manifests the registry may hold; asked for all so that HEAD answers with the stored one's digest.
 MANIFEST_TYPES = ", ".join((
     "application/vnd.oci.image.manifest.v1+json",
@@ -27,7 +28,6 @@ MANIFEST_TYPES = ", ".join((
 START_TIMEOUT = 10.0
 START_ATTEMPTS = 3
 REQUEST_TIMEOUT = 10.0
-PR_SET_PDEATHSIG = 1
 
 
 class RegistryError(RuntimeError):
@@ -130,7 +130,7 @@ class LocalRegistry(_HttpRegistry):
         with open(self.data_dir / "registry.log", "ab") as log:
             self._process = subprocess.Popen(
                 [executable, "serve", str(config)], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True, preexec_fn=_die_with_parent)
+                start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
         self.url = f"127.0.0.1:{port}"
         self._wait_ready()
 
@@ -224,7 +224,3 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
-
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the process that started it dies, however it dies."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
