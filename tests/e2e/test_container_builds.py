@@ -312,3 +312,53 @@ def test_a_template_that_cannot_be_built_fails_naming_why(real_server, busybox_p
     image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"])
     assert image["state"]["status"] == "FAILED"
     assert "{{{ imagebuilder:components }}}" in image["state"]["reason"]
+
+
+def test_kill_9_of_the_server_mid_build_fails_the_build_on_restart_and_leaves_nothing(
+        registry, busybox_parent, scratch, tmp_path_factory):
+    """The worker dies while a component runs (its runc container keeps running after SIGKILL);
+    the restarted server takes the build over, removes what the dead one left and fails the
+    step saying why: a component run cannot be resumed halfway."""
+    tmp = tmp_path_factory.mktemp("kill")
+    root = scratch / "killed"
+    server = start_server("sqlite", "", tmp, {
+        "OIB_BACKEND": "real", "OIB_REGISTRY_URL": registry.url, "OIB_CONTAINER_ROOT": str(root),
+        "OIB_LEASE_SECONDS": "2"})
+    try:
+        client = server.client()
+        pipeline = _pipeline(client, busybox_parent, [_component(client, SLOW_DOC)])
+        image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+        deadline = time.monotonic() + 15
+        while "started sleeping" not in _log(server, image_arn):
+            assert time.monotonic() < deadline, _log(server, image_arn)
+            time.sleep(0.1)
+        time.sleep(0.6)  # the step's handle is saved and its output flushed by now
+        server.restart(sig="kill")
+        image = _wait(client, image_arn, timeout=15)
+        assert image["state"]["status"] == "FAILED", image["state"]
+        assert "cannot be resumed halfway" in image["state"]["reason"]
+        from openimagebuilder.containers.buildah import Buildah
+        from openimagebuilder.containers.settings import ContainerSettings
+        buildah = Buildah(ContainerSettings(storage_root=root / "storage", run_root=root / "run"))
+        deadline = time.monotonic() + 3
+        while (buildah.containers() or buildah.runc_containers()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert buildah.containers() == [] and buildah.runc_containers() == []
+    finally:
+        stop_process(server.process)
+
+
+def test_delete_image_removes_its_tags_from_the_registry(real_server, busybox_parent, registry):
+    client = real_server.client()
+    pipeline = _pipeline(client, busybox_parent, [_component(client, BUILD_DOC)], repository="doomed", distributions=[
+        {"region": REGION, "containerDistributionConfiguration": {
+            "targetRepository": {"service": "ECR", "repositoryName": "doomed"}, "containerTags": ["latest"]}}])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    assert _wait(client, image_arn)["state"]["status"] == "AVAILABLE"
+    repo = f"{image_arn.split(':')[4]}/{REGION}/doomed"
+    assert registry.tags(repo) == ["1.0.0-1", "latest"]
+    client.delete_image(imageBuildVersionArn=image_arn)
+    deadline = time.monotonic() + 5
+    while registry.tags(repo) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert registry.tags(repo) == []

@@ -122,3 +122,15 @@ def test_distribution_puts_the_image_in_each_regions_repository_with_its_tags():
         DistributionTarget("eu-west-1", "app", ("1.0.0-2",))]
     assert distribution_targets({"containerRecipe": image["containerRecipe"]}, arn, "us-east-1", ()) == [
         DistributionTarget("us-east-1", "app", ("1.0.0-2",))]
+
+
+def test_deleting_an_image_touches_only_the_manifests_it_pinned_in_this_registry():
+    from openimagebuilder.engine.registry_cleanup import manifests_of
+    image = {"outputResources": {"containers": [
+        {"region": "us-east-1", "imageUris": ["127.0.0.1:5000/1/us-east-1/app:1.0.0-1", "127.0.0.1:5000/1/us-east-1/app:latest",
+                                              "127.0.0.1:5000/1/us-east-1/app@sha256:aa"]},
+        {"region": "eu-west-1", "imageUris": ["127.0.0.1:5000/1/eu-west-1/app@sha256:aa",
+                                              "1.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:bb",
+                                              "other:5000/x@sha256:cc"]}]}}
+    assert manifests_of(image, "127.0.0.1:5000") == [("1/us-east-1/app", "sha256:aa"), ("1/eu-west-1/app", "sha256:aa")]
+    assert manifests_of({}, "127.0.0.1:5000") == []

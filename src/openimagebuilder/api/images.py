@@ -77,6 +77,7 @@ def delete_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     check_deletable(ctx, image)
     ctx.repo.delete(image.arn)
     ctx.executions.delete_executions(image.arn)
+    ctx.deleted_images.append(image.document)
     return {"imageBuildVersionArn": image.arn}
 
 

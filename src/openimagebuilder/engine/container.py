@@ -44,6 +44,7 @@ from ..toe.modules import RunnerSettings
 from .backend import BuildContext, StepControl, StepResult
 from .components import run_components
 from .plan import ComponentRun
+from .registry_cleanup import tag_manifest
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,11 @@ class ContainerBackend:
                         raise BuildStopped()
                     destination = repo.tagged(tag)
                     try:
-                        digest = self.buildah.push(built, destination, cancel=control.cancel)
+                        if digest:   # the image is there: the other tags only point at its manifest
+                            tag_manifest(getattr(self.registry, "scheme", "http"), repo.registry, repo.path,
+                                         digest, tag)
+                        else:
+                            digest = self.buildah.push(built, destination, cancel=control.cancel)
                     except Exception as error:  # noqa: BLE001 - reported as the step's failure
                         if control.stopped():
                             raise BuildStopped() from None

@@ -18,7 +18,7 @@ from ..scheduler.service import PipelineScheduler
 from ..store.checkpoint import WalCheckpointer
 from ..store.clock import StoredClock
 from ..store.database import InlineTransactions, create_store_engine, migrate, service_secret, sqlite_url
-from .background import build_engine, close_backend
+from .background import build_engine, close_backend, registry_cleanup
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
 from .dispatch import Dispatcher
@@ -51,8 +51,11 @@ class ImageBuilderApp:
         self.builds: BuildEngine | None = None if settings.no_worker else build_engine(settings, self.engine, self.clock)
         wake_builds = self.builds.wake if self.builds is not None else _nothing
         self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=wake_builds)
+        self.registry_cleanup = registry_cleanup(settings, self.builds)
         self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=wake_builds,
-                                     on_schedule_change=self.scheduler.wake)
+                                     on_schedule_change=self.scheduler.wake,
+                                     on_images_deleted=self.registry_cleanup.images_deleted
+                                     if self.registry_cleanup is not None else None)
         # The embedded SQLite store takes one writer at a time, so handing each request to a thread
         # only adds a hand-off (and GIL ping-pong): requests run on the event loop, and the writes
         # of one turn of the loop share a transaction and its commit. With PostgreSQL, whose calls
@@ -151,6 +154,9 @@ class ImageBuilderApp:
         self.scheduler.stop()
         if self.builds is not None:
             self.builds.stop()
+        if self.registry_cleanup is not None:
+            self.registry_cleanup.close()
+        if self.builds is not None:
             close_backend(self.builds.backend)
         if self.checkpointer is not None:
             self.checkpointer.stop()

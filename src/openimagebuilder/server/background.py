@@ -108,3 +108,22 @@ def _managed_parent(registry: Any) -> Any:
         except TypeError:
             return lookup(arn)
     return managed
+
+
+def registry_cleanup(settings: Settings, builds: BuildEngine | None) -> Any:
+    """What DeleteImage hands deleted container images to (engine/registry_cleanup.py): the
+    registry this process's backend pushes to, or the one `--registry-url` names for an API-only
+    process; None when images are not built for real."""
+    if settings.backend != "real":
+        return None
+    from ..engine.registry_cleanup import RegistryCleanup
+    registry = None
+    if builds is not None and isinstance(builds.backend, RoutingBackend):
+        registry = getattr(builds.backend.backend_for("DOCKER"), "registry", None)
+    if registry is not None:
+        return RegistryCleanup(registry.url, getattr(registry, "scheme", "http"))
+    if settings.registry_url:
+        url = settings.registry_url
+        scheme = "https" if url.startswith("https://") else "http"
+        return RegistryCleanup(url.removeprefix("https://").removeprefix("http://"), scheme)
+    return None

@@ -61,7 +61,8 @@ class _DryRunSucceeded(Exception):
 class Dispatcher:
     def __init__(self, engine: Engine, settings: Settings, clock: Clock, secret: bytes,
                  on_work_due: Callable[[], None] = lambda: None,
-                 on_schedule_change: Callable[[], None] = lambda: None) -> None:
+                 on_schedule_change: Callable[[], None] = lambda: None,
+                 on_images_deleted: Callable[[list[dict]], None] | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -75,6 +76,7 @@ class Dispatcher:
         self._serial_writes = engine.dialect.name == "sqlite"
         self._on_work_due = on_work_due  # wakes the build engine
         self._on_schedule_change = on_schedule_change  # wakes the scheduler
+        self._on_images_deleted = on_images_deleted  # removes deleted images' registry content
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
                body: bytes, inline: InlineTransactions | None = None) -> Response:
@@ -165,6 +167,9 @@ class Dispatcher:
                     wake(self._on_work_due)
                 if ctx.schedules.changed:
                     wake(self._on_schedule_change)
+                if ctx.deleted_images and self._on_images_deleted is not None:
+                    deleted, notify = ctx.deleted_images, self._on_images_deleted
+                    wake(lambda: notify(deleted))
                 return result, joined
             except _DryRunSucceeded:
                 raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None

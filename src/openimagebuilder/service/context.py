@@ -22,6 +22,9 @@ class Context:
     secret: bytes  # signs pagination tokens
     executions: ExecutionRepository
     schedules: ScheduleRepository
+    # Documents of images this request deleted: after the commit, what they own outside the store
+    # (container images in the registry) is removed off the request path.
+    deleted_images: list[dict] = field(default_factory=list)
     _now: str | None = field(default=None, init=False, repr=False)
 
     def epoch(self) -> float:
