@@ -14,6 +14,7 @@ import pytest
 
 from openimagebuilder.containers.bootstrap import MANAGED_IMAGES, bootstrap, managed_base, managed_parent
 from openimagebuilder.containers.buildah import Buildah
+from openimagebuilder.containers.registry import LocalRegistry
 from tests.containers_fixtures import TEST_CACHE, remove_storage, require_container_tools, scratch_root
 
 
@@ -36,6 +37,7 @@ def test_busybox_base_is_in_the_registry_under_every_managed_name(busybox_base, 
     for name, image in MANAGED_IMAGES.items():
         if image.base == "busybox":
             assert local_registry.digest(f"aws-managed/{name}", "latest") == digest
+    assert managed_parent("amazon-linux-x86-2", local_registry) == "aws-managed/amazon-linux-x86-2:latest"
     buildah = Buildah(container_settings)
     container = buildah.from_image(f"{local_registry.url}/{managed_parent('amazon-linux-x86-2')}", labels={"t": "1"})
     try:
@@ -69,6 +71,12 @@ def test_bootstrap_debian(container_settings, local_registry):
         assert outcome.stdout.split() == ["debian", "bookworm", "/usr/bin/apt-get"]
     finally:
         buildah.remove_container(container)
+
+
+def test_managed_parent_with_a_registry_that_lacks_the_base(tmp_path):
+    require_container_tools()
+    with LocalRegistry(tmp_path) as empty:
+        assert managed_parent("arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-x86-2/x.x.x", empty) is None
 
 
 def test_oib_images_bootstrap_command(tmp_path):

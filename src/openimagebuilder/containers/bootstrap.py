@@ -63,13 +63,16 @@ _MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:imagebuilder:[a-z0-9-]+:aws:image/(?
 Progress = Callable[[str], None]
 
 
-def managed_parent(arn_or_name: str) -> str | None:
+def managed_parent(arn_or_name: str, registry: Registry | None = None) -> str | None:
     """The registry repository:tag an AWS managed container image resolves to (every version of it
     resolves to the one bootstrapped base), or None if the name is not a managed container image
-    oib can stand in for (Windows container images, AMI names, anything else)."""
+    oib can stand in for (Windows container images, AMI names, anything else). With `registry`:
+    also None while that registry does not hold it yet (`oib images bootstrap` has not run)."""
     match = _MANAGED_ARN.match(arn_or_name)
     name = match.group("name") if match else arn_or_name
     if name not in MANAGED_IMAGES:
+        return None
+    if registry is not None and registry.digest(f"{MANAGED_REPOSITORY}/{name}", TAG) is None:
         return None
     return f"{MANAGED_REPOSITORY}/{name}:{TAG}"
 
