@@ -13,7 +13,8 @@ alternates, --runs times each:
       StartImagePipelineExecution to the image AVAILABLE (polled every 50 ms), all of AWS's
       build-container, test-container and distribute-container steps included.
   (b) direct: the equivalent by hand in a storage of its own with the same settings: `buildah
-      bud` of a Dockerfile FROM the same base with the three build commands as RUN lines,
+      bud` of a Dockerfile FROM the same base with the three build commands as RUN lines (the
+      first one different in each run, so that the layer cache cannot skip them),
       `buildah from` + `buildah run` of the test command + `buildah rm`, then `buildah push` of
       the version tag and of both containerTags.
 
@@ -67,7 +68,10 @@ def _oib_run(client, pipeline: str) -> float:
 
 def _direct_run(buildah, registry_url: str, parent: str, run: int, scratch: Path) -> float:
     context = Path(tempfile.mkdtemp(dir=scratch))
-    dockerfile = f"FROM {parent}\n" + "".join(f"RUN {command}\n" for command in BUILD_COMMANDS)
+    # Each run's first RUN differs, so `buildah bud --layers` (how containers.buildah builds)
+    # cannot take the steps from its cache: oib runs every step every time too.
+    commands = [f"{BUILD_COMMANDS[0]} && echo run {run}", *BUILD_COMMANDS[1:]]
+    dockerfile = f"FROM {parent}\n" + "".join(f"RUN {command}\n" for command in commands)
     started = time.perf_counter()
     tag = f"localhost/direct/app:{run}"
     buildah.build(dockerfile, context_dir=context, tag=tag)

@@ -6,6 +6,7 @@ without them the tests are skipped saying so, except under CI=true, where they m
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Server, start_server, stop_process, unique
+from tests.conftest import STORES, Server, scratch_database, start_server, stop_process, unique
 
 CI = os.environ.get("CI", "").lower() == "true"
 
@@ -132,14 +133,18 @@ def busybox_parent(registry, scratch) -> str:
     return "busybox:latest"
 
 
-@pytest.fixture(scope="module")
-def real_server(registry, busybox_parent, scratch, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("real")
-    server = start_server("sqlite", "", tmp, {
-        "OIB_BACKEND": "real", "OIB_REGISTRY_URL": registry.url,
-        "OIB_CONTAINER_ROOT": str(scratch / "server"), "OIB_LEASE_SECONDS": "3"})
-    yield server
-    stop_process(server.process)
+@pytest.fixture(scope="module", params=STORES)
+def real_server(request, registry, busybox_parent, scratch, tmp_path_factory):
+    """`oib serve --backend real` on each store; on PostgreSQL a database of its own, so that no
+    other test server's (simulated) worker claims its builds."""
+    tmp = tmp_path_factory.mktemp(f"real-{request.param}")
+    env = {"OIB_BACKEND": "real", "OIB_REGISTRY_URL": registry.url,
+           "OIB_CONTAINER_ROOT": str(scratch / "server"), "OIB_LEASE_SECONDS": "3"}
+    with contextlib.ExitStack() as stack:
+        database_url = stack.enter_context(scratch_database()) if request.param == "postgresql" else ""
+        server = start_server(request.param, database_url, tmp, env)
+        stack.callback(stop_process, server.process)
+        yield server
 
 
 def _component(client, document: str, kind: str = "BUILD") -> str:
@@ -196,6 +201,13 @@ def _log(server: Server, image_arn: str) -> str:
     return "\n".join(event["message"] for event in reply.json()["events"])
 
 
+def _wait_for_log(server: Server, image_arn: str, text: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in _log(server, image_arn):
+        assert time.monotonic() < deadline, _log(server, image_arn)
+        time.sleep(0.1)
+
+
 def test_a_container_pipeline_builds_tests_and_pushes_an_image_skopeo_resolves(real_server, busybox_parent):
     client = real_server.client()
     build, test = _component(client, BUILD_DOC), _component(client, TEST_DOC, "TEST")
@@ -234,10 +246,7 @@ def test_cancel_mid_build_stops_it_within_two_seconds_and_leaves_no_container(re
     client = real_server.client()
     pipeline = _pipeline(client, busybox_parent, [_component(client, SLOW_DOC)])
     image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
-    deadline = time.monotonic() + 15
-    while "started sleeping" not in _log(real_server, image_arn):
-        assert time.monotonic() < deadline, _log(real_server, image_arn)
-        time.sleep(0.1)
+    _wait_for_log(real_server, image_arn, "started sleeping")
     client.cancel_image_creation(imageBuildVersionArn=image_arn)
     cancelled_at = time.monotonic()
     image = _wait(client, image_arn, timeout=5)
@@ -328,10 +337,7 @@ def test_kill_9_of_the_server_mid_build_fails_the_build_on_restart_and_leaves_no
         client = server.client()
         pipeline = _pipeline(client, busybox_parent, [_component(client, SLOW_DOC)])
         image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
-        deadline = time.monotonic() + 15
-        while "started sleeping" not in _log(server, image_arn):
-            assert time.monotonic() < deadline, _log(server, image_arn)
-            time.sleep(0.1)
+        _wait_for_log(server, image_arn, "started sleeping")
         time.sleep(0.6)  # the step's handle is saved and its output flushed by now
         server.restart(sig="kill")
         image = _wait(client, image_arn, timeout=15)
