@@ -85,8 +85,11 @@ def test_document_agrees_with_its_arn(resource: ManagedResource) -> None:
     if resource.kind == "image":
         assert document["state"] == {"status": "AVAILABLE"}
         assert document["imageSource"] == "AMAZON_MANAGED"
-        for ami in document["outputResources"]["amis"]:
+        assert set(document["outputResources"]) == {"amis" if document["type"] == "AMI" else "containers"}
+        for ami in document["outputResources"].get("amis", []):
             assert ami["region"] == REGION and re.fullmatch(r"ami-[0-9a-f]{17}", ami["image"])
+        for container in document["outputResources"].get("containers", []):
+            assert container["region"] == REGION and container["imageUris"]
 
 
 @pytest.mark.parametrize("resource", [r for r in RESOURCES if r.kind == "workflow"],
