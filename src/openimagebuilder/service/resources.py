@@ -6,6 +6,7 @@ from ..domain.arn import AWS_OWNER, Arn, parse_arn
 from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
+from ..store.policies import shared_get, shared_versions
 from ..store.repository import Resource
 from .context import Context
 
@@ -19,6 +20,12 @@ def visible(ctx: Context, arn: Arn) -> bool:
     return (arn.partition, arn.region) == (ctx.partition, ctx.region) and arn.owner in (ctx.account_id, AWS_OWNER)
 
 
+def shared_with_caller(ctx: Context, arn: Arn) -> bool:
+    """An ARN of another account's resource in the caller's partition and region: visible only where
+    that account's resource policy shares it with the caller (store/policies.py)."""
+    return (arn.partition, arn.region) == (ctx.partition, ctx.region) and arn.owner not in (ctx.account_id, AWS_OWNER)
+
+
 def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,
                     for_share: bool = False) -> list[Resource]:
     """Every build of the ARN's resource whose version its version (`1.2.3`, or a wildcard such as
@@ -27,8 +34,12 @@ def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,
     if wanted is None:
         raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
                                            "followed by wildcards, for example 1.x.x.")
-    return [resource for resource in ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
-                                                       owner=arn.owner, for_share=for_share)
+    if shared_with_caller(ctx, arn):
+        candidates = shared_versions(ctx.repo, arn.owner, arn.resource_type, arn.resource_id, for_share=for_share)
+    else:
+        candidates = ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
+                                       owner=arn.owner, for_share=for_share)
+    return [resource for resource in candidates
             if (version := parse_version(resource.version)) is not None and wanted.matches(version)]
 
 
@@ -38,12 +49,16 @@ UNBUILT_VERSIONED_TYPES = frozenset({"image-recipe", "container-recipe"})
 
 def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str, for_share: bool = False) -> Resource | None:
     """A build-version ARN exactly; a version ARN as its newest build; a wildcard version
-    (`1.x.x`) as the newest match. `for_share`: see `resolve`."""
-    if not visible(ctx, arn):
+    (`1.x.x`) as the newest match. `for_share`: see `resolve`. Another account's resource only
+    where its resource policy shares it with the caller."""
+    shared = shared_with_caller(ctx, arn)
+    if not shared and not visible(ctx, arn):
         return None
     if arn.version is None or arn.build is not None or arn.resource_type in UNBUILT_VERSIONED_TYPES:
         # Exact: unversioned, a build version, or a recipe's version (recipes have no builds).
         if arn.version is None or "x" not in arn.version:
+            if shared:
+                return shared_get(ctx.repo, arn_text, for_share=for_share)
             return ctx.repo.get(arn_text, for_share=for_share)
     return max(matching_builds(ctx, arn, arn_text, parameter, for_share), key=_version_order, default=None)
 
@@ -71,9 +86,9 @@ def resolve(ctx: Context, arn_text: str, parameter: str) -> tuple[Resource, Arn]
     arn = parse_arn(arn_text)
     if arn is None:
         raise invalid_parameter(parameter, f"The ARN '{arn_text}' is not valid.")
-    if arn.region != ctx.region or arn.owner not in (ctx.account_id, AWS_OWNER):
+    if arn.region != ctx.region:
         raise invalid_parameter(
-            parameter, f"The resource '{arn_text}' is not in this account and region.")
+            parameter, f"The resource '{arn_text}' is not in this region.")
     resource = _lookup(ctx, arn, arn_text, parameter, for_share=True)
     if resource is None:
         raise invalid_parameter(parameter, f"The resource '{arn_text}' does not exist.")

@@ -173,3 +173,29 @@ schedule_firings = Table(
     Column("outcome", String(40), nullable=False),
     Column("image_arn", String(400), nullable=True),
 )
+
+# Resource policies (Put*Policy): the policy as given, one row per resource that has one.
+resource_policies = Table(
+    "resource_policies", metadata,
+    Column("arn", String(400), ForeignKey("resources.arn", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("policy", Text, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# What the policies share, indexed for the lookups of the accounts they share with: one row per
+# (shared resource, grantee account). A grantee's reference to `<owner>:component/<name>/1.x.x`
+# reads the granted builds of that name through ix_resource_grants_grantee.
+resource_grants = Table(
+    "resource_grants", metadata,
+    Column("arn", String(400), ForeignKey("resources.arn", ondelete="CASCADE"), nullable=False),
+    Column("grantee", String(32), nullable=False),
+    Column("account_id", String(32), nullable=False),   # the owner
+    Column("region", String(32), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("name_id", String(128), nullable=False),
+    PrimaryKeyConstraint("arn", "grantee", name="pk_resource_grants"),
+    Index("ix_resource_grants_grantee", "grantee", "region", "account_id", "kind", "name_id"),
+    sqlite_with_rowid=False,
+)

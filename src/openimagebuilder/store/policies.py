@@ -1,0 +1,78 @@
+"""Resource policies and the grants they make: who a component, image or recipe is shared with.
+
+A policy is kept as given (Get*Policy returns it); its grants, one row per (resource, account),
+let another account's lookups find what is shared with it through one index
+(ix_resource_grants_grantee), without reading any policy. Deleting a resource deletes both (foreign
+keys, ON DELETE CASCADE).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import and_, bindparam, delete, insert, select
+
+from .repository import Repository, Resource
+from .statements import Statement
+from .tables import resource_grants, resource_policies, resources
+
+_POLICY_SCOPE = and_(resource_policies.c.account_id == bindparam("p_account_id"),
+                     resource_policies.c.region == bindparam("p_region"),
+                     resource_policies.c.arn == bindparam("p_arn"))
+_GET_POLICY = Statement(select(resource_policies.c.policy).where(_POLICY_SCOPE))
+_DELETE_POLICY = Statement(delete(resource_policies).where(_POLICY_SCOPE))
+_INSERT_POLICY = Statement(insert(resource_policies), insert_columns=("arn", "account_id", "region", "policy"))
+_DELETE_GRANTS = Statement(delete(resource_grants).where(
+    resource_grants.c.account_id == bindparam("p_account_id"), resource_grants.c.region == bindparam("p_region"),
+    resource_grants.c.arn == bindparam("p_arn")))
+_INSERT_GRANT = Statement(insert(resource_grants), insert_columns=(
+    "arn", "grantee", "account_id", "region", "kind", "name_id"))
+
+# What is shared with the caller (the grantee). Read for a reference inside a write, the resource
+# row is key-share locked as `Repository.get(for_share=True)` locks the caller's own (PostgreSQL).
+_SHARED = select(resources).join(resource_grants, resource_grants.c.arn == resources.c.arn)
+_SHARED_GET = select(resources).join(resource_grants, resource_grants.c.arn == resources.c.arn).where(
+    resource_grants.c.grantee == bindparam("p_grantee"), resource_grants.c.arn == bindparam("p_arn"),
+    resources.c.region == bindparam("p_region"))
+_SHARED_VERSIONS = _SHARED.where(
+    resource_grants.c.grantee == bindparam("p_grantee"), resource_grants.c.region == bindparam("p_region"),
+    resource_grants.c.account_id == bindparam("p_owner"), resource_grants.c.kind == bindparam("p_kind"),
+    resource_grants.c.name_id == bindparam("p_name_id"))
+_GET_SHARED = Statement(_SHARED_GET)
+_GET_SHARED_LOCKED = Statement(_SHARED_GET.with_for_update(read=True, key_share=True, of=resources))
+_VERSIONS_SHARED = Statement(_SHARED_VERSIONS)
+_VERSIONS_SHARED_LOCKED = Statement(_SHARED_VERSIONS.with_for_update(read=True, key_share=True, of=resources))
+
+
+def get_policy(repo: Repository, arn: str) -> str | None:
+    """The policy of one of the caller's own resources, if it has one."""
+    row = repo.sql.first(_GET_POLICY, {"p_account_id": repo.account_id, "p_region": repo.region, "p_arn": arn})
+    return row.policy if row else None
+
+
+def put_policy(repo: Repository, resource: Resource, policy: str, grantees: Iterable[str]) -> None:
+    """Replaces the policy of one of the caller's own resources, and what it shares."""
+    where = {"p_account_id": repo.account_id, "p_region": repo.region, "p_arn": resource.arn}
+    repo.sql.execute(_DELETE_POLICY, where)
+    repo.sql.execute(_DELETE_GRANTS, where)
+    repo.sql.execute(_INSERT_POLICY, {"arn": resource.arn, "account_id": repo.account_id, "region": repo.region,
+                                      "policy": policy})
+    rows = [{"arn": resource.arn, "grantee": grantee, "account_id": repo.account_id, "region": repo.region,
+             "kind": resource.kind, "name_id": resource.name_id}
+            for grantee in sorted(set(grantees)) if grantee != repo.account_id]
+    if rows:
+        repo.sql.execute_many(_INSERT_GRANT, rows)
+
+
+def shared_get(repo: Repository, arn: str, for_share: bool = False) -> Resource | None:
+    """Another account's resource by exact ARN, if it is shared with the caller."""
+    row = repo.sql.first(_GET_SHARED_LOCKED if for_share else _GET_SHARED,
+                         {"p_grantee": repo.account_id, "p_arn": arn, "p_region": repo.region})
+    return Repository._from_row(row) if row else None
+
+
+def shared_versions(repo: Repository, owner: str, kind: str, name_id: str, for_share: bool = False) -> list[Resource]:
+    """The versions (and builds) of another account's named resource that are shared with the caller."""
+    rows = repo.sql.rows(_VERSIONS_SHARED_LOCKED if for_share else _VERSIONS_SHARED, {
+        "p_grantee": repo.account_id, "p_region": repo.region, "p_owner": owner, "p_kind": kind,
+        "p_name_id": name_id})
+    return [Repository._from_row(row) for row in rows]
