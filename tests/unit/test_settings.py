@@ -38,11 +38,22 @@ def test_access_key_map():
      "OIB_ACCOUNTS entry for AK1 'not-an-account' is not a 12-digit AWS account id"),
     ({"OIB_LOG_LEVEL": "loud"}, {}, "log level 'loud' is not one of debug, info, warning, error, critical"),
     ({"OIB_CLOCK": "lunar"}, {}, "clock 'lunar' is not one of system, manual"),
+    ({"OIB_BACKEND": "vm"}, {}, "backend 'vm' is not one of simulated, real"),
+    ({"OIB_REGISTRY_URL": "registry.example.com/team"}, {},
+     "registry URL 'registry.example.com/team' is not host:port (optionally http:// or https://, no path)"),
 ])
 def test_unusable_values_are_refused_by_name(environ, flags, message):
     with pytest.raises(SettingsError) as raised:
         Settings.load(environ, flags)
     assert str(raised.value) == message
+
+
+def test_the_backend_is_simulated_unless_asked_and_a_registry_may_be_given_with_its_scheme():
+    assert Settings.load({}).backend == "simulated"
+    settings = Settings.load({"OIB_BACKEND": "real", "OIB_REGISTRY_URL": "https://registry.example.com:5000",
+                              "OIB_CONTAINER_ROOT": "/dev/shm/oib"})
+    assert (settings.backend, settings.registry_url, settings.container_root) == (
+        "real", "https://registry.example.com:5000", "/dev/shm/oib")
 
 
 def test_oib_serve_prints_the_error_and_exits_2(tmp_path):

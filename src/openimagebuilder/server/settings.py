@@ -80,8 +80,10 @@ class Settings:
             raise SettingsError(f"step seconds {self.step_seconds} is negative")
         if self.backend not in BACKENDS:
             raise SettingsError(f"backend '{self.backend}' is not one of {', '.join(BACKENDS)}")
-        if self.registry_url is not None and ("/" in self.registry_url or not self.registry_url.strip()):
-            raise SettingsError(f"registry URL '{self.registry_url}' is not host:port (no scheme, no path)")
+        bare = (self.registry_url or "").removeprefix("http://").removeprefix("https://")
+        if self.registry_url is not None and ("/" in bare or not bare.strip()):
+            raise SettingsError(f"registry URL '{self.registry_url}' is not host:port (optionally http:// or "
+                                "https://, no path)")
         if not 1 <= self.lease_seconds <= 3600:
             raise SettingsError(f"lease seconds {self.lease_seconds} is not between 1 and 3600")
 
