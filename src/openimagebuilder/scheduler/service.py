@@ -15,11 +15,13 @@ from sqlalchemy.exc import DBAPIError
 from ..domain.arn import partition_of
 from ..domain.clock import Clock
 from ..service.context import Context
+from ..service.lifecycle import is_lifecycle_arn
 from ..store.database import transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
 from ..store.schedules import ScheduleRepository, claim_due_schedules, earliest_run, is_lock_conflict
 from .firing import Busy, Firing, fire
+from .lifecycle import fire_lifecycle
 
 log = logging.getLogger("openimagebuilder.scheduler")
 
@@ -104,7 +106,7 @@ class PipelineScheduler:
                               self.secret, ExecutionRepository(connection, due.account_id, due.region),
                               ScheduleRepository(connection, due.account_id, due.region))
                 try:
-                    firing = fire(ctx, due)
+                    firing = fire_lifecycle(ctx, due) if is_lifecycle_arn(due.pipeline_arn) else fire(ctx, due)
                 except Busy:
                     busy += 1
                     continue
