@@ -28,6 +28,9 @@ from .plan import BuildPlan, Stage, StepWork
 TERMINAL_WORKFLOW = frozenset({"COMPLETED", "FAILED", "CANCELLED", "SKIPPED"})
 WAIT_SECONDS = 7 * 24 * 3600      # WaitForAction's documented maximum; the step is woken by a user
 FAILED_PIPELINE_RUNS_BEFORE_DISABLE = 5  # documented default without an autoDisablePolicy
+# Bounds one advance's changes (each one a step, a stage or an image status): a safeguard, far above
+# what a build's workflows (at most 15 steps each) can make due at one moment.
+MAX_CHANGES_PER_ADVANCE = 200
 # Step actions with a rollback (the user guide's step action reference).
 ROLLBACK_ACTIONS = frozenset({"LaunchInstance", "CollectImageMetadata", "CreateImage", "RegisterImage",
                               "CreateImageFromIso"})
@@ -47,6 +50,7 @@ class BuildStep:
         self.worker = worker
         self.result = result
         self.log: list[str] = []
+        self.finished = False
         self.image = repo.get(job.image_arn, for_update=True)
 
     # -- entry point ---------------------------------------------------------------------------
@@ -55,7 +59,12 @@ class BuildStep:
             self.executions.finish_job(self.job.image_arn)
             return
         try:
-            self._advance()
+            # Everything that is due now happens in this one transaction (a step's start, its
+            # skip, the next stage, ...), up to a step's work, a wait, or the end of the build.
+            for _ in range(MAX_CHANGES_PER_ADVANCE):
+                self._advance()
+                if self.plan.work is not None or self.finished or self.job.due_at > self.epoch:
+                    break
         finally:
             self.executions.append_log(self.plan.log_group, self.job.image_arn, self.stamp, self.log)
 
@@ -97,9 +106,12 @@ class BuildStep:
                 if workflow.id == work.workflow_id:
                     self._advance_workflow(workflow)
         for workflow in running:
-            if self.plan.work is not None or _aborting(workflows):
-                break
-            if workflow.document["dueAt"] <= self.epoch and (work is None or workflow.id != work.workflow_id):
+            # A workflow moves on while it is due: a finished step's successor starts, a skipped
+            # step's successor too, until a step has work to run, waits, or the workflow ends.
+            for _ in range(MAX_CHANGES_PER_ADVANCE):
+                if (self.plan.work is not None or _aborting(workflows) or workflow.document["status"] != "RUNNING"
+                        or workflow.document["dueAt"] > self.epoch):
+                    break
                 self._advance_workflow(workflow)
         aborting = _aborting(workflows)
         if aborting:
@@ -399,6 +411,7 @@ class BuildStep:
             self.image.document["outputResources"] = self._output_resources()
         self._set_status(status, reason, failure_context)
         self.plan.work = None
+        self.finished = True
         self.executions.finish_job(self.job.image_arn)
         self._record_pipeline_run(status)
 
