@@ -16,7 +16,7 @@ from openimagebuilder.server.settings import Settings
 
 AUTH = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/us-east-1/imagebuilder/aws4_request, "
         "SignedHeaders=host, Signature=0")
-OPERATION = "GetMarketplaceResource"  # one the service does not implement: the test gives it a handler
+OPERATION = "GetMarketplaceResource"  # the test gives it a failing handler for its duration
 
 
 @pytest.fixture
@@ -28,14 +28,17 @@ def app(tmp_path) -> Iterator[ImageBuilderApp]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def failing_handler() -> Iterator[None]:
-    assert OPERATION not in HANDLERS
+    original = HANDLERS.get(OPERATION)
 
     def handler(ctx, params):  # type: ignore[no-untyped-def]
         raise KeyError("a bug in a handler")
 
     HANDLERS[OPERATION] = handler
     yield
-    del HANDLERS[OPERATION]
+    if original is None:
+        del HANDLERS[OPERATION]
+    else:
+        HANDLERS[OPERATION] = original
 
 
 def test_an_unexpected_failure_is_a_logged_service_exception(app, failing_handler, caplog):  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..domain.arn import AWS_OWNER, parse_arn
 from ..protocol import errors
+from ..service import distribute, retry
 from ..service.build_configuration import build_configuration
 from ..service.builds import KIND, start_build
 from ..service.context import Context
@@ -156,3 +157,15 @@ def list_image_pipeline_images(ctx: Context, params: dict[str, Any]) -> dict[str
     page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after),
                            lambda image: image.document.get("sourcePipelineArn") == pipeline_arn and keep(image))
     return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}
+
+
+@operation("RetryImage")
+def retry_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    image = get_owned(ctx, params["imageBuildVersionArn"], for_update=True)
+    retry.retry_image(ctx, image)
+    return {"imageBuildVersionArn": image.arn, "clientToken": params["clientToken"]}
+
+
+@operation("DistributeImage")
+def distribute_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    return {"imageBuildVersionArn": distribute.distribute_image(ctx, params), "clientToken": params["clientToken"]}

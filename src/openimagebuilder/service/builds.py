@@ -151,15 +151,16 @@ def _parameters(document: WorkflowDocument, item: dict[str, Any]) -> dict[str, A
     return values
 
 
-def _create_executions(ctx: Context, image_arn: str, planned: list[PlannedWorkflow]) -> list[Stage]:
+def _create_executions(ctx: Context, image_arn: str, planned: list[PlannedWorkflow],
+                       first_position: int = 0) -> list[Stage]:
     """Workflow and step executions (all PENDING) and the stages the engine runs them in: the build
     workflow, then test workflows (those sharing a parallel group together, at most five at once),
-    then distribution."""
+    then distribution. `first_position`: after the executions the image has already (a retry)."""
     build = Stage("BUILDING", [], 1)
     groups: dict[str, Stage] = {}
     test_stages: list[Stage] = []
     distribution = Stage("DISTRIBUTING", [], 1)
-    for position, item in enumerate(planned):
+    for position, item in enumerate(planned, start=first_position):
         execution_id = f"wf-{uuid.uuid4()}"
         ctx.executions.add_workflow_execution(Execution(execution_id, image_arn, position, {
             "workflowBuildVersionArn": item.workflow.arn, "workflowExecutionId": execution_id,
