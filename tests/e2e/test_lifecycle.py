@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from tests.conftest import Server, isolated_server, new_account_id, unique
-from tests.e2e.helpers import ROLE, create_image, error_of, image_recipe, infrastructure, wait_status
-from tests.e2e.test_schedules import DAY, advance, clock_now
+from tests.e2e.helpers import (
+    ROLE,
+    container_recipe,
+    create_image,
+    error_of,
+    image_recipe,
+    infrastructure,
+    wait_status,
+)
+from tests.e2e.test_schedules import DAY, advance, clock_now, oib
 
 NO_TESTS = {"imageTestsEnabled": False}
 
@@ -88,6 +97,8 @@ def test_policy_crud_and_validation(lc):
         ({"resourceType": "CONTAINER_IMAGE",
           "policyDetails": [{"action": {"type": "DISABLE"}, "filter": {"type": "AGE", "value": 1, "unit": "DAYS"}}]},
          "policyDetails[0].action.type", "support only DELETE"),
+        ({"resourceSelection": {"recipes": [{"name": "web", "semanticVersion": "x.1.x"}]}},
+         "resourceSelection.recipes[0].semanticVersion", "may only be followed by wildcards"),
         ({"policyDetails": [{"action": {"type": "DELETE"}, "filter": {"type": "COUNT", "value": 1001}}]},
          "policyDetails[0].filter.value", "between 1 and 1000"),
     ]
@@ -217,3 +228,77 @@ def test_start_resource_state_update(clock_server, lc):
     assert status(lc, second) == "DEPRECATED" and status(lc, failed_free) == "AVAILABLE"
     done = lc.get_lifecycle_execution(lifecycleExecutionId=scheduled)["lifecycleExecution"]
     assert done["state"]["status"] == "SUCCESS" and done["endTime"] == later
+
+
+def test_oib_clock_advance_runs_policies_daily_and_re_enabling_restarts_the_cycle(clock_server, lc):
+    infra = infrastructure(lc)
+    tagged = {"stage": "dev"}
+    older, newer = images(lc, 2, image_recipe(lc), infra, tags=[tagged, tagged])
+    container = lc.create_image(containerRecipeArn=container_recipe(lc), infrastructureConfigurationArn=infra,
+                                imageTestsConfiguration=NO_TESTS, tags=tagged)["imageBuildVersionArn"]
+    wait_status(lc, container, "AVAILABLE")
+    params = policy_params(resourceSelection={"tagMap": tagged},
+                           policyDetails=[{"action": {"type": "DELETE"}, "filter": {"type": "COUNT", "value": 1}}])
+    policy = lc.create_lifecycle_policy(**params)["lifecyclePolicyArn"]
+    lc.tag_resource(resourceArn=policy, tags={"owner": "me"})
+    assert lc.list_tags_for_resource(resourceArn=policy)["tags"] == {"owner": "me"}
+
+    lines = oib(clock_server, "clock", "advance", "2d").splitlines()
+    assert [line.split()[2] for line in lines[1:] if line.split()[1] == policy] == ["LIFECYCLE_EXECUTION"] * 2
+    assert len(lc.list_lifecycle_executions(resourceArn=policy)["lifecycleExecutions"]) == 2
+    # Only AMI images: the container image is not the policy's type.
+    assert [status(lc, arn) for arn in (older, newer, container)] == ["DELETED", "AVAILABLE", "AVAILABLE"]
+
+    update = {k: v for k, v in params.items() if k not in ("name",)}
+    lc.update_lifecycle_policy(lifecyclePolicyArn=policy, **{**update, "status": "DISABLED"})
+    advance(clock_server, DAY)
+    assert len(lc.list_lifecycle_executions(resourceArn=policy)["lifecycleExecutions"]) == 2
+    lc.update_lifecycle_policy(lifecyclePolicyArn=policy, **update)  # ENABLED again: 24 hours from now
+    advance(clock_server, 23 * 3600)
+    assert len(lc.list_lifecycle_executions(resourceArn=policy)["lifecycleExecutions"]) == 2
+    advance(clock_server, 3600)
+    executions = lc.list_lifecycle_executions(resourceArn=policy, maxResults=1)
+    assert len(executions["lifecycleExecutions"]) == 1 and executions["nextToken"]
+    assert executions["lifecycleExecutions"][0]["resourcesImpactedSummary"] == {"hasImpactedResources": False}
+    rest = lc.list_lifecycle_executions(resourceArn=policy, nextToken=executions["nextToken"])
+    assert len(rest["lifecycleExecutions"]) == 2
+    lc.delete_lifecycle_policy(lifecyclePolicyArn=policy)
+    advance(clock_server, DAY)
+    assert len(lc.list_lifecycle_executions(resourceArn=policy)["lifecycleExecutions"]) == 3
+
+
+def test_bad_input_is_answered_in_aws_form_never_500(clock_server, lc):
+    """Raw requests other clients could send (boto3 validates some of this client-side)."""
+    image = images(lc, 1, image_recipe(lc), infrastructure(lc))[0]
+    account = image.split(":")[4]
+    auth = (f"AWS4-HMAC-SHA256 Credential={account}/20250101/us-east-1/imagebuilder/aws4_request, "
+            "SignedHeaders=host, Signature=0")
+    state = {"status": "DEPRECATED"}
+    cases = [
+        ("PUT", "/StartResourceStateUpdate", {"resourceArn": image, "state": state, "clientToken": "a",
+                                               "updateAt": "not a date"}, "InvalidParameterValueException"),
+        ("PUT", "/StartResourceStateUpdate", {"resourceArn": image, "state": state, "clientToken": "b",
+                                               "updateAt": 1e30}, "InvalidParameterValueException"),
+        ("PUT", "/StartResourceStateUpdate", {"resourceArn": image, "state": {}, "clientToken": "c"},
+         "InvalidParameterValueException"),
+        ("PUT", "/StartResourceStateUpdate", {"resourceArn": image, "state": state, "clientToken": "d",
+                                               "includeResources": {}, "executionRole": "role"},
+         "InvalidRequestException"),
+        ("PUT", "/CreateLifecyclePolicy", {**policy_params(), "clientToken": "e",
+                                            "policyDetails": [{"action": {"type": "DELETE"}}]},
+         "InvalidParameterValueException"),
+        ("PUT", "/CreateLifecyclePolicy", {**policy_params(), "clientToken": "f", "resourceSelection": {}},
+         "InvalidParameterValueException"),
+        ("POST", "/ListLifecycleExecutions", {"resourceArn": image.rsplit("/", 1)[0]},
+         "InvalidParameterValueException"),
+        ("POST", "/ListLifecycleExecutionResources",
+         {"lifecycleExecutionId": "lce-00000000-0000-0000-0000-000000000000"}, "ResourceNotFoundException"),
+        ("PUT", "/CancelLifecycleExecution", {"lifecycleExecutionId": "lce-1", "clientToken": "g"},
+         "InvalidParameterValueException"),
+    ]
+    for method, path, body, code in cases:
+        reply = httpx.request(method, f"{clock_server.url}{path}", json=body, headers={"Authorization": auth},
+                              timeout=30)
+        assert reply.headers["x-amzn-errortype"] == code, (path, body, reply.text)
+        assert 400 <= reply.status_code < 500 and set(reply.json()) == {"message"}
+    assert status(lc, image) == "AVAILABLE"

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..domain.arn import name_to_id, parse_arn
 from ..domain.lifecycle import validate_details
+from ..domain.semver import parse_version_filter
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..service import lifecycle as runs
@@ -32,6 +33,11 @@ def _check_policy(params: dict[str, Any]) -> None:
     if bool(selection.get("recipes")) == bool(selection.get("tagMap")):
         raise invalid_parameter("resourceSelection",
                                 "You must specify exactly one selection criteria: either recipes or tagMap.")
+    for index, recipe in enumerate(selection.get("recipes") or []):
+        if parse_version_filter(recipe["semanticVersion"]) is None:
+            raise invalid_parameter(f"resourceSelection.recipes[{index}].semanticVersion",
+                                    f"The version '{recipe['semanticVersion']}' is not valid. A wildcard (x) may only "
+                                    "be followed by wildcards, for example 1.x.x.")
     problem = validate_details(params["policyDetails"], params["resourceType"])
     if problem is not None:
         raise invalid_parameter(*problem)
