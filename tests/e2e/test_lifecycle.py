@@ -302,3 +302,21 @@ def test_bad_input_is_answered_in_aws_form_never_500(clock_server, lc):
         assert reply.headers["x-amzn-errortype"] == code, (path, body, reply.text)
         assert 400 <= reply.status_code < 500 and set(reply.json()) == {"message"}
     assert status(lc, image) == "AVAILABLE"
+
+
+def test_container_images_only_move_to_deleted_with_their_containers(lc):
+    container = lc.create_image(containerRecipeArn=container_recipe(lc), infrastructureConfigurationArn=infrastructure(lc),
+                                imageTestsConfiguration=NO_TESTS)["imageBuildVersionArn"]
+    wait_status(lc, container, "AVAILABLE")
+    code, message = error_of(lc.start_resource_state_update, resourceArn=container, state={"status": "DEPRECATED"})
+    assert code == "InvalidRequestException" and "only be moved to DELETED" in message
+    code, _ = error_of(lc.start_resource_state_update, resourceArn=container, state={"status": "DELETED"},
+                       executionRole=ROLE, includeResources={"amis": True})
+    assert code == "InvalidRequestException"
+    reply = lc.start_resource_state_update(resourceArn=container, state={"status": "DELETED"}, executionRole=ROLE,
+                                           includeResources={"containers": True})
+    (entry,) = lc.list_lifecycle_execution_resources(lifecycleExecutionId=reply["lifecycleExecutionId"])["resources"]
+    assert entry["action"]["name"] == "DELETE" and entry["state"]["status"] == "SUCCESS"
+    assert entry["imageUris"] == lc.get_image(imageBuildVersionArn=container)["image"]["outputResources"][
+        "containers"][0]["imageUris"]
+    assert status(lc, container) == "DELETED"

@@ -223,7 +223,8 @@ def start_resource_state_update(ctx: Context, params: dict[str, Any]) -> dict[st
     exclusions = (params.get("exclusionRules") or {}).get("amis")
     execution = runs.new_execution(
         ctx, now, resourceArn=image.arn, state={"status": "PENDING" if update_at else "IN_PROGRESS"},
-        stateUpdate={"status": target, "amis": bool(include.get("amis")), "excludedAmis": exclusions})
+        stateUpdate={"status": target, "amis": bool(include.get("amis")), "containers": bool(include.get("containers")),
+                     "excludedAmis": exclusions})
     if update_at is not None:
         ctx.schedules.set(execution.arn, update_at.timestamp(), now.timestamp())
     else:

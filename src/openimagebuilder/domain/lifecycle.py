@@ -79,6 +79,7 @@ class Rule:
     unit: str | None = None           # AGE only
     retain_at_least: int | None = None  # AGE only
     include_amis: bool = False
+    include_containers: bool = False
     excluded_tags: Mapping[str, str] = field(default_factory=dict)
     ami_exclusion: AmiExclusion | None = None
 
@@ -106,6 +107,7 @@ class Decision:
     reason: str
     skipped: str | None = None        # set when the image itself is left as it is
     amis: tuple[AmiDecision, ...] = ()
+    include_containers: bool = False
 
     @property
     def new_state(self) -> str | None:
@@ -122,6 +124,7 @@ def rule_from_detail(detail: Mapping[str, Any]) -> Rule:
     return Rule(action=action["type"], filter_type=flt["type"], value=int(flt["value"]), unit=flt.get("unit"),
                 retain_at_least=flt.get("retainAtLeast"),
                 include_amis=bool((action.get("includeResources") or {}).get("amis")),
+                include_containers=bool((action.get("includeResources") or {}).get("containers")),
                 excluded_tags=dict(exclusions.get("tagMap") or {}), ami_exclusion=ami_exclusion)
 
 
@@ -193,7 +196,7 @@ def evaluate(rules: Sequence[Rule], images: Iterable[ImageFacts], now: datetime)
 def _decide(rule: Rule, image: ImageFacts, now: datetime) -> Decision:
     reason = f"The image is {rule.describe()}."
     if not rule.include_amis:
-        return Decision(image, rule.action, reason)
+        return Decision(image, rule.action, reason, include_containers=rule.include_containers)
     amis = tuple(AmiDecision(ami, rule.ami_exclusion.excludes(ami, now) if rule.ami_exclusion else None)
                  for ami in image.amis)
     if rule.action == "DELETE" and any(decision.excluded for decision in amis):

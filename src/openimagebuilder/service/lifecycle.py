@@ -153,6 +153,20 @@ def _resource_entry(ctx: Context, resource_id: str, region: str, action: str, ac
             "action": {"name": action, "reason": action_reason}, "startTime": moment, "endTime": moment, **extra}
 
 
+def _image_uris(image: Resource) -> dict[str, Any]:
+    """`imageUris` of an execution's entry for a container image: where it was distributed."""
+    uris = [uri for item in (image.document.get("outputResources") or {}).get("containers") or []
+            for uri in item.get("imageUris") or []]
+    return {"imageUris": uris} if uris else {}
+
+
+def _release_artifacts(ctx: Context, image: Resource, containers: bool) -> None:
+    """A container image DELETED with its containers included: after the commit, what it owns
+    outside the store (manifests of a real build in the registry) goes, as with DeleteImage."""
+    if containers and image.document.get("type") == "DOCKER":
+        ctx.deleted_images.append(image.document)
+
+
 def _apply(ctx: Context, decision: Decision, moment: str) -> dict[str, Any]:
     """Applies one decision to its image and AMIs; the execution's record of it."""
     image = ctx.repo.get(decision.image.arn, for_update=True)
@@ -169,8 +183,10 @@ def _apply(ctx: Context, decision: Decision, moment: str) -> dict[str, Any]:
     assert decision.new_state is not None
     set_image_state(ctx, image, decision.new_state,
                     {item.ami.image_id for item in decision.amis if not item.excluded})
+    if decision.new_state == "DELETED":
+        _release_artifacts(ctx, image, decision.include_containers)
     return _resource_entry(ctx, image.arn, ctx.region, decision.action, decision.reason, "SUCCESS", None, moment,
-                           amis=amis)
+                           amis=amis, **_image_uris(image))
 
 
 def run_policy(ctx: Context, policy: Resource, moment: datetime) -> Resource:
@@ -216,7 +232,10 @@ def run_state_update(ctx: Context, execution: Resource, moment: datetime) -> Non
                                 "An AMI of the image is excluded, so the image is kept.", stamp, amis=ami_entries)
     else:
         set_image_state(ctx, image, status, {ami.image_id for ami in amis if ami.image_id not in excluded})
-        entry = _resource_entry(ctx, image.arn, ctx.region, action, reason, "SUCCESS", None, stamp, amis=ami_entries)
+        if status == "DELETED":
+            _release_artifacts(ctx, image, bool(update.get("containers")))
+        entry = _resource_entry(ctx, image.arn, ctx.region, action, reason, "SUCCESS", None, stamp, amis=ami_entries,
+                                **_image_uris(image))
     execution.document["resources"] = [entry]
     finish_execution(ctx, execution, "SUCCESS", moment)
 
