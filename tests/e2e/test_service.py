@@ -29,8 +29,8 @@ def test_health(server):
     ("PUT", "/CreateImagePipeline", b'{"name": 5}', 400, "InvalidParameterValueException"),
     ("PUT", "/ImportVmImage", b"{}", 400, "InvalidParameterValueException"),
     ("PUT", "/ImportVmImage", json.dumps({"name": "vm-import", "semanticVersion": "1.0.0", "platform": "Linux",
-                                         "vmImportTaskId": "t", "clientToken": "c"}).encode(), 501,
-     "NotImplementedException"),
+                                         "vmImportTaskId": "t", "clientToken": "c"}).encode(), 400,
+     "InvalidParameterValueException"),
 ])
 def test_protocol_errors_in_rest_json_form(server, method, path, body, status, code):
     response = httpx.request(method, f"{server.url}{path}", content=body, headers={"Authorization": AUTH})
