@@ -131,7 +131,7 @@ class ContainerBackend:
             for note in options.notes:
                 control.on_output(note)
             base = split.before.strip()
-            if base.startswith(_FROM_ONLY) and "\n" not in base:
+            if base.startswith(_FROM_ONLY) and "\n" not in base and "--" not in base:
                 start = base[len(_FROM_ONLY):].split()[0]   # nothing to build before the components
             else:
                 start = local_image(token, "stage")
