@@ -23,7 +23,7 @@ from tests.e2e.helpers import (
     infrastructure,
     wait_status,
 )
-from tests.e2e.test_schedules import DAY, advance, clock_now, oib
+from tests.e2e.test_schedules import DAY, advance, aws_date, clock_now, move_clock, oib
 
 NO_TESTS = {"imageTestsEnabled": False}
 
@@ -320,3 +320,14 @@ def test_container_images_only_move_to_deleted_with_their_containers(lc):
     assert entry["imageUris"] == lc.get_image(imageBuildVersionArn=container)["image"]["outputResources"][
         "containers"][0]["imageUris"]
     assert status(lc, container) == "DELETED"
+
+
+def test_a_clock_jump_makes_one_catch_up_run(clock_server, lc):
+    policy = lc.create_lifecycle_policy(**policy_params())["lifecyclePolicyArn"]
+    jumped = clock_now(clock_server) + timedelta(days=5, hours=1)
+    move_clock(clock_server, set=aws_date(jumped))
+    (run,) = lc.list_lifecycle_executions(resourceArn=policy)["lifecycleExecutions"]
+    assert run["startTime"] == jumped
+    advance(clock_server, DAY)  # the cycle goes on from its creation time: one run in the next day
+    assert len(lc.list_lifecycle_executions(resourceArn=policy)["lifecycleExecutions"]) == 2
+    lc.delete_lifecycle_policy(lifecyclePolicyArn=policy)
