@@ -186,11 +186,13 @@ def _inspect(reference: str) -> dict:
 
 
 def _containers(server: Server, scratch: Path) -> list[str]:
-    """The working containers the server's buildah storage holds."""
+    """The working containers the server's buildah storage holds, and runc containers still alive
+    under its run state."""
     from openimagebuilder.containers.buildah import Buildah
     from openimagebuilder.containers.settings import ContainerSettings
     root = scratch / "server"
-    return Buildah(ContainerSettings(storage_root=root / "storage", run_root=root / "run")).containers()
+    buildah = Buildah(ContainerSettings(storage_root=root / "storage", run_root=root / "run"))
+    return buildah.containers() + buildah.runc_containers()
 
 
 def _log(server: Server, image_arn: str) -> str:
