@@ -248,9 +248,6 @@ def test_a_stalled_workers_build_is_taken_over_and_its_late_result_dropped(api_o
         assert builds.step(arn)["status"] == "COMPLETED"
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: any worker on SQLite takes the store as its own "
-                   "(exclusive_store) and expires every lease at start, so a second process steals a live "
-                   "worker's running step, which then runs twice")
 def test_a_second_worker_on_sqlite_leaves_a_running_step_to_its_worker(tmp_path):
     """`oib worker --data-dir` on the SQLite store of a running `oib serve` (embedded worker): the
     step that worker runs is not taken from it (the new worker may also refuse to start)."""

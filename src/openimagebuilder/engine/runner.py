@@ -36,7 +36,6 @@ from ..store.executions import (
     claim_due_job,
     claim_expired_job,
     defer_job,
-    expire_leases,
     held_job,
     next_due_at,
     next_lease_expiry,
@@ -68,9 +67,6 @@ class WorkerSettings:
     lease_seconds: float = 10.0      # a dead worker's builds move to another after this long
     heartbeat_seconds: float = 0.5   # also bounds how late a cancel or a timeout reaches a running step
     worker_id: str = field(default_factory=default_worker_id)
-    # The store is this process's alone (the embedded SQLite): leases found at start are a
-    # previous run's, and are taken over at once instead of after they expire.
-    exclusive_store: bool = False
 
 
 @dataclass
@@ -113,10 +109,8 @@ class BuildEngine:
 
     # -- life cycle ------------------------------------------------------------------------------
     def start(self) -> None:
-        if self.settings.exclusive_store:
-            with transaction(self.database, write=True) as connection:
-                if taken := expire_leases(connection):
-                    log.info("taking over %d build(s) a previous run of this service left running", taken)
+        # Leases found at start may be a previous run's or another live worker's (even on SQLite,
+        # an `oib worker` may share the file): either way they are taken over only once they run out.
         for index in range(self.settings.threads):
             thread = threading.Thread(target=self._work, name=f"oib-engine-{index}", daemon=True)
             thread.start()

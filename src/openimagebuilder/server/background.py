@@ -35,8 +35,7 @@ def build_engine(settings: Settings, database: Engine, clock: Clock) -> BuildEng
         backend = RoutingBackend({"DOCKER": _container_backend(settings, database)}, default=simulated)
     return BuildEngine(database, clock, backend, WorkerSettings(
         threads=settings.engine_workers, lease_seconds=settings.lease_seconds,
-        worker_id=settings.worker_id or default_worker_id(),
-        exclusive_store=database.dialect.name == "sqlite"))
+        worker_id=settings.worker_id or default_worker_id()))
 
 
 def describe_backend(backend: Any) -> str:

@@ -271,13 +271,6 @@ def renew_leases(connection: Connection, worker: str, image_arns: list[str], lea
     return {row.image_arn: bool(row.cancel_requested) for row in rows}
 
 
-def expire_leases(connection: Connection) -> int:
-    """Ends every lease at once: for a store only this process uses (the embedded SQLite), whose
-    leases at start-up can only be a previous run's."""
-    return connection.execute(update(build_jobs).where(build_jobs.c.lease_owner.is_not(None)).values(
-        lease_until=0.0)).rowcount
-
-
 def release_lease(connection: Connection, image_arn: str, worker: str, due_at: float) -> None:
     connection.execute(update(build_jobs).where(
         build_jobs.c.image_arn == image_arn, build_jobs.c.lease_owner == worker).values(
