@@ -16,6 +16,7 @@ from openimagebuilder.domain.lifecycle import (
     rule_from_detail,
     validate_details,
 )
+from openimagebuilder.service.lifecycle import DAY_SECONDS, next_daily_run
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 STATE_RANK = {"AVAILABLE": 0, "DEPRECATED": 1, "DISABLED": 2, "DELETED": 3}
@@ -128,3 +129,14 @@ def test_validate_details_documented_rules():
     assert validate_details([detail("DELETE", snapshots=True)], "AMI_IMAGE")[1].startswith("snapshots")
     assert validate_details([detail("DELETE", containers=True)], "CONTAINER_IMAGE") is None
     assert validate_details([detail("DELETE", amis=True)], "CONTAINER_IMAGE") is not None
+
+
+@settings(max_examples=300)
+@given(st.floats(1e9, 2e9), st.integers(0, 400), st.floats(0, 1))
+def test_next_daily_run_is_strictly_later_and_on_the_cycle(anchor, days, fraction):
+    now = anchor + (days + fraction) * DAY_SECONDS
+    run = next_daily_run(anchor, now)
+    assert now < run <= now + DAY_SECONDS + 1e-3
+    # Firing at a due time itself moves on by a whole day.
+    due = anchor + days * DAY_SECONDS
+    assert due < next_daily_run(anchor, due) <= due + DAY_SECONDS + 1e-3

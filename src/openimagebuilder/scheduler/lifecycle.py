@@ -32,8 +32,10 @@ def fire_lifecycle(ctx: Context, due: DueSchedule) -> Firing | None:
     now = ctx.clock.now()
     # A policy runs again 24 hours on; missed days collapse into this one run. A scheduled state
     # update runs once.
-    following = None if scheduled_update else next_daily_run(due.anchor_at, max(due.next_run_at, now.timestamp()))
-    advance_schedule(ctx.repo.connection, arn, following)
+    if scheduled_update:
+        ctx.schedules.remove(arn)
+    else:
+        advance_schedule(ctx.repo.connection, arn, next_daily_run(due.anchor_at, max(due.next_run_at, now.timestamp())))
     if not ctx.schedules.record_firing(arn, due.next_run_at, now.timestamp(), LIFECYCLE_RUN, None):
         return None
     if scheduled_update:

@@ -48,9 +48,12 @@ def schedule_policy(ctx: Context, policy: dict[str, Any], restart: bool) -> None
 
 
 def next_daily_run(anchor: float, now: float) -> float:
-    """The first run after `now` of a run every 24 hours from `anchor`."""
-    periods = int((now - anchor) // DAY_SECONDS) + 1
-    return anchor + max(periods, 1) * DAY_SECONDS
+    """The first run after `now` of a run every 24 hours from `anchor` (strictly after: float
+    rounding must never hand the scheduler the due time it is firing again)."""
+    run = anchor + max(int((now - anchor) // DAY_SECONDS) + 1, 1) * DAY_SECONDS
+    while run <= now:
+        run += DAY_SECONDS
+    return run
 
 
 def execution_arn(ctx: Context, execution_id: str) -> str:
