@@ -207,3 +207,41 @@ def test_deleting_a_shared_resource_ends_the_share(accounts):
     owner_client.delete_component(componentBuildVersionArn=comp)
     assert error_of(other_client.get_component, componentBuildVersionArn=comp)[0] == "ResourceNotFoundException"
     assert error_of(owner_client.get_component_policy, componentArn=comp)[0] == "ResourceNotFoundException"
+
+
+def test_lists_with_owner_shared_list_what_is_shared_with_the_caller(server, accounts):
+    owner_client, owner, other_client, other = accounts
+    comp = component(owner_client)
+    component(owner_client)  # not shared
+    recipe = image_recipe(owner_client)
+    container = container_recipe(owner_client)
+    image = wait_done(owner_client, create_image(owner_client, tags=FAST))["arn"]
+    for kind, lister, key in (("component", other_client.list_components, "componentVersionList"),
+                              ("image-recipe", other_client.list_image_recipes, "imageRecipeSummaryList"),
+                              ("container-recipe", other_client.list_container_recipes,
+                               "containerRecipeSummaryList"),
+                              ("image", other_client.list_images, "imageVersionList")):
+        assert lister(owner="Shared")[key] == []
+    owner_client.put_component_policy(componentArn=comp, policy=policy("component", comp, other))
+    owner_client.put_image_recipe_policy(imageRecipeArn=recipe, policy=policy("image-recipe", recipe, other))
+    owner_client.put_container_recipe_policy(containerRecipeArn=container,
+                                             policy=policy("container-recipe", container, other))
+    owner_client.put_image_policy(imageArn=image, policy=policy("image", image, other))
+
+    components = other_client.list_components(owner="Shared")["componentVersionList"]
+    assert [(c["arn"], c["owner"]) for c in components] == [(comp.rsplit("/", 1)[0], owner)]
+    assert [r["arn"] for r in other_client.list_image_recipes(owner="Shared")["imageRecipeSummaryList"]] == [recipe]
+    assert [r["arn"] for r in other_client.list_container_recipes(owner="Shared")[
+        "containerRecipeSummaryList"]] == [container]
+    images = other_client.list_images(owner="Shared")["imageVersionList"]
+    assert [(i["arn"], i["owner"]) for i in images] == [(image.rsplit("/", 1)[0], owner)]
+    # The caller's own lists, and a third account's shared lists, are unchanged.
+    assert other_client.list_components()["componentVersionList"] == []
+    assert server.client().list_components(owner="Shared")["componentVersionList"] == []
+    # Pages of one entry walk the shared list.
+    second = component(owner_client)
+    owner_client.put_component_policy(componentArn=second, policy=policy("component", second, other))
+    first_page = other_client.list_components(owner="Shared", maxResults=1)
+    rest = other_client.list_components(owner="Shared", maxResults=1, nextToken=first_page["nextToken"])
+    assert len(first_page["componentVersionList"]) == len(rest["componentVersionList"]) == 1
+    assert first_page["componentVersionList"][0]["arn"] != rest["componentVersionList"][0]["arn"]

@@ -13,11 +13,13 @@ from ..protocol.errors import invalid_parameter
 from ..protocol.model import service_model
 from ..service.context import Context
 from ..service.resources import (  # noqa: F401 - the handlers' lookups
+    SHARED,
     UNBUILT_VERSIONED_TYPES,
     find,
     matching_builds,
     not_found,
     resolve,
+    scan,
     visible,
 )
 from ..store.repository import Resource, ResourceExists

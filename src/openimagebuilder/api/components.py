@@ -21,7 +21,7 @@ from ..domain.component_document import (
 from ..protocol.errors import invalid_parameter
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import document_field, find, latest_version_references, project
+from .common import SHARED, document_field, find, latest_version_references, project
 from .registry import operation
 from .versioned import BuildFamily, create_build, delete_build, list_builds, list_filter, list_versions, version_entry
 
@@ -29,9 +29,9 @@ FAMILY = BuildFamily("component", "component", content_members=(
     "name", "description", "changeDescription", "platform", "supportedOsVersions", "data", "kmsKeyId"))
 ACTIVE = "ACTIVE"
 DEPRECATED = "DEPRECATED"
-# ListComponents `owner` → the repository owner to scan. Nothing is shared with or sold to an
-# account here, so Shared, ThirdParty and AWSMarketplace list nothing.
-SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({"Self": None, "Amazon": AWS_OWNER})
+# ListComponents `owner` → the owner to scan (Shared: what other accounts' policies share with the
+# caller). Nothing is sold to an account here, so ThirdParty and AWSMarketplace list nothing.
+SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({"Self": None, "Amazon": AWS_OWNER, "Shared": SHARED})
 
 
 def _status(resource: Resource) -> str:

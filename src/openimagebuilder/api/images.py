@@ -14,6 +14,7 @@ from ..service.builds import KIND, start_build
 from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
+    SHARED,
     check_deletable,
     document_field,
     filter_predicate,
@@ -23,13 +24,14 @@ from .common import (
     project,
     version_arn_of,
 )
+from .common import scan as scan_resources
 from .pagination import paginate, paginate_list
 from .registry import operation
 
 TERMINAL_STATES = frozenset({"AVAILABLE", "FAILED", "CANCELLED", "DEPRECATED", "DISABLED", "DELETED"})
 IMAGE_FILTERS = {name: document_field(name) for name in ("name", "osVersion", "platform", "type", "version")}
 PIPELINE_IMAGE_FILTERS = {name: document_field(name) for name in ("name", "version")}
-OWNER_SCANS = {"Self": None, "Amazon": AWS_OWNER}
+OWNER_SCANS = {"Self": None, "Amazon": AWS_OWNER, "Shared": SHARED}
 
 
 @operation("CreateImage")
@@ -118,10 +120,11 @@ def list_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     def wanted(image: Resource) -> bool:
         return keep(image) and (include_deprecated or _status(image) != "DEPRECATED")
 
-    key = (lambda image: image.name_id) if params.get("byName") else (lambda image: (image.name_id, image.version))
+    key = ((lambda image: (image.owner, image.name_id)) if params.get("byName")
+           else (lambda image: (image.owner, image.name_id, image.version)))
 
     def scan(after: tuple[str, int] | None) -> Iterator[Resource]:
-        return _newest_per(filter(wanted, ctx.repo.scan(KIND, after, owner=OWNER_SCANS[owner])), key)
+        return _newest_per(filter(wanted, scan_resources(ctx, KIND, after, OWNER_SCANS[owner])), key)
 
     page, token = paginate(ctx, params, scan)
     versions = []

@@ -22,6 +22,7 @@ from ..protocol.errors import invalid_parameter
 from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
+    SHARED,
     FilterFields,
     delete_owned,
     document_field,
@@ -33,6 +34,7 @@ from .common import (
     project,
     resolve,
 )
+from .common import scan as scan_resources
 from .pagination import paginate
 from .registry import operation
 
@@ -232,10 +234,10 @@ def _list(ctx: Context, family: Family, params: dict[str, Any],
         raise invalid_parameter("owner", f"The owner '{owner}' is not supported. Supported owners: "
                                 f"[{', '.join(sorted(family.list_owners))}].")
     keep = filter_predicate(params, family.filters)
-    if owner not in ("Self", "Amazon"):
-        return {family.list_member: []}  # nothing is shared with an account, nor sold, in this service
-    scan_owner = AWS_OWNER if owner == "Amazon" else None
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(family.kind, after, owner=scan_owner), keep)
+    if owner not in ("Self", "Amazon", "Shared"):
+        return {family.list_member: []}  # nothing is sold to an account in this service
+    scan_owner = {"Amazon": AWS_OWNER, "Shared": SHARED}.get(owner)
+    page, token = paginate(ctx, params, lambda after: scan_resources(ctx, family.kind, after, scan_owner), keep)
     return {family.list_member: [summarize(resource.document) for resource in page], "nextToken": token}
 
 

@@ -30,6 +30,7 @@ from .common import (
     version_arn_of,
     visible,
 )
+from .common import scan as scan_resources
 from .pagination import paginate
 
 Cursor = tuple[str, int] | None
@@ -142,7 +143,7 @@ def list_versions(ctx: Context, family: BuildFamily, params: dict[str, Any], own
     group = _name_of if params.get("byName") else _version_of
 
     def scan(after: Cursor) -> Iterator[Resource]:
-        return _newest_of_each(filter(keep, ctx.repo.scan(family.kind, after, owner=owner)), group)
+        return _newest_of_each(filter(keep, scan_resources(ctx, family.kind, after, owner)), group)
     return paginate(ctx, params, scan)
 
 

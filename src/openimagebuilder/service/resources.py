@@ -2,11 +2,13 @@
 within what the caller may see. Shared by the API handlers, builds and the scheduler."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
 from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
-from ..store.policies import shared_get, shared_versions
+from ..store.policies import shared_get, shared_scan, shared_versions
 from ..store.repository import Resource
 from .context import Context
 
@@ -24,6 +26,18 @@ def shared_with_caller(ctx: Context, arn: Arn) -> bool:
     """An ARN of another account's resource in the caller's partition and region: visible only where
     that account's resource policy shares it with the caller (store/policies.py)."""
     return (arn.partition, arn.region) == (ctx.partition, ctx.region) and arn.owner not in (ctx.account_id, AWS_OWNER)
+
+
+# The owner of a scan that lists what other accounts share with the caller (a List's `owner: Shared`).
+SHARED = "shared"
+
+
+def scan(ctx: Context, kind: str, after: tuple[str, int] | None, owner: str | None) -> Iterator[Resource]:
+    """A List's scan: the caller's own resources (owner None), AWS-managed ones, or those shared with
+    the caller (SHARED), in (sort key, id) order after a cursor."""
+    if owner == SHARED:
+        return shared_scan(ctx.repo, kind, after)
+    return ctx.repo.scan(kind, after, owner=owner)
 
 
 def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,

@@ -7,9 +7,9 @@ keys, ON DELETE CASCADE).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from sqlalchemy import and_, bindparam, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, or_, select
 
 from .repository import Repository, Resource
 from .statements import Statement
@@ -76,3 +76,25 @@ def shared_versions(repo: Repository, owner: str, kind: str, name_id: str, for_s
         "p_grantee": repo.account_id, "p_region": repo.region, "p_owner": owner, "p_kind": kind,
         "p_name_id": name_id})
     return [Repository._from_row(row) for row in rows]
+
+
+_CHUNK = 200
+
+
+def shared_scan(repo: Repository, kind: str, after: tuple[str, int] | None = None) -> Iterator[Resource]:
+    """Other accounts' resources of one kind shared with the caller, in `Repository.scan`'s order
+    (sort key, id), starting after a cursor."""
+    position = after
+    while True:
+        query = _SHARED.where(resource_grants.c.grantee == repo.account_id, resource_grants.c.region == repo.region,
+                              resource_grants.c.kind == kind)
+        if position is not None:
+            key, row_id = position
+            query = query.where(or_(resources.c.sort_key > key,
+                                    and_(resources.c.sort_key == key, resources.c.id > row_id)))
+        rows = repo.connection.execute(query.order_by(resources.c.sort_key, resources.c.id).limit(_CHUNK)).all()
+        for row in rows:
+            yield Repository._from_row(row)
+        if len(rows) < _CHUNK:
+            return
+        position = (rows[-1].sort_key, rows[-1].id)
