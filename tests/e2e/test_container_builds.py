@@ -385,3 +385,37 @@ def test_a_managed_parent_image_by_arn_builds_on_its_bootstrapped_base(real_serv
     image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"])
     assert image["state"]["status"] == "AVAILABLE", image["state"]
     assert _inspect(image["outputResources"]["containers"][0]["imageUris"][0])["Digest"]
+
+
+def test_after_kill_9_and_restart_the_managed_registry_keeps_its_uris_and_leftovers_are_swept(
+        registry, busybox_parent, scratch, tmp_path_factory):
+    """`oib serve` with its own registry (no --registry-url): the image URIs a build recorded still
+    resolve after a kill -9 and restart (same port), and a container a dead worker left of a build
+    that no longer has a job is removed by the restarted server's sweep."""
+    from openimagebuilder.containers.buildah import Buildah
+    from openimagebuilder.containers.settings import ContainerSettings
+    from openimagebuilder.engine.container import BUILD_LABEL, WORKER_LABEL, build_token
+    tmp = tmp_path_factory.mktemp("managed")
+    root = scratch / "managed"
+    server = start_server("sqlite", "", tmp, {"OIB_BACKEND": "real", "OIB_CONTAINER_ROOT": str(root)})
+    try:
+        client = server.client()
+        # The parent comes from the test registry by its full reference; the image goes to oib's own.
+        pipeline = _pipeline(client, f"{registry.url}/{busybox_parent}", [_component(client, BUILD_DOC)])
+        image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"])
+        assert image["state"]["status"] == "AVAILABLE", image["state"]
+        uris = image["outputResources"]["containers"][0]["imageUris"]
+        assert not uris[0].startswith(registry.url)
+        buildah = Buildah(ContainerSettings(storage_root=root / "storage", run_root=root / "run"))
+        gone = f"arn:aws:imagebuilder:{REGION}:123456789012:image/gone/1.0.0/1"
+        left = buildah.from_image(f"{registry.url}/{busybox_parent}",
+                                  labels={BUILD_LABEL: build_token(gone), WORKER_LABEL: "dead-worker"})
+        server.restart(sig="kill")
+        for uri in uris:
+            assert _inspect(uri)["Digest"] == uris[-1].split("@")[1]
+        deadline = time.monotonic() + 10
+        while left in buildah.containers():
+            assert time.monotonic() < deadline, "the restarted server did not sweep the dead worker's container"
+            time.sleep(0.2)
+    finally:
+        stop_process(server.process)

@@ -237,12 +237,26 @@ class Buildah:
         """Removes every working container labelled label=value by from_image (with its runc state,
         however its process ended); how many."""
         removed = 0
-        for container in self.containers():
-            labels = self._labels(container)
-            if TRACKING_LABEL in labels and labels.get(label) == value:
+        for container, labels in self.labelled_containers().items():
+            if labels.get(label) == value:
                 self.remove_container(container)
                 removed += 1
         return removed
+
+    def labelled_containers(self) -> dict[str, dict[str, str]]:
+        """Each working container from_image made in this storage → the labels it was given there
+        (not those its image brought), e.g. for a sweep that decides by label whose it is."""
+        found: dict[str, dict[str, str]] = {}
+        for container in self.containers():
+            labels = self._labels(container)
+            if TRACKING_LABEL not in labels:
+                continue   # gone meanwhile, or not made by from_image
+            try:
+                given = json.loads(labels[TRACKING_LABEL])
+            except ValueError:
+                continue
+            found[container] = {key: labels[key] for key in given if key in labels}
+        return found
 
     def containers(self) -> list[str]:
         """The names of the working containers from_image made in this storage."""

@@ -27,6 +27,9 @@ MANIFEST_TYPES = ", ".join((
 ))
 START_TIMEOUT = 10.0
 START_ATTEMPTS = 3
+# A registry just stopped (or killed with the oib before) frees its port within milliseconds; a
+# kept port still taken after this long is held by something else.
+PORT_FREE_WAIT = 2.0
 REQUEST_TIMEOUT = 10.0
 
 
@@ -97,7 +100,8 @@ class _HttpRegistry:
 
 
 class LocalRegistry(_HttpRegistry):
-    """Debian's docker-registry serving <data-dir>/registry on 127.0.0.1 and a free port. It lives
+    """Debian's docker-registry serving <data-dir>/registry on 127.0.0.1 and a port kept in
+    <data-dir>/registry/port (free when first chosen, the same on every start after). It lives
     no longer than the process that started it: its own process group (stop() kills it all) and a
     parent-death signal, so even a kill -9 of oib takes it down."""
 
@@ -107,6 +111,10 @@ class LocalRegistry(_HttpRegistry):
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Starts the registry on the port it had before (kept in <data-dir>/registry/port), so
+        the image URIs builds recorded keep resolving across restarts; on a new port, which is
+        then kept, the first time. RegistryError if the kept port is taken by something else:
+        moving silently would break every URI recorded so far."""
         if self._process is not None:
             return
         executable = shutil.which("docker-registry")
@@ -114,15 +122,50 @@ class LocalRegistry(_HttpRegistry):
             raise RegistryError("docker-registry not found: install the Debian package docker-registry "
                                 "(apt-get install docker-registry)")
         (self.data_dir / "storage").mkdir(parents=True, exist_ok=True)
+        kept = self.kept_port()
+        if kept is not None:
+            if not _wait_port_free(kept, PORT_FREE_WAIT):
+                raise RegistryError(self._port_taken(kept))
+            try:
+                self._start_on(executable, kept)
+            except RegistryError as error:
+                # Taken between the check and docker-registry's bind: the same answer.
+                raise RegistryError(f"{self._port_taken(kept)}\n{error}") from None
+            return
         # The free port is found by binding and releasing it; another process may take it before
         # the registry binds, so a registry that exits at start is tried again on a new port.
         for attempt in range(START_ATTEMPTS):
             try:
                 self._start_on(executable, _free_port())
-                return
+                break
             except RegistryError:
                 if attempt == START_ATTEMPTS - 1:
                     raise
+        self._keep_port()
+
+    @property
+    def port_file(self) -> Path:
+        return self.data_dir / "port"
+
+    def kept_port(self) -> int | None:
+        """The port this data dir's registry listens on, once it has started; None before."""
+        try:
+            port = int(self.port_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return port if 0 < port < 65536 else None
+
+    def _keep_port(self) -> None:
+        # Written whole or not at all (rename): a half-written port file would lose the port.
+        partial = self.port_file.with_suffix(".partial")
+        partial.write_text(f"{self.url.rsplit(':', 1)[1]}\n")
+        partial.replace(self.port_file)
+
+    def _port_taken(self, port: int) -> str:
+        return (f"the local registry's port 127.0.0.1:{port} (kept in {self.port_file} so that recorded image "
+                "URIs keep resolving) is taken by another process. If it is another oib on this data dir, give "
+                f"this one --registry-url 127.0.0.1:{port}; otherwise stop what holds the port, or delete "
+                f"{self.port_file} to start on a new port (image URIs recorded so far then no longer resolve)")
 
     def _start_on(self, executable: str, port: int) -> None:
         config = self.data_dir / "config.yml"
@@ -217,6 +260,23 @@ def _config_yaml(storage: Path, port: int) -> str:
         "storage": {"filesystem": {"rootdirectory": str(storage)}, "delete": {"enabled": True}},
         "http": {"addr": f"127.0.0.1:{port}"},
     }, indent=2)
+
+
+def _wait_port_free(port: int, seconds: float) -> bool:
+    """True once 127.0.0.1:port can be bound (as docker-registry binds it: SO_REUSEADDR, so a
+    connection in TIME_WAIT does not count), within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+                return True
+            except OSError:
+                pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 def _free_port() -> int:

@@ -23,7 +23,9 @@ removes them once the build is no longer running (finished, failed, cancelled be
 deleted), so nothing outlives a build; a cancel that reaches a running step removes them at once.
 A step that another worker takes over after its worker died resumes from its saved handle:
 idempotent steps (launch, distribute, clean up) remove what the dead one left and run again;
-component runs, which cannot be resumed halfway, fail saying so.
+component runs, which cannot be resumed halfway, fail saying so. What a dead worker left of builds
+nobody will take over (they ended or were deleted meanwhile) is removed by the sweep, at start and
+every SWEEP_SECONDS: every container whose build has no build job any more.
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,8 +52,12 @@ from .registry_cleanup import tag_manifest
 log = logging.getLogger(__name__)
 
 BUILD_LABEL = "oib.build"
+WORKER_LABEL = "oib.worker"   # the worker that made the container: said when the sweep removes it
 LOCAL_PREFIX = "localhost/oib-build"
 REAP_SECONDS = 0.5            # how often builds that ended are looked for (cancel → nothing left within ~1 s)
+# How often the storage is swept for containers of builds that are not running anywhere (left by a
+# worker that died); also once at start. Each sweep inspects every working container.
+SWEEP_SECONDS = 60.0
 _FROM_ONLY = "FROM "
 
 
@@ -66,6 +73,7 @@ class Buildah(Protocol):
     def remove_container(self, container: str) -> None: ...
     def remove_image(self, image: str) -> None: ...
     def clean_up(self, label: str, value: str) -> int: ...
+    def labelled_containers(self) -> dict[str, dict[str, str]]: ...
 
 
 class Registry(Protocol):
@@ -101,16 +109,25 @@ class StepFailed(Exception):
 class ContainerBackend:
     def __init__(self, buildah: Buildah, registry: Registry, settings: ContainerBackendSettings, *,
                  executor_factory: ExecutorFactory, managed_parent: Callable[[str], str | None],
-                 build_running: Callable[[str], bool] | None = None) -> None:
+                 build_running: Callable[[str], bool] | None = None,
+                 running_builds: Callable[[], Iterable[str]] | None = None, worker_id: str | None = None) -> None:
+        """`build_running(image ARN)`: whether the build still has a build job (is not over);
+        `running_builds()`: the image ARNs of every build that has one, on any worker of the store
+        (enables the sweep); `worker_id`: labelled on every container this backend makes."""
         self.buildah, self.registry, self.settings = buildah, registry, settings
         self.executor_factory = executor_factory
         self.managed_parent = managed_parent
         self.build_running = build_running
+        self.running_builds = running_builds
+        self.worker_id = worker_id
         self._builds: dict[str, str] = {}          # token → image ARN, builds this process touched
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
         self.on_close: Callable[[], None] | None = None   # e.g. stops the local registry
+        self._next_sweep = 0.0                     # monotonic; 0: sweep at the reaper's first pass
+        if running_builds is not None:
+            self._start_reaper()
 
     # -- Backend -----------------------------------------------------------------------------------
     def pacing_seconds(self, context: BuildContext) -> float:
@@ -252,6 +269,37 @@ class ContainerBackend:
         if self.on_close is not None:
             self.on_close()
 
+    def sweep(self) -> int:
+        """Removes every container in this storage whose build is not running anywhere (no build job:
+        it ended, failed or was deleted), with its runc state and the build's local images; how many
+        containers. This is what a worker that died (kill -9) left of builds nobody takes over.
+        Builds that still have a job keep theirs, whichever worker made them and whether or not
+        its lease is live: between steps no lease is held, and a build whose lease ran out is
+        taken over by a worker that removes what its dead worker left (see _resume_by_removing)."""
+        if self.running_builds is None:
+            return 0
+        # Containers first, jobs second: a build's job exists before its first container, so a
+        # container made after this listing is never judged by an older list of jobs.
+        containers = self.buildah.labelled_containers()
+        running = {build_token(arn) for arn in self.running_builds()}
+        removed, ended = 0, set()
+        for container, labels in containers.items():
+            token = labels.get(BUILD_LABEL)
+            if token is None or token in running:
+                continue   # not a build's (e.g. bootstrap's), or its build goes on
+            try:
+                self.buildah.remove_container(container)
+            except Exception:  # noqa: BLE001 - tried again at the next sweep
+                log.exception("removing container %s of ended build %s failed", container, token)
+                continue
+            removed += 1
+            ended.add(token)
+            log.warning("removed container %s of build %s, which is no longer running (made by worker %s)",
+                        container, token, labels.get(WORKER_LABEL, "unknown"))
+        for token in ended:
+            self._remove_build(token)   # its local images; containers made meanwhile are none of a dead build
+        return removed
+
     def reap(self) -> int:
         """Removes the containers and local images of builds that are no longer running."""
         if self.build_running is None:
@@ -276,14 +324,28 @@ class ContainerBackend:
         token = build_token(context.image_arn)
         with self._lock:
             self._builds[token] = context.image_arn
-            if self._reaper is None and self.build_running is not None:
-                self._reaper = threading.Thread(target=self._reap_loop, name="oib-container-reaper", daemon=True)
-                self._reaper.start()
+        if self.build_running is not None:
+            self._start_reaper()
         return token
 
+    def _start_reaper(self) -> None:
+        with self._lock:
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap_loop, name="oib-container-reaper", daemon=True)
+                self._reaper.start()
+
     def _reap_loop(self) -> None:
-        while not self._stop.wait(REAP_SECONDS):
-            self.reap()
+        while True:
+            if self.running_builds is not None and time.monotonic() >= self._next_sweep:
+                self._next_sweep = time.monotonic() + SWEEP_SECONDS
+                try:
+                    self.sweep()
+                except Exception:  # noqa: BLE001 - the store or buildah failing now: tried again later
+                    log.exception("sweeping the container storage failed")
+            if self._stop.wait(REAP_SECONDS):
+                return
+            if self.build_running is not None:
+                self.reap()
 
     def _remove_build(self, token: str) -> int:
         removed = self.buildah.clean_up(BUILD_LABEL, token)
@@ -331,7 +393,8 @@ class ContainerBackend:
 
     def _from(self, image: str, token: str, control: StepControl, missing: str | None = None) -> str:
         try:
-            container = self.buildah.from_image(image, labels={BUILD_LABEL: token}, cancel=control.cancel)
+            labels = {BUILD_LABEL: token, **({WORKER_LABEL: self.worker_id} if self.worker_id else {})}
+            container = self.buildah.from_image(image, labels=labels, cancel=control.cancel)
         except Exception as error:  # noqa: BLE001 - the reason becomes the step's
             if control.stopped():
                 raise BuildStopped() from None

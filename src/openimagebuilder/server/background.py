@@ -31,11 +31,12 @@ def build_engine(settings: Settings, database: Engine, clock: Clock) -> BuildEng
         step_seconds=settings.step_seconds, manual_clock=manual,
         fail_steps=frozenset(s.strip() for s in settings.fail_steps.split(",") if s.strip())))
     backend: Backend = simulated
+    # One id for the engine's leases and the labels on the containers this worker makes.
+    worker_id = settings.worker_id or default_worker_id()
     if settings.backend == "real":
-        backend = RoutingBackend({"DOCKER": _container_backend(settings, database)}, default=simulated)
+        backend = RoutingBackend({"DOCKER": _container_backend(settings, database, worker_id)}, default=simulated)
     return BuildEngine(database, clock, backend, WorkerSettings(
-        threads=settings.engine_workers, lease_seconds=settings.lease_seconds,
-        worker_id=settings.worker_id or default_worker_id()))
+        threads=settings.engine_workers, lease_seconds=settings.lease_seconds, worker_id=worker_id))
 
 
 def describe_backend(backend: Any) -> str:
@@ -55,7 +56,7 @@ def close_backend(backend: Any) -> None:
         close()
 
 
-def _container_backend(settings: Settings, database: Engine) -> Any:
+def _container_backend(settings: Settings, database: Engine, worker_id: str) -> Any:
     from ..containers.buildah import Buildah
     from ..containers.executor import ContainerExecutor
     from ..containers.registry import ExternalRegistry, LocalRegistry, RegistryError
@@ -84,10 +85,15 @@ def _container_backend(settings: Settings, database: Engine) -> Any:
             return connection.execute(select(build_jobs.c.image_arn).where(
                 build_jobs.c.image_arn == image_arn)).first() is not None
 
+    def running_builds() -> list[str]:
+        # Every build with a job, on any worker of this store: the sweep keeps their containers.
+        with transaction(database, write=False) as connection:
+            return list(connection.scalars(select(build_jobs.c.image_arn)))
+
     backend = ContainerBackend(
         buildah, registry, ContainerBackendSettings(scratch_dir=containers.tmp_dir),
         executor_factory=ContainerExecutor, managed_parent=_managed_parent(registry),
-        build_running=build_running)
+        build_running=build_running, running_builds=running_builds, worker_id=worker_id)
     backend.on_close = getattr(registry, "stop", None)  # the local registry lives as long as the backend
     return backend
 
