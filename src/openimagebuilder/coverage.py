@@ -46,15 +46,13 @@ def render() -> str:
 def render_readme_list() -> str:
     names, done = _operations()
     missing = [name for name in names if name not in HANDLERS]
-    return "\n".join([
-        README_START,
-        f"Implemented ({len(done)} of {len(names)} operations of API {service_model().api_version}): "
-        + ", ".join(f"`{name}`" for name in done) + ".",
-        "",
-        "Not implemented (they answer `NotImplementedException`, HTTP 501): "
-        + ", ".join(f"`{name}`" for name in missing) + ".",
-        README_END,
-    ])
+    lines = [README_START,
+             f"Implemented ({len(done)} of {len(names)} operations of API {service_model().api_version}): "
+             + ", ".join(f"`{name}`" for name in done) + "."]
+    if missing:
+        lines += ["", "Not implemented (they answer `NotImplementedException`, HTTP 501): "
+                  + ", ".join(f"`{name}`" for name in missing) + "."]
+    return "\n".join(lines + [README_END])
 
 
 def with_readme_list(readme: str) -> str:
