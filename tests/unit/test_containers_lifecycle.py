@@ -23,6 +23,7 @@ from openimagebuilder.engine.container import (
     ContainerBackend,
     ContainerBackendSettings,
     build_token,
+    local_image,
 )
 from tests.containers_fixtures import require_container_tools, scratch_root
 
@@ -81,12 +82,15 @@ def test_the_sweep_at_start_removes_a_dead_workers_containers_and_keeps_a_live_o
         container_settings, local_registry, busybox_base, tmp_path):
     """A worker killed with -9 leaves its working container (and the runc state of a run that was
     going on); the next backend's sweep removes it because its build has no job any more, while
-    the container of a build that still has one (another, live worker's) stays."""
+    the container of a build that still has one (another, live worker's) stays; so do their local images."""
     buildah = Buildah(container_settings)
     gone_arn = f"arn:aws:imagebuilder:us-east-1:123456789012:image/gone-{uuid.uuid4().hex[:8]}/1.0.0/1"
     live_arn = f"arn:aws:imagebuilder:us-east-1:123456789012:image/live-{uuid.uuid4().hex[:8]}/1.0.0/1"
     dead = buildah.from_image(busybox_base, labels={BUILD_LABEL: build_token(gone_arn), WORKER_LABEL: "dead-1"})
     live = buildah.from_image(busybox_base, labels={BUILD_LABEL: build_token(live_arn), WORKER_LABEL: "live-2"})
+    gone_image, live_image = local_image(build_token(gone_arn), "built"), local_image(build_token(live_arn), "built")
+    buildah.commit(dead, gone_image)
+    buildah.commit(live, live_image)
     # A run the dead worker's buildah left going: runc state under the container's key.
     runner = subprocess.Popen(["buildah", *buildah._run_args(dead), dead, "--", "sleep", "60"],
                               env=buildah.environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -109,6 +113,11 @@ def test_the_sweep_at_start_removes_a_dead_workers_containers_and_keeps_a_live_o
                 time.sleep(0.1)
             assert not any(name.startswith(f"{dead}/") for name in buildah.runc_containers())
             assert live in buildah.containers()
+            deadline = time.monotonic() + 5
+            while gone_image in buildah.image_names():   # the images go after the containers
+                assert time.monotonic() < deadline, "the sweep did not remove the ended build's image"
+                time.sleep(0.1)
+            assert live_image in buildah.image_names()
             assert backend.sweep() == 0   # and nothing more to remove
             assert buildah.labelled_containers()[live] == {BUILD_LABEL: build_token(live_arn), WORKER_LABEL: "live-2"}
         finally:
@@ -118,3 +127,5 @@ def test_the_sweep_at_start_removes_a_dead_workers_containers_and_keeps_a_live_o
         runner.kill()
         buildah.remove_container(dead)
         buildah.remove_container(live)
+        buildah.remove_image(gone_image)
+        buildah.remove_image(live_image)

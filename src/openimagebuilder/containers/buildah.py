@@ -263,6 +263,11 @@ class Buildah:
         listing = json.loads(self._call(["containers", "--json"]) or "[]") or []
         return [entry["containername"] for entry in listing if entry["containername"].startswith(NAME_PREFIX)]
 
+    def image_names(self) -> list[str]:
+        """The names of every image in this storage (an image with several names gives each)."""
+        listing = json.loads(self._call(["images", "--json"]) or "[]") or []
+        return sorted(name for entry in listing for name in entry.get("names") or [])
+
     def runc_containers(self) -> list[str]:
         """runc containers alive under our runc state directory (none once every run has ended)."""
         found = []

@@ -74,6 +74,7 @@ class Buildah(Protocol):
     def remove_image(self, image: str) -> None: ...
     def clean_up(self, label: str, value: str) -> int: ...
     def labelled_containers(self) -> dict[str, dict[str, str]]: ...
+    def image_names(self) -> list[str]: ...
 
 
 class Registry(Protocol):
@@ -96,6 +97,14 @@ def build_token(image_arn: str) -> str:
 def local_image(token: str, stage: str) -> str:
     """The build's images in local storage: `stage` (the template up to the components) and `built`."""
     return f"{LOCAL_PREFIX}/{token}:{stage}"
+
+
+def _build_of_image(name: str) -> str | None:
+    """The token of a build's local image name (local_image's), or None for any other image."""
+    if not name.startswith(f"{LOCAL_PREFIX}/"):
+        return None
+    token = name[len(LOCAL_PREFIX) + 1:].split(":", 1)[0]
+    return token or None
 
 
 class BuildStopped(Exception):
@@ -271,18 +280,19 @@ class ContainerBackend:
 
     def sweep(self) -> int:
         """Removes every container in this storage whose build is not running anywhere (no build job:
-        it ended, failed or was deleted), with its runc state and the build's local images; how many
-        containers. This is what a worker that died (kill -9) left of builds nobody takes over.
+        it ended, failed or was deleted), with its runc state, and such builds' local images; how
+        many containers. This is what a worker that died (kill -9) left of builds nobody takes over.
         Builds that still have a job keep theirs, whichever worker made them and whether or not
         its lease is live: between steps no lease is held, and a build whose lease ran out is
         taken over by a worker that removes what its dead worker left (see _resume_by_removing)."""
         if self.running_builds is None:
             return 0
-        # Containers first, jobs second: a build's job exists before its first container, so a
-        # container made after this listing is never judged by an older list of jobs.
+        # Storage first, jobs second: a build's job exists before its first container and image,
+        # so nothing made after these listings is judged by an older list of jobs.
         containers = self.buildah.labelled_containers()
+        images = self.buildah.image_names()
         running = {build_token(arn) for arn in self.running_builds()}
-        removed, ended = 0, set()
+        removed = 0
         for container, labels in containers.items():
             token = labels.get(BUILD_LABEL)
             if token is None or token in running:
@@ -293,11 +303,18 @@ class ContainerBackend:
                 log.exception("removing container %s of ended build %s failed", container, token)
                 continue
             removed += 1
-            ended.add(token)
             log.warning("removed container %s of build %s, which is no longer running (made by worker %s)",
                         container, token, labels.get(WORKER_LABEL, "unknown"))
-        for token in ended:
-            self._remove_build(token)   # its local images; containers made meanwhile are none of a dead build
+        for image in images:
+            token = _build_of_image(image)
+            if token is None or token in running:
+                continue
+            try:
+                self.buildah.remove_image(image)
+            except Exception:  # noqa: BLE001 - tried again at the next sweep
+                log.exception("removing image %s of ended build %s failed", image, token)
+                continue
+            log.warning("removed image %s of build %s, which is no longer running", image, token)
         return removed
 
     def reap(self) -> int:
