@@ -40,6 +40,25 @@ def test_protocol_errors_in_rest_json_form(server, method, path, body, status, c
     assert set(response.json()) == {"message"}
 
 
+@pytest.mark.parametrize("method,path,body,expected", [
+    ("POST", "/ListComponents", {"maxResults": True}, "'maxResults' must be an integer."),
+    ("POST", "/ListComponents", {"maxResults": False}, "'maxResults' must be an integer."),
+    ("PUT", "/CreateImagePipeline", {"name": "pipe", "clientToken": "t",
+                              "infrastructureConfigurationArn":
+                                  "arn:aws:imagebuilder:us-east-1:123456789012:infrastructure-configuration/i",
+                              "imageTestsConfiguration": {"timeoutMinutes": True}},
+     "'imageTestsConfiguration.timeoutMinutes' must be an integer."),
+])
+def test_json_booleans_are_not_integers(server, method, path, body, expected):
+    # boto3 refuses these client-side; raw HTTP and other SDKs reach the server, and Python's bool
+    # is an int, so only an explicit check keeps `true` from passing as 1.
+    response = httpx.request(method, f"{server.url}{path}", json=body, headers={"Authorization": AUTH})
+    assert response.status_code == 400
+    assert response.headers["x-amzn-errortype"] == "InvalidParameterValueException"
+    assert set(response.json()) == {"message"}
+    assert response.json()["message"].endswith(expected)
+
+
 def test_region_from_credential_scope(server):
     account = new_account_id()
     west, east = server.client(account, "eu-west-1"), server.client(account, "us-east-1")

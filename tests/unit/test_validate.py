@@ -55,6 +55,28 @@ def test_enum_and_type():
         PIPELINE, dict(BASE, enhancedImageMetadataEnabled="yes"))
 
 
+@pytest.mark.parametrize("value", [True, False])
+def test_json_boolean_is_not_an_integer(value):
+    # Python's bool is an int: without an explicit check `true` would pass as 1 (boto3 stops it
+    # client-side, raw HTTP and other SDKs do not).
+    text = message_for(PIPELINE, dict(BASE, imageTestsConfiguration={"timeoutMinutes": value}))
+    assert text.endswith("'imageTestsConfiguration.timeoutMinutes' must be an integer.")
+    assert "'maxResults' must be an integer." in message_for(MODEL.operation_model("ListComponents"),
+                                                             {"maxResults": value})
+
+
+@pytest.mark.parametrize("name", sorted(
+    name for name in MODEL.shape_names
+    if MODEL.shape_for(name).type_name in ("integer", "long", "double", "float", "timestamp")))
+def test_no_numeric_or_timestamp_shape_accepts_a_boolean(name):
+    check = ValidatorCache()._compile(MODEL.shape_for(name))
+    for value in (True, False):
+        with pytest.raises(errors.ServiceError) as info:
+            check(value, "v")
+        assert info.value.code == "InvalidParameterValueException"
+        assert "'v' must be " in info.value.message
+
+
 def test_list_index_and_map_paths():
     text = message_for(DISTRIBUTION, {"name": "dist", "clientToken": "t", "distributions": [
         {"region": "us-east-1"},
