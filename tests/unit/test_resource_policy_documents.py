@@ -86,3 +86,12 @@ def test_elements_a_share_cannot_express_are_refused(element):
 def test_deeply_nested_json_is_refused_not_crashed():
     with pytest.raises(PolicyError):
         parse_policy("[" * 100_000 + "]" * 100_000, "component", ARN)
+
+
+@pytest.mark.parametrize("version", [[], {}, 1, True, "2020-01-01"])
+def test_a_version_that_is_not_a_known_string_is_refused_not_crashed(version):
+    # Found by the property above: an unhashable Version (a list) raised TypeError, a 500.
+    text = json.dumps({"Version": version, "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"},
+                                                          "Action": "imagebuilder:GetComponent"}]})
+    with pytest.raises(PolicyError, match="Version must be one of"):
+        parse_policy(text, "component", ARN)

@@ -60,7 +60,8 @@ def parse_policy(text: str, resource_type: str, resource_arn: str) -> ResourcePo
     if unknown:
         raise PolicyError(f"The policy has an unknown element: '{unknown[0]}'.")
     version = document.get("Version")
-    if version is not None and version not in POLICY_VERSIONS:
+    # Any JSON value may arrive here; a list or object is unhashable, so test the type first.
+    if version is not None and (not isinstance(version, str) or version not in POLICY_VERSIONS):
         raise PolicyError(f"The policy Version must be one of [{', '.join(sorted(POLICY_VERSIONS))}].")
     if "Id" in document and not isinstance(document["Id"], str):
         raise PolicyError("The policy Id must be a string.")
