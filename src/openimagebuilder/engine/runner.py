@@ -201,6 +201,8 @@ class BuildEngine:
         handle (or fails the step, saying why)."""
         work = plan.work
         assert work is not None
+        if job.cancel_requested:  # cancelled meanwhile: nothing to run again
+            return self._advance(connection, job, plan, StepResult(False, {}, "The build was cancelled."))
         log.warning("worker %s took over %s: step %s of worker %s (lease expired)", self.worker_id,
                     job.image_arn, work.step_name, work.worker)
         step = self._build_step(connection, job, plan, None)
