@@ -213,6 +213,25 @@ def test_semantic_version_out_of_range_is_refused(client):
     assert error_of(info)[0] == "InvalidVersionNumberException"
 
 
+def test_date_versions_with_leading_zeros_as_in_aws_examples(client):
+    # AWS's create-component example: semanticVersion "2019.12.03" comes back as given in the ARN
+    # and in GetComponent; wildcards and ordering use the numbers.
+    name = unique("dated")
+    first = make(client, name=name, semanticVersion="2019.12.03")
+    assert first.endswith(f"/{name.lower()}/2019.12.03/1")
+    assert client.get_component(componentBuildVersionArn=first)["component"]["version"] == "2019.12.03"
+    newer = make(client, name=name, semanticVersion="2019.12.010", data=document("b"))
+    account_arn = version_arn(version_arn(first))
+    for wildcard, wanted in (("2019.12.x", newer), ("2019.x.x", newer), ("x.x.x", newer)):
+        got = client.get_component(componentBuildVersionArn=f"{account_arn}/{wildcard}")["component"]["arn"]
+        assert got == wanted, wildcard
+    listed = client.list_components(filters=[{"name": "name", "values": [name]},
+                                             {"name": "version", "values": ["2019.12.3"]}])["componentVersionList"]
+    assert [entry["version"] for entry in listed] == ["2019.12.03"]
+    ordered = client.list_components(filters=[{"name": "name", "values": [name]}])["componentVersionList"]
+    assert [entry["version"] for entry in ordered] == ["2019.12.03", "2019.12.010"]
+
+
 def test_invalid_documents_are_refused_with_aws_messages(client):
     with pytest.raises(ClientError) as info:
         make(client, data=BAD_STEP_DOCUMENT)
@@ -429,15 +448,10 @@ def test_delete_then_not_found(client):
 def test_delete_refused_while_a_recipe_needs_the_build(client):
     name = unique("dep")
     first = make(client, name=name)
-    try:
-        client.create_image_recipe(
-            name=unique("recipe"), semanticVersion="1.0.0",
-            parentImage="arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
-            components=[{"componentArn": version_arn(first)}])
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "NotImplementedException":
-            pytest.skip("image recipes are not implemented yet")
-        raise
+    client.create_image_recipe(
+        name=unique("recipe"), semanticVersion="1.0.0",
+        parentImage="arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x",
+        components=[{"componentArn": version_arn(first)}])
     with pytest.raises(ClientError) as info:
         client.delete_component(componentBuildVersionArn=first)
     assert error_of(info) == (

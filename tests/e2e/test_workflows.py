@@ -174,8 +174,10 @@ def test_wildcard_semantic_version_rejected(client):
          f"{VERSION_PATTERN}"))
 
 
-def test_leading_zeros_and_range_rejected(client):
-    for version in ("01.0.0", "1073741824.0.0"):
+def test_leading_zeros_accepted_range_rejected(client):
+    # AWS documents dates such as 2021.01.01 as versions; the text is kept as given.
+    assert make(client, semanticVersion="2021.01.01").endswith("/2021.01.01/1")
+    for version in ("1073741824.0.0", "01.0.1073741824"):
         with pytest.raises(ClientError) as info:
             make(client, semanticVersion=version)
         assert error_of(info)[0] == "InvalidVersionNumberException"

@@ -15,8 +15,34 @@ def test_exact_versions_round_trip(major, minor, patch):
 
 
 def test_invalid_versions():
-    for text in ("1.0", "1.0.0.0", "01.0.0", "1.x.0", "-1.0.0", f"{MAX_PART + 1}.0.0", "a.b.c"):
+    for text in ("1.0", "1.0.0.0", "1.x.0", "01.0.1073741824", "1.0.00000000001", "-1.0.0", f"{MAX_PART + 1}.0.0", "a.b.c"):
         assert parse_version(text) is None
+
+
+@given(parts, parts, parts, st.integers(0, 3), st.integers(0, 3), st.integers(0, 3))
+def test_leading_zeros_keep_their_text_and_compare_by_number(major, minor, patch, zeros_a, zeros_b, zeros_c):
+    # AWS documents dates such as 2021.01.01 as versions and echoes 2019.12.03 back as given.
+    def padded(part: int, zeros: int) -> str:
+        return str(part).zfill(min(10, len(str(part)) + zeros))  # at most 10 digits, zeros included
+    text = f"{padded(major, zeros_a)}.{padded(minor, zeros_b)}.{padded(patch, zeros_c)}"
+    version = parse_version(text)
+    assert version is not None and str(version) == text
+    assert version == Version(major, minor, patch) and hash(version) == hash(Version(major, minor, patch))
+    assert sort_key("n", version, 1) == sort_key("n", Version(major, minor, patch), 1)
+    assert parse_version_filter(f"{padded(major, zeros_a)}.x.x").matches(version)
+    assert parse_version_filter(f"{major}.{minor}.x").matches(version)
+    assert parse_version_filter(text).matches(parse_version(f"{major}.{minor}.{patch}"))
+
+
+def test_dates_order_numerically():
+    dates = ["2019.12.03", "2019.12.3", "2021.01.01", "2019.2.10", "2020.01.9", "2019.12.010"]
+    ordered = sorted(dates, key=lambda text: parse_version(text))
+    assert [str(parse_version(text)) for text in ordered] == [
+        "2019.2.10", "2019.12.03", "2019.12.3", "2019.12.010", "2020.01.9", "2021.01.01"]
+    assert parse_version_filter("2019.12.x").matches(parse_version("2019.12.03"))
+    assert not parse_version_filter("2019.1.x").matches(parse_version("2019.12.03"))
+    assert str(parse_arn("arn:aws:imagebuilder:us-west-2:123456789012:component/c/2019.12.03/1").version_arn()) == (
+        "arn:aws:imagebuilder:us-west-2:123456789012:component/c/2019.12.03")
 
 
 def test_wildcards_only_from_the_right():

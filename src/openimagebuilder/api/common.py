@@ -75,7 +75,7 @@ def new_semantic_version(text: str) -> Version:
     if version is None:
         raise errors.ERROR_CLASSES["InvalidVersionNumberException"](
             f"The semantic version '{text}' is not valid. Each of major, minor and patch must be an "
-            "integer from 0 to 1073741823 without leading zeros.")
+            "integer from 0 to 1073741823 of at most 10 digits.")
     return version
 
 

@@ -1,13 +1,16 @@
 """Semantic versions as Image Builder uses them: X.Y.Z with service-assigned build numbers and
-`x` wildcards that may only run from the right (`1.x.x` yes, `x.2.x` no)."""
+`x` wildcards that may only run from the right (`1.x.x` yes, `x.2.x` no). Parts may have leading
+zeros: AWS documents dates such as `2021.01.01` as versions and echoes `2019.12.03` back as given,
+so a version keeps its text while it compares, orders and matches wildcards by its numbers."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_PART = 1073741823  # 2**30 - 1, AWS's documented bound for each part
 
-_EXACT = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+_EXACT = re.compile(r"^([0-9]+)\.([0-9]+)\.([0-9]+)$")
+_MAX_DIGITS = len(str(MAX_PART))  # 10: a part, leading zeros included, is at most this long
 _PART = re.compile(r"^(?:[0-9]+|x)$")
 
 
@@ -16,20 +19,25 @@ class Version:
     major: int
     minor: int
     patch: int
+    # The text as the client gave it (`2019.12.03`), which ARNs and responses repeat; left out of
+    # comparisons so that `2019.12.03` and `2019.12.3` order and match as the same numbers.
+    text: str = field(default="", compare=False)
 
     def __str__(self) -> str:
-        return f"{self.major}.{self.minor}.{self.patch}"
+        return self.text or f"{self.major}.{self.minor}.{self.patch}"
 
 
 def parse_version(text: str) -> Version | None:
-    """An exact version, or None. Leading zeros and parts above MAX_PART are rejected."""
+    """An exact version, or None. Parts above MAX_PART are rejected; leading zeros are kept in its text."""
     match = _EXACT.match(text)
     if match is None:
         return None
+    if any(len(group) > _MAX_DIGITS for group in match.groups()):
+        return None  # bounds the text (ARNs, the store's 40-character column) whatever its zeros
     parts = [int(group) for group in match.groups()]
     if any(part > MAX_PART for part in parts):
         return None
-    return Version(*parts)
+    return Version(parts[0], parts[1], parts[2], text)
 
 
 @dataclass(frozen=True)
