@@ -210,6 +210,23 @@ def test_a_dead_workers_build_is_taken_over(api_only, tmp_path):
     print(f"build ended {image['state']['status']} {took:.1f} s after its worker was killed")
 
 
+@only_postgresql
+def test_a_build_cancelled_while_its_worker_is_dead_is_cancelled_without_running_again(api_only, tmp_path):
+    client = api_only.client()
+    builds = Builds(client)
+    arn = builds.start(block_seconds=30)
+    with workers(api_only, tmp_path, 1, "--lease-seconds", LEASE, "--engine-workers", "1") as (doomed,):
+        builds.wait_blocking(arn)
+        doomed.stop("kill")
+        client.cancel_image_creation(imageBuildVersionArn=arn, clientToken=unique("cancel"))
+        with workers(api_only, tmp_path, 1, "--lease-seconds", LEASE):
+            # The lease runs out (2 s); the next worker cancels instead of blocking 30 s again.
+            image = wait_done(client, arn, timeout=12)
+    assert image["state"]["status"] == "CANCELLED", image["state"]
+    assert builds.step(arn)["status"] == "CANCELLED"
+    assert not [line for line in build_log(api_only.url, arn) if TAKEN_OVER.search(line)]
+
+
 def assert_taken_over(builds: Builds, arn: str, image: dict[str, Any], url: str) -> None:
     """The step of a worker that died was taken over: the build is AVAILABLE (the step ran again,
     once) or FAILED with a reason that names what was lost; no step left RUNNING."""
