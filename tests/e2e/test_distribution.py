@@ -220,16 +220,11 @@ def test_delete_then_not_found(client):
 
 def test_delete_refused_while_a_pipeline_refers_to_it(client):
     arn = make(client)
-    try:
-        recipe = client.create_image_recipe(
-            name=unique("recipe"), semanticVersion="1.0.0",
-            parentImage="arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2-x86/x.x.x",
-            components=[{"componentArn": "arn:aws:imagebuilder:us-east-1:aws:component/update-linux/x.x.x"}],
-        )["imageRecipeArn"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "NotImplementedException":
-            pytest.skip("CreateImageRecipe is not implemented yet")
-        raise
+    recipe = client.create_image_recipe(
+        name=unique("recipe"), semanticVersion="1.0.0",
+        parentImage="arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2-x86/x.x.x",
+        components=[{"componentArn": "arn:aws:imagebuilder:us-east-1:aws:component/update-linux/x.x.x"}],
+    )["imageRecipeArn"]
     infrastructure = client.create_infrastructure_configuration(
         name=unique("infra"), instanceProfileName="profile")["infrastructureConfigurationArn"]
     pipeline = client.create_image_pipeline(

@@ -1,9 +1,6 @@
 """Image recipes and container recipes through boto3 against a real `oib serve`."""
 import re
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.conftest import unique
 from tests.e2e.helpers import error_of
 
@@ -49,14 +46,9 @@ def container_recipe(client, **overrides):
 
 
 def own_component(client, data=HELLO, platform="Linux"):
-    """A component of the caller's own; skips when CreateComponent is not available yet."""
-    try:
-        return client.create_component(name=unique("component"), semanticVersion="1.0.0", platform=platform,
-                                       data=data)["componentBuildVersionArn"]
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "NotImplementedException":
-            pytest.skip("CreateComponent is not implemented yet")
-        raise
+    """A component of the caller's own."""
+    return client.create_component(name=unique("component"), semanticVersion="1.0.0", platform=platform,
+                                   data=data)["componentBuildVersionArn"]
 
 
 # -- image recipes -------------------------------------------------------------------------------
@@ -266,13 +258,8 @@ def test_recipe_in_use_by_a_pipeline_cannot_be_deleted(client):
     recipe = image_recipe(client)
     infrastructure = client.create_infrastructure_configuration(
         name=unique("infra"), instanceProfileName="profile")["infrastructureConfigurationArn"]
-    try:
-        pipeline = client.create_image_pipeline(name=unique("pipeline"), imageRecipeArn=recipe,
-                                                infrastructureConfigurationArn=infrastructure)["imagePipelineArn"]
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "NotImplementedException":
-            pytest.skip("CreateImagePipeline is not implemented yet")
-        raise
+    pipeline = client.create_image_pipeline(name=unique("pipeline"), imageRecipeArn=recipe,
+                                            infrastructureConfigurationArn=infrastructure)["imagePipelineArn"]
     code, message = error_of(client.delete_image_recipe, imageRecipeArn=recipe)
     assert code == "ResourceDependencyException" and recipe in message
     client.delete_image_pipeline(imagePipelineArn=pipeline)
