@@ -76,6 +76,24 @@ def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.
         time.sleep(interval)
 
 
+def holds_for(probe: Callable[[], T], seconds: float, interval: float = 0.02, what: str = "condition") -> int:
+    """Polls `probe` for `seconds` and fails at the first falsy answer; returns how many answers held.
+
+    For "nothing changes" assertions: one look after a fixed sleep sees only that instant, this sees
+    every change the window's polls can catch, and it fails at once instead of after the sleep.
+    """
+    deadline = time.monotonic() + seconds
+    looks = 0
+    while True:
+        value = probe()
+        looks += 1
+        if not value:
+            raise AssertionError(f"{what} stopped holding after {looks} looks; last value {value!r}")
+        if time.monotonic() > deadline:
+            return looks
+        time.sleep(interval)
+
+
 # -- images and their executions --------------------------------------------------------------
 def get_image(client, arn: str) -> dict[str, Any]:
     return client.get_image(imageBuildVersionArn=arn)["image"]

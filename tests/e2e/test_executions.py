@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import re
-import time
 import uuid
 from typing import Any, TypeVar
 
@@ -33,6 +32,7 @@ from tests.e2e.helpers import (
     distribution,
     error_of,
     get_image,
+    holds_for,
     image_recipe,
     infrastructure,
     pipeline,
@@ -229,8 +229,13 @@ def test_available_image_records_its_build(client):
                        loggingConfiguration={"logGroupName": "/my/images"})
     image = wait_done(client, arn)
     assert image["state"] == {"status": "AVAILABLE"}
+    # version is VersionNumberWithBuild in GetImage: X.Y.Z/build, as AWS's get-image example shows.
     assert (image["type"], image["platform"], image["version"], image["buildType"]) == (
-        "AMI", "Linux", "1.0.0", "USER_INITIATED")
+        "AMI", "Linux", f"1.0.0/{arn.rsplit('/', 1)[1]}", "USER_INITIATED")
+    summaries = client.list_image_build_versions(imageVersionArn=arn.rsplit("/", 1)[0])["imageSummaryList"]
+    assert [entry["version"] for entry in summaries] == [image["version"]]
+    listed = client.list_images(filters=[{"name": "name", "values": [image["name"]]}])["imageVersionList"]
+    assert [entry["version"] for entry in listed] == ["1.0.0"]  # ImageVersion's shape is VersionNumber
     assert image["name"] == client.get_image_recipe(imageRecipeArn=recipe)["imageRecipe"]["name"]
     assert image["tags"] == {**FAST, "team": "images"}
     assert image["executionRole"] == ROLE
@@ -263,6 +268,25 @@ def test_available_image_records_its_build(client):
     image = wait_done(client, create_image(client, recipe, infra))
     assert image["imageRecipe"]["components"][1]["componentArn"] == own.replace("/1.0.0/1", "/1.0.1/1")
     assert image["infrastructureConfiguration"]["description"] == "after"
+
+
+def test_output_ami_names_come_from_the_distribution(client):
+    # amiDistributionConfiguration.name with the documented dynamic tags, written with and without
+    # spaces; a Region whose distribution names no AMI gets the default `<image name> <build date>`.
+    dist = client.create_distribution_configuration(name=unique("dist"), distributions=[
+        {"region": "us-east-1", "amiDistributionConfiguration": {
+            "name": "golden-{{ imagebuilder:buildVersion }}-{{imagebuilder:buildDate}}"}},
+        {"region": "eu-west-1", "launchTemplateConfigurations": [{"launchTemplateId": "lt-0123456789abcdef0"}]},
+    ])["distributionConfigurationArn"]
+    recipe = image_recipe(client, version="2019.12.03")
+    first = wait_done(client, create_image(client, recipe, distributionConfigurationArn=dist))
+    second = wait_done(client, create_image(client, recipe, distributionConfigurationArn=dist))
+    for image, build in ((first, "1"), (second, "2")):
+        assert image["state"]["status"] == "AVAILABLE", image["state"]
+        assert image["version"] == f"2019.12.03/{build}"
+        date = image["dateCreated"].replace(":", "-")  # 2026-12-03T06-20-01.123Z, as AWS names AMIs
+        assert {ami["region"]: ami["name"] for ami in image["outputResources"]["amis"]} == {
+            "us-east-1": f"golden-{build}-{date}", "eu-west-1": f"{image['name']} {date}"}
 
 
 def test_build_numbers_count_per_recipe_version_across_create_image_and_pipeline_runs(client):
@@ -486,6 +510,16 @@ def test_default_workflows_and_their_step_executions(client):
     assert page["workflowExecutions"] + rest["workflowExecutions"] == executions
     page = client.list_workflow_step_executions(workflowExecutionId=build["workflowExecutionId"], maxResults=3)
     assert [s["name"] for s in page["steps"]] == BUILD_IMAGE_STEPS[:3] and page["nextToken"]
+    # A page holding exactly the rest carries no nextToken (decided, docs/behaviour.md).
+    full = client.list_workflow_executions(imageBuildVersionArn=arn, maxResults=len(executions))
+    assert full["workflowExecutions"] == executions and "nextToken" not in full
+    full = client.list_workflow_step_executions(workflowExecutionId=build["workflowExecutionId"],
+                                                maxResults=len(BUILD_IMAGE_STEPS))
+    assert [s["name"] for s in full["steps"]] == BUILD_IMAGE_STEPS and "nextToken" not in full
+    rest = client.list_workflow_step_executions(workflowExecutionId=build["workflowExecutionId"], maxResults=3,
+                                                nextToken=page["nextToken"])
+    assert [s["name"] for s in rest["steps"]] == BUILD_IMAGE_STEPS[3:6]
+    assert ("nextToken" in rest) == (len(BUILD_IMAGE_STEPS) > 6)
     code, _ = error_of(client.get_workflow_execution, workflowExecutionId=f"wf-{uuid.uuid4()}")
     assert code == "ResourceNotFoundException"
     code, _ = error_of(client.get_workflow_step_execution, stepExecutionId=f"step-{uuid.uuid4()}")
@@ -643,10 +677,13 @@ def test_wait_for_action_resume(client):
                             "workflowBuildVersionArn", "name", "action", "startTime"}
     assert (waiting["name"], waiting["action"]) == ("ApproveBuild", "WaitForAction")
     assert STEP_ID.match(waiting["stepExecutionId"]) and DATE.match(waiting["startTime"])
-    time.sleep(0.2)  # it really waits
-    assert get_image(client, arn)["state"]["status"] == "BUILDING"
-    step = client.get_workflow_step_execution(stepExecutionId=waiting["stepExecutionId"])
-    assert step["status"] == "RUNNING" and step["action"] == "WaitForAction"
+
+    def still_waiting() -> bool:
+        step = client.get_workflow_step_execution(stepExecutionId=waiting["stepExecutionId"])
+        return (get_image(client, arn)["state"]["status"] == "BUILDING"
+                and (step["status"], step["action"]) == ("RUNNING", "WaitForAction"))
+    # It really waits: nothing but an action ends the step, so every look over the window agrees.
+    assert holds_for(still_waiting, 0.3, what="the build waiting for an action") > 1
     code, _ = error_of(client.send_workflow_step_action, stepExecutionId=waiting["stepExecutionId"],
                        imageBuildVersionArn=arn.rsplit("/", 1)[0] + "/99", action="RESUME")
     assert code == "InvalidParameterValueException"
@@ -939,8 +976,9 @@ def test_tests_fail_the_image_after_timeout_minutes(server, tmp_path):
         wait_until(lambda: [s for s in waiting_steps(client) if s["imageBuildVersionArn"] == arn],
                    what="the test waiting")
         httpx.post(f"{manual.url}/_oib/clock", json={"advance": 59 * 60}).raise_for_status()
-        time.sleep(0.5)
-        assert get_image(client, arn)["state"]["status"] == "TESTING"
+        # One minute before the deadline the build must not fail: it stays TESTING at every look.
+        holds_for(lambda: get_image(client, arn)["state"]["status"] == "TESTING", 0.5,
+                  what="the image testing before its deadline")
         httpx.post(f"{manual.url}/_oib/clock", json={"advance": 2 * 60}).raise_for_status()
         image = wait_done(client, arn)
         assert image["state"]["status"] == "FAILED"
