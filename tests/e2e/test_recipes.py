@@ -1,6 +1,9 @@
 """Image recipes and container recipes through boto3 against a real `oib serve`."""
 import re
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.conftest import unique
 from tests.e2e.helpers import error_of
 
@@ -155,6 +158,21 @@ def test_each_component_only_once(client):
     code, message = error_of(image_recipe, client=client, components=[
         {"componentArn": UPDATE_LINUX}, {"componentArn": UPDATE_LINUX.replace("x.x.x", "1.0.2/1")}])
     assert code == "InvalidParameterValueException" and "'components[1].componentArn'" in message
+
+
+@pytest.mark.parametrize("make_recipe", [image_recipe, container_recipe])
+def test_at_most_twenty_components_then_service_quota_exceeded(client, make_recipe):
+    # AWS's quota of build and test components per recipe is 20 (the model sets no maximum); a
+    # 21st is a ServiceQuotaExceededException (HTTP 402), checked before any reference resolves.
+    components = [{"componentArn": own_component(client)} for _ in range(21)]
+    assert make_recipe(client, components=components[:20])
+    with pytest.raises(ClientError) as info:
+        make_recipe(client, components=components)
+    error = info.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 402
+    assert (error["Error"]["Code"], error["Error"]["Message"]) == (
+        "ServiceQuotaExceededException",
+        "A recipe can contain at most 20 build and test components; 21 were given.")
 
 
 def test_components_must_suit_the_parent_platform_and_os(client):
