@@ -13,11 +13,13 @@ from tests.e2e.helpers import (
     MANAGED,
     TEST_IMAGE_WORKFLOW,
     container_recipe,
+    create_image,
     distribution,
     error_of,
     image_recipe,
     infrastructure,
     pipeline,
+    workflow,
 )
 
 
@@ -122,6 +124,77 @@ def test_undeclared_workflow_parameter_rejected(client):
         {"workflowArn": BUILD_IMAGE_WORKFLOW, "parameters": [{"name": "nope", "value": ["1"]}]}])
     assert code == "InvalidParameterValueException"
     assert "workflows[0].parameters[0].name" in message and "'nope'" in message
+
+
+TYPED_PARAMETERS_TEST = """\
+schemaVersion: 1.0
+parameters:
+  - name: region
+    type: string
+  - name: retries
+    type: integer
+  - name: verbose
+    type: boolean
+steps:
+  - name: AwaitTesters
+    action: WaitForAction
+"""
+
+
+def invalid(parameter: str, reason: str) -> tuple[str, str]:
+    return ("InvalidParameterValueException", f"The value supplied for parameter '{parameter}' is not valid. {reason}")
+
+
+@pytest.mark.parametrize("entries,expected", [
+    pytest.param(lambda own: [{"workflowArn": own, "parameters": [{"name": "region", "value": ["a"]},
+                                                                 {"name": "region", "value": ["b"]}]}],
+                 invalid("workflows[0].parameters[1].name", "The parameter 'region' is given more than once."),
+                 id="parameter-twice"),
+    pytest.param(lambda own: [{"workflowArn": own, "parameters": [{"name": "region", "value": ["a", "b"]}]}],
+                 invalid("workflows[0].parameters[0].value", "The parameter 'region' of type string takes one value."),
+                 id="string-with-two-values"),
+    pytest.param(lambda own: [{"workflowArn": own, "parameters": [{"name": "retries", "value": ["three"]}]}],
+                 invalid("workflows[0].parameters[0].value", "The parameter 'retries' must be an integer."),
+                 id="integer-not-a-number"),
+    pytest.param(lambda own: [{"workflowArn": own, "parameters": [{"name": "verbose", "value": ["yes"]}]}],
+                 invalid("workflows[0].parameters[0].value", "The parameter 'verbose' must be true or false."),
+                 id="boolean-not-true-or-false"),
+    pytest.param(lambda own: [{"workflowArn": BUILD_IMAGE_WORKFLOW, "parallelGroup": "g"}],
+                 invalid("workflows[0]", "parallelGroup and onFailure apply to test workflows only."),
+                 id="parallel-group-on-build"),
+    pytest.param(lambda own: [{"workflowArn": BUILD_IMAGE_WORKFLOW, "onFailure": "CONTINUE"}],
+                 invalid("workflows[0]", "parallelGroup and onFailure apply to test workflows only."),
+                 id="on-failure-on-build"),
+    pytest.param(lambda own: [{"workflowArn": BUILD_IMAGE_WORKFLOW}, {"workflowArn": BUILD_IMAGE_WORKFLOW}],
+                 invalid("workflows", "At most one build workflow can run in an image build."),
+                 id="two-build-workflows"),
+    pytest.param(lambda own: [{"workflowArn": own}] * 11,
+                 invalid("workflows", "At most 10 test workflows can run in an image build."),
+                 id="eleven-test-workflows"),
+])
+def test_bad_workflow_entries_are_refused_by_create_image_pipeline_and_create_image(client, entries, expected):
+    # Both operations share the workflow-list checks; each case must fail in both, with AWS's shape.
+    own = workflow(client, "TEST", TYPED_PARAMETERS_TEST)
+    assert error_of(pipeline, client, executionRole="role", workflows=entries(own)) == expected
+    assert error_of(create_image, client, executionRole="role", workflows=entries(own)) == expected
+
+
+def test_ten_test_workflows_and_well_typed_parameters_are_accepted(client):
+    # The boundary of the checks above: exactly 10 test workflows, each parameter of its type.
+    own = workflow(client, "TEST", TYPED_PARAMETERS_TEST)
+    given = {"workflowArn": own, "parameters": [{"name": "region", "value": ["eu-west-1"]},
+                                                {"name": "retries", "value": ["3"]},
+                                                {"name": "verbose", "value": ["TRUE"]}]}
+    arn = pipeline(client, executionRole="role", workflows=[{"workflowArn": BUILD_IMAGE_WORKFLOW}, *[given] * 10])
+    assert len(get(client, arn)["workflows"]) == 11
+
+
+def test_a_workflow_that_does_not_exist_is_refused(client):
+    own = workflow(client, "TEST", TYPED_PARAMETERS_TEST)
+    missing = own.replace("/1.0.0/1", "/9.9.9/1")
+    # Like every other reference in a request: an invalid parameter naming the entry, not a 404.
+    assert error_of(pipeline, client, executionRole="role", workflows=[{"workflowArn": missing}]) == invalid(
+        "workflows[0].workflowArn", f"The resource '{missing}' does not exist.")
 
 
 def test_idempotent_retry_and_mismatch(client):
