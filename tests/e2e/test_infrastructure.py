@@ -59,6 +59,24 @@ def test_list_paginates_and_filters(client):
     assert [s["name"] for s in filtered["infrastructureConfigurationSummaryList"]] == [names[2]]
 
 
+def test_a_page_exactly_full_has_no_next_token(server):
+    # Decided (docs/behaviour.md): the store reads one row past the page, so a page that holds
+    # exactly the last items ends the listing instead of leading to an empty page.
+    client = server.client()  # a fresh account: the listing holds only these
+    names = sorted(unique("full") for _ in range(4))
+    for name in names:
+        make(client, name=name)
+    full = client.list_infrastructure_configurations(maxResults=4)
+    assert [s["name"] for s in full["infrastructureConfigurationSummaryList"]] == names
+    assert "nextToken" not in full
+    first = client.list_infrastructure_configurations(maxResults=2)
+    second = client.list_infrastructure_configurations(maxResults=2, nextToken=first["nextToken"])
+    assert [s["name"] for s in second["infrastructureConfigurationSummaryList"]] == names[2:]
+    assert "nextToken" not in second
+    more = client.list_infrastructure_configurations(maxResults=5)
+    assert len(more["infrastructureConfigurationSummaryList"]) == 4 and "nextToken" not in more
+
+
 def test_accounts_are_isolated(server):
     first, second = server.client(), server.client()
     arn = make(first)
