@@ -229,8 +229,13 @@ def test_available_image_records_its_build(client):
                        loggingConfiguration={"logGroupName": "/my/images"})
     image = wait_done(client, arn)
     assert image["state"] == {"status": "AVAILABLE"}
+    # version is VersionNumberWithBuild in GetImage: X.Y.Z/build, as AWS's get-image example shows.
     assert (image["type"], image["platform"], image["version"], image["buildType"]) == (
-        "AMI", "Linux", "1.0.0", "USER_INITIATED")
+        "AMI", "Linux", f"1.0.0/{arn.rsplit('/', 1)[1]}", "USER_INITIATED")
+    summaries = client.list_image_build_versions(imageVersionArn=arn.rsplit("/", 1)[0])["imageSummaryList"]
+    assert [entry["version"] for entry in summaries] == [image["version"]]
+    listed = client.list_images(filters=[{"name": "name", "values": [image["name"]]}])["imageVersionList"]
+    assert [entry["version"] for entry in listed] == ["1.0.0"]  # ImageVersion's shape is VersionNumber
     assert image["name"] == client.get_image_recipe(imageRecipeArn=recipe)["imageRecipe"]["name"]
     assert image["tags"] == {**FAST, "team": "images"}
     assert image["executionRole"] == ROLE
@@ -263,6 +268,25 @@ def test_available_image_records_its_build(client):
     image = wait_done(client, create_image(client, recipe, infra))
     assert image["imageRecipe"]["components"][1]["componentArn"] == own.replace("/1.0.0/1", "/1.0.1/1")
     assert image["infrastructureConfiguration"]["description"] == "after"
+
+
+def test_output_ami_names_come_from_the_distribution(client):
+    # amiDistributionConfiguration.name with the documented dynamic tags, written with and without
+    # spaces; a Region whose distribution names no AMI gets the default `<image name> <build date>`.
+    dist = client.create_distribution_configuration(name=unique("dist"), distributions=[
+        {"region": "us-east-1", "amiDistributionConfiguration": {
+            "name": "golden-{{ imagebuilder:buildVersion }}-{{imagebuilder:buildDate}}"}},
+        {"region": "eu-west-1", "launchTemplateConfigurations": [{"launchTemplateId": "lt-0123456789abcdef0"}]},
+    ])["distributionConfigurationArn"]
+    recipe = image_recipe(client, version="2019.12.03")
+    first = wait_done(client, create_image(client, recipe, distributionConfigurationArn=dist))
+    second = wait_done(client, create_image(client, recipe, distributionConfigurationArn=dist))
+    for image, build in ((first, "1"), (second, "2")):
+        assert image["state"]["status"] == "AVAILABLE", image["state"]
+        assert image["version"] == f"2019.12.03/{build}"
+        date = image["dateCreated"].replace(":", "-")  # 2026-12-03T06-20-01.123Z, as AWS names AMIs
+        assert {ami["region"]: ami["name"] for ami in image["outputResources"]["amis"]} == {
+            "us-east-1": f"golden-{build}-{date}", "eu-west-1": f"{image['name']} {date}"}
 
 
 def test_build_numbers_count_per_recipe_version_across_create_image_and_pipeline_runs(client):

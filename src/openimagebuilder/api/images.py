@@ -56,7 +56,8 @@ def start_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[str, 
 @operation("GetImage")
 def get_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     image = find(ctx, params["imageBuildVersionArn"], "imageBuildVersionArn")
-    return {"image": image.document, "latestVersionReferences": latest_version_references(image)}
+    return {"image": _with_build_version(image, dict(image.document)),
+            "latestVersionReferences": latest_version_references(image)}
 
 
 @operation("CancelImageCreation")
@@ -99,7 +100,18 @@ def _status(image: Resource) -> str:
 def _summary(image: Resource) -> dict[str, Any]:
     summary = project(image.document, "ImageSummary")
     summary["owner"] = image.owner if image.owner != AWS_OWNER else "Amazon"
-    return summary
+    return _with_build_version(image, summary)
+
+
+def _with_build_version(image: Resource, output: dict[str, Any]) -> dict[str, Any]:
+    """`output` with its `version` as `X.Y.Z/build`: the members whose shape is
+    VersionNumberWithBuild (GetImage's image, ImageSummary in ListImageBuildVersions and
+    ListImagePipelineImages) carry the build, as AWS's get-image example shows. The stored
+    document keeps `X.Y.Z`, which ListImages' ImageVersion (shape VersionNumber), the `version`
+    filters and copies of the image use."""
+    if output.get("version") and image.build:
+        output["version"] = f"{output['version']}/{image.build}"
+    return output
 
 
 def _newest_per(images: Iterable[Resource], key: Callable[[Resource], Any]) -> Iterator[Resource]:

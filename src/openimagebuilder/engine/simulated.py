@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.ami_names import ami_name, ami_name_templates
 from ..toe.executor import RunOutcome, TargetError
 from ..toe.modules import ModuleResult, RunnerSettings, StepCall
 from .backend import BuildContext, StepControl, StepResult
@@ -121,8 +122,10 @@ class SimulatedBackend:
                 for region in context.distribution_regions]}
         by_region = {item["region"]: item["imageId"] for item in distributed.get("distributedImages") or []}
         created = str(context.image.get("dateCreated") or "")
+        # Each Region's AMI is named by its distribution's amiDistributionConfiguration.name.
+        templates = ami_name_templates(context.image)
         return {"amis": [{"region": region, "image": by_region.get(region) or image_id or "",
-                          "name": f"{context.image_name} {created[:19].replace(':', '-')}",
+                          "name": ami_name(templates.get(region), context.image_name, context.image_arn, created),
                           "state": {"status": "AVAILABLE"}, "accountId": context.account_id}
                          for region in context.distribution_regions]}
 
