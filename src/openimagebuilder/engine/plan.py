@@ -80,5 +80,7 @@ def _from_first_form(data: dict[str, Any]) -> dict[str, Any]:
         "distribution_regions": data["distributionRegions"], "stage": data.get("stage", 0),
         "workflow_outputs": data.get("workflowOutputs") or {}, "image_id": data.get("imageId"),
         "distributed": {"distributedImages": data.get("distributedImages") or []},
-        "tests_deadline": data.get("testsDeadline"), "step_errors": int(data.get("stepErrors") or 0),
+        "tests_deadline": data.get("testsDeadline"),
+        # defer_job counts in `step_errors` whatever the plan's form
+        "step_errors": int(data.get("step_errors") or data.get("stepErrors") or 0),
     }
