@@ -63,6 +63,14 @@ def test_the_local_registry_keeps_its_port_and_images_across_restarts(data_dir, 
         assert _inspect(f"{url}/kept/app@{digest}").returncode == 0
 
 
+def test_the_registry_of_a_running_service_is_found_on_its_data_dir(data_dir):
+    """`oib images bootstrap` beside a running `oib serve` pushes to that service's registry."""
+    assert LocalRegistry(data_dir).serving_url() is None   # never started
+    with LocalRegistry(data_dir) as running:
+        assert LocalRegistry(data_dir).serving_url() == running.url
+    assert LocalRegistry(data_dir).serving_url() is None   # stopped
+
+
 def test_a_kept_port_taken_by_another_process_fails_clearly(data_dir, monkeypatch):
     registry = LocalRegistry(data_dir)
     with registry:

@@ -225,6 +225,8 @@ def bootstrap_command(base: str, data_dir: str, registry_url: str | None) -> int
     def say(message: str) -> None:
         print(message, flush=True)
 
+    # While `oib serve` runs on this data dir, its registry holds the kept port: push there.
+    registry_url = registry_url or LocalRegistry(data_dir).serving_url()
     try:
         buildah = Buildah(ContainerSettings.for_data_dir(data_dir, registry_url=registry_url))
         registry = ExternalRegistry(registry_url) if registry_url else LocalRegistry(data_dir)

@@ -155,6 +155,18 @@ class LocalRegistry(_HttpRegistry):
             return None
         return port if 0 < port < 65536 else None
 
+    def serving_url(self) -> str | None:
+        """host:port of this data dir's registry if one answers on its kept port now (started by an
+        `oib serve` on the same data dir), else None."""
+        port = self.kept_port()
+        if port is None:
+            return None
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=2) as reply:
+                return f"127.0.0.1:{port}" if reply.status == 200 else None
+        except (OSError, ValueError):
+            return None
+
     def _keep_port(self) -> None:
         # Written whole or not at all (rename): a half-written port file would lose the port.
         partial = self.port_file.with_suffix(".partial")
