@@ -216,11 +216,10 @@ def test_lists_with_owner_shared_list_what_is_shared_with_the_caller(server, acc
     recipe = image_recipe(owner_client)
     container = container_recipe(owner_client)
     image = wait_done(owner_client, create_image(owner_client, tags=FAST))["arn"]
-    for kind, lister, key in (("component", other_client.list_components, "componentVersionList"),
-                              ("image-recipe", other_client.list_image_recipes, "imageRecipeSummaryList"),
-                              ("container-recipe", other_client.list_container_recipes,
-                               "containerRecipeSummaryList"),
-                              ("image", other_client.list_images, "imageVersionList")):
+    for lister, key in ((other_client.list_components, "componentVersionList"),
+                        (other_client.list_image_recipes, "imageRecipeSummaryList"),
+                        (other_client.list_container_recipes, "containerRecipeSummaryList"),
+                        (other_client.list_images, "imageVersionList")):
         assert lister(owner="Shared")[key] == []
     owner_client.put_component_policy(componentArn=comp, policy=policy("component", comp, other))
     owner_client.put_image_recipe_policy(imageRecipeArn=recipe, policy=policy("image-recipe", recipe, other))

@@ -296,7 +296,7 @@ def test_for_loops_cover_start_to_end_inclusive(start: int, end: int, update_by:
     frames = loop_frames(StepLoop(name="n", start=start, end=end, update_by=update_by), Scope({}))
     values = [int(frame.value) for frame in frames]
     assert values[0] == start
-    assert all(later - earlier == update_by for earlier, later in zip(values, values[1:]))
+    assert all(later - earlier == update_by for earlier, later in zip(values, values[1:], strict=False))
     assert all(min(start, end) <= value <= max(start, end) for value in values)
     assert abs(end - values[-1]) < abs(update_by)
     assert [frame.index for frame in frames] == list(range(len(frames)))

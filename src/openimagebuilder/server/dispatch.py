@@ -5,6 +5,7 @@ No HTTP framework here; the ASGI app hands over method, path, query, headers and
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import random
@@ -168,8 +169,7 @@ class Dispatcher:
                 if ctx.schedules.changed:
                     wake(self._on_schedule_change)
                 if ctx.deleted_images and self._on_images_deleted is not None:
-                    deleted, notify = ctx.deleted_images, self._on_images_deleted
-                    wake(lambda: notify(deleted))
+                    wake(functools.partial(self._on_images_deleted, ctx.deleted_images))
                 return result, joined
             except _DryRunSucceeded:
                 raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None

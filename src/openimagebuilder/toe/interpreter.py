@@ -70,8 +70,11 @@ def _load_all_modules() -> None:
 _load_all_modules()
 
 
+DEFAULT_SETTINGS = RunnerSettings()
+
+
 def run_documents(documents: Sequence[ComponentInput], phases: Iterable[str] | None, executor: Executor,
-                  settings: RunnerSettings = RunnerSettings(), on_event: EventSink | None = None,
+                  settings: RunnerSettings = DEFAULT_SETTINGS, on_event: EventSink | None = None,
                   cancel: threading.Event | None = None,
                   resolve_document: DocumentResolver | None = None) -> RunReport:
     """Runs `documents` one after the other on `executor`'s target. `phases`: the phase names to

@@ -18,7 +18,7 @@ CANCELLED = "cancelled"
 
 
 def now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from . import register
 from .common import (
     EntryModule,
-    Step,
     Fields,
     InputError,
     Outputs,
+    Step,
     StepFailure,
     base_name,
     nul_separated,

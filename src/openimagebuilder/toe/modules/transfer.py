@@ -21,10 +21,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import register
 from .common import (
     EntryModule,
-    Step,
     Fields,
     InputError,
     Outputs,
+    Step,
     StepFailure,
     base_name,
     parent,
@@ -278,7 +278,7 @@ def _download_plan(step: Step, client: Any, entry: S3DownloadInput) -> list[tupl
 
 
 def _refuse_existing(step: Step, entry: S3DownloadInput, targets: list[str]) -> None:
-    for target, kind in zip(targets, path_kinds(step, targets)):
+    for target, kind in zip(targets, path_kinds(step, targets), strict=False):
         if kind == "folder":
             raise StepFailure(f"Cannot download to {target}: a folder exists at that path.")
         if kind and not entry.overwrite:
