@@ -172,7 +172,7 @@ class BuildEngine:
         return True
 
     def _claim(self, takeover: bool) -> tuple[Job, BuildPlan, BuildContext] | None:
-        lease_until = time.time() + self.settings.lease_seconds
+        lease_until = job_lease(self.settings)
         image_arn = None
         try:
             with transaction(self.database, write=True) as connection:
@@ -254,7 +254,7 @@ class BuildEngine:
         except Exception as error:  # noqa: BLE001 - a backend failure fails the step, not the worker
             log.exception("step %s of %s failed in the backend", work.step_name, job.image_arn)
             result = StepResult(False, {}, f"The {work.action} action failed: {error}")
-        self._flush_output(job, running)
+        self._flush_output(running)
         if running.stop_reason == "lost":
             log.warning("lost the lease of %s while step %s ran; its result is dropped", job.image_arn,
                         work.step_name)
@@ -321,12 +321,10 @@ class BuildEngine:
                 running.lines.append((stamp, f"{running.step_name}: {line[:OUTPUT_LINE_LIMIT]}"))
         return add
 
-    def _flush_output(self, job: Job, running: _Running) -> None:
-        lines = running.take_lines()
-        if lines:
+    def _flush_output(self, running: _Running) -> None:
+        if running.lines:
             with transaction(self.database, write=True) as connection:
-                ExecutionRepository(connection, job.account_id, job.region).append_log_lines(
-                    running.log_group, job.image_arn, lines)
+                _write_output(connection, running)
 
     def _handle_saver(self, job: Job, plan: BuildPlan, work: StepWork) -> Callable[[dict[str, object]], None]:
         def save(handle: dict[str, object]) -> None:
@@ -346,14 +344,9 @@ class BuildEngine:
             try:
                 with transaction(self.database, write=True) as connection:
                     held = renew_leases(connection, self.worker_id, [item.image_arn for item in running],
-                                        time.time() + self.settings.lease_seconds)
+                                        job_lease(self.settings))
                     for item in running:
-                        lines = item.take_lines()
-                        if lines:
-                            arn = parse_arn(item.image_arn)
-                            assert arn is not None
-                            ExecutionRepository(connection, arn.owner, arn.region).append_log_lines(
-                                item.log_group, item.image_arn, lines)
+                        _write_output(connection, item)
             except Exception:  # noqa: BLE001 - tried again at the next beat, well within the lease
                 log.exception("heartbeat failed")
                 continue
@@ -387,3 +380,13 @@ class BuildEngine:
 
 def job_lease(settings: WorkerSettings) -> float:
     return time.time() + settings.lease_seconds
+
+
+def _write_output(connection: Connection, running: _Running) -> None:
+    """The lines a running step printed since the last write, to its build's log."""
+    lines = running.take_lines()
+    if lines:
+        arn = parse_arn(running.image_arn)
+        assert arn is not None
+        ExecutionRepository(connection, arn.owner, arn.region).append_log_lines(
+            running.log_group, running.image_arn, lines)
