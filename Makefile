@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-unit test-e2e bench coverage clean
+.PHONY: install lint run test test-unit test-e2e bench coverage clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,10 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/oib serve
 
-test: install
+lint: install
+	$(BIN)/ruff check src tests bench
+
+test: install lint
 	$(BIN)/python -m pytest -q
 
 test-unit: install
