@@ -252,3 +252,33 @@ def all_containers(buildah: Buildah) -> list[str]:
     """Every container in the storage, buildah's own and bud's (other tests remove theirs)."""
     return subprocess.run(["buildah", "containers", "--all", "--quiet"], env=buildah.environment,
                           capture_output=True, text=True).stdout.split()
+
+
+def test_removing_an_image_never_takes_layers_from_a_pull_under_way(buildah, busybox_base, local_registry):
+    # An ended build's image is removed while the next build pulls the same image back from the
+    # registry (its parent, by URI): the pull reuses the local layers and must never find one
+    # deleted under it ("creating image ...: layer not known"), nor lose its container to the
+    # removal (the pulled image is the very same image, id and all, under another name).
+    failures: list[str] = []
+    for attempt in range(8):
+        seed = buildah.from_image(busybox_base, labels={LABEL: "race"})
+        try:
+            buildah.run(seed, f"echo {uuid.uuid4().hex} > /etc/race")
+            built = buildah.commit(seed, f"localhost/oib-test/race-{uuid.uuid4().hex[:8]}:1")
+        finally:
+            buildah.remove_container(seed)
+        pushed = f"{local_registry.url}/test/race-{uuid.uuid4().hex[:8]}:1"
+        buildah.push(built, pushed)
+        remover = threading.Timer(attempt * 0.02, buildah.remove_image, args=(built,))
+        remover.start()
+        try:
+            pulled = buildah.from_image(pushed, labels={LABEL: "race"})
+        except BuildahError as error:
+            failures.append(str(error))
+            pulled = None
+        remover.join()
+        if pulled is not None:
+            assert buildah.run(pulled, "cat /etc/race").exit_code == 0
+            buildah.remove_container(pulled)
+        buildah.remove_image(pushed)
+    assert failures == []

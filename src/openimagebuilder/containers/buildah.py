@@ -6,6 +6,8 @@ space under run_root instead of /var/tmp. Working containers carry labels so tha
 what a killed worker left behind."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -16,7 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..toe.executor import OutputSink, RunOutcome, TargetError
@@ -72,8 +74,9 @@ class Buildah:
             if not key or "=" in key or key == TRACKING_LABEL:
                 raise ValueError(f"not a usable label name: {key!r}")
         name = f"{NAME_PREFIX}{uuid.uuid4().hex[:16]}"
-        self._call(["from", "--name", name, "--quiet", "--retry", "0", *self._tls(image_ref),
-                    "--signature-policy", str(self._policy), image_ref], cancel=cancel)
+        with self._image_lock(fcntl.LOCK_SH):
+            self._call(["from", "--name", name, "--quiet", "--retry", "0", *self._tls(image_ref),
+                        "--signature-policy", str(self._policy), image_ref], cancel=cancel)
         try:
             label_args = [f"--label={key}={value}" for key, value in labels.items()]
             label_args.append(f"--label={TRACKING_LABEL}={json.dumps(sorted(labels))}")
@@ -203,7 +206,8 @@ class Buildah:
                     "--signature-policy", str(self._policy), "--retry", "0", "--iidfile", str(scratch / "iid"),
                     "--layers", "--force-rm", "-f", str(scratch / "Dockerfile"), "-t", tag, *self._insecure_registries(),
                     str(context_dir)]
-            outcome = self._stream(runc_key, argv, None, on_output, cancel)
+            with self._image_lock(fcntl.LOCK_SH):
+                outcome = self._stream(runc_key, argv, None, on_output, cancel)
             if outcome.cancelled:
                 raise BuildahError("buildah bud cancelled")
             if outcome.exit_code != 0:
@@ -230,8 +234,12 @@ class Buildah:
         self._call(["rm", container], check=False)
 
     def remove_image(self, image: str) -> None:
-        """Removes the image from local storage; nothing if it is not there."""
-        self._call(["rmi", "--force", image], check=False)
+        """Removes the name `image` from local storage, and the image with it when that was its
+        last name and no container uses it; nothing if it is not there. Never --force: an image
+        pulled back from the registry can be the very same image (same configuration, same id)
+        under another name, and a forced removal would take the working containers made from it."""
+        with self._image_lock(fcntl.LOCK_EX):
+            self._call(["rmi", image], check=False)
 
     def clean_up(self, label: str, value: str) -> int:
         """Removes every working container labelled label=value by from_image (with its runc state,
@@ -277,6 +285,21 @@ class Buildah:
         return found
 
     # -- plumbing ------------------------------------------------------------------------------
+
+    # containers/storage shares layers between images. A pull that finds a layer already present
+    # (say, from an ended build's image of the same content) reuses it, and an rmi of that image in
+    # between deletes it under the pull: "creating image ...: layer not known". So every call that
+    # pulls or builds holds this storage's image lock shared, and every removal holds it alone. It
+    # is an flock on a file of the storage: it orders threads and processes (several workers may
+    # share one storage), and the kernel drops it with a killed holder.
+    @contextlib.contextmanager
+    def _image_lock(self, mode: int) -> Iterator[None]:
+        descriptor = os.open(self.settings.storage_root / "oib-images.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, mode)
+            yield
+        finally:
+            os.close(descriptor)
 
     @property
     def _buildah(self) -> str:
