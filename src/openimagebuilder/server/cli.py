@@ -37,16 +37,12 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import ImageBuilderApp
-    from .background import BackendUnavailable, describe_backend
+    from .background import describe_backend
 
     settings = _settings("serve", args, _SERVE_FLAGS)
     if settings is None:
         return 2
-    try:
-        app = ImageBuilderApp(settings)
-    except BackendUnavailable as error:
-        print(f"oib serve: error: {error}", file=sys.stderr)
-        return 2
+    app = ImageBuilderApp(settings)
     logging.getLogger("openimagebuilder").info(
         "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, settings.port,
         app.engine.url.render_as_string(hide_password=True))
@@ -69,7 +65,7 @@ def _worker(args: argparse.Namespace) -> int:
     from ..store.clock import StoredClock
     from ..store.database import create_store_engine, migrate, service_secret
     from .app import database_url
-    from .background import BackendUnavailable, build_engine, close_backend, describe_backend
+    from .background import build_engine, close_backend, describe_backend
 
     settings = _settings("worker", args, _WORKER_FLAGS)
     if settings is None:
@@ -77,11 +73,7 @@ def _worker(args: argparse.Namespace) -> int:
     database = create_store_engine(database_url(settings), pool_size=settings.engine_workers + 2)
     migrate(database)
     clock = StoredClock(database) if settings.clock == "manual" else SystemClock()
-    try:
-        builds = build_engine(settings, database, clock)
-    except BackendUnavailable as error:
-        print(f"oib worker: error: {error}", file=sys.stderr)
-        return 2
+    builds = build_engine(settings, database, clock)
     logging.getLogger("openimagebuilder").info("builds: %s", describe_backend(builds.backend))
     scheduler = PipelineScheduler(database, clock, service_secret(database), on_fire=builds.wake)
     stopping = threading.Event()
@@ -186,8 +178,8 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a stopped worker's builds move to another worker after this long (OIB_LEASE_SECONDS, default 10)")
     parser.add_argument("--worker-id", help="this build worker's name in leases and logs (OIB_WORKER_ID, default host-pid-random)")
     parser.add_argument("--backend", choices=("simulated", "real"),
-                        help="simulated: every build simulated; real: container images built with buildah, AMIs "
-                             "still simulated (OIB_BACKEND, default simulated)")
+                        help="real: container images built with buildah, AMIs still simulated; simulated: nothing "
+                             "is built, for testing API calls fast (OIB_BACKEND, default real)")
     parser.add_argument("--registry-url",
                         help="real backend: host:port of an existing OCI registry to push to (OIB_REGISTRY_URL; "
                              "default: a local registry oib starts under the data dir)")
