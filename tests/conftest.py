@@ -56,6 +56,9 @@ class Server:
     def stop(self, sig: str = "term") -> int:
         return stop_process(self.process, sig)
 
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def restart(self, sig: str = "term") -> None:
         self.stop(sig)
         self.process = _spawn(self.env, self.log_path)
@@ -99,9 +102,10 @@ def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: f
 
 def start_server(store: str, database_url: str, tmp: Path, extra_env: dict | None = None) -> Server:
     port = free_port()
+    # The API's tests build nothing for real: the simulated backend, unless a test asks otherwise.
     env = {**os.environ, "OIB_PORT": str(port), "OIB_HOST": "127.0.0.1", "OIB_LOG_LEVEL": "info",
            "OIB_DATA_DIR": str(tmp / "data"), "OIB_DATABASE_URL": database_url if store != "sqlite" else "",
-           **(extra_env or {})}
+           "OIB_BACKEND": "simulated", **(extra_env or {})}
     log_path = tmp / f"oib-{store}-{port}.log"
     process = _spawn(env, log_path)
     url = f"http://127.0.0.1:{port}"
@@ -126,7 +130,8 @@ def start_worker(server: Server, tmp: Path, *args: str, extra_env: dict | None =
     """`oib worker <args>` on the store `server` uses (its database URL, or its SQLite data dir).
     A worker answers nothing over HTTP: it shows in what happens to builds, and in its log."""
     env = {**os.environ, "OIB_LOG_LEVEL": "info", "OIB_DATA_DIR": server.env["OIB_DATA_DIR"],
-           "OIB_DATABASE_URL": server.env["OIB_DATABASE_URL"], **(extra_env or {})}
+           "OIB_DATABASE_URL": server.env["OIB_DATABASE_URL"], "OIB_BACKEND": server.env["OIB_BACKEND"],
+           **(extra_env or {})}
     env.pop("OIB_NO_WORKER", None)
     log_path = tmp / f"oib-worker-{uuid.uuid4().hex[:8]}.log"
     return Worker(_spawn(env, log_path, ("worker", *args)), log_path)

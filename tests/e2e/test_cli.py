@@ -141,7 +141,8 @@ def test_database_url_flag_serves_from_postgresql(tmp_path, scratch_postgres):
         arn = _infrastructure(_client(oib.url, new_account_id()))
         assert oib.stop() == 0
     assert not env_database.exists()
-    assert not (tmp_path / "data").exists()  # --data-dir is for the SQLite store only
+    # With PostgreSQL the data dir holds only what builds make (registry, container storage).
+    assert not (tmp_path / "data" / "oib.db").exists()
     engine = create_engine(scratch_postgres)
     try:
         with engine.connect() as connection:

@@ -397,8 +397,11 @@ def test_after_kill_9_and_restart_the_managed_registry_keeps_its_uris_and_leftov
     from openimagebuilder.engine.container import BUILD_LABEL, WORKER_LABEL, build_token
     tmp = tmp_path_factory.mktemp("managed")
     root = scratch / "managed"
-    server = start_server("sqlite", "", tmp, {"OIB_BACKEND": "real", "OIB_CONTAINER_ROOT": str(root)})
+    # OIB_BACKEND empty: the default backend, as `make run` starts it.
+    server = start_server("sqlite", "", tmp, {"OIB_BACKEND": "", "OIB_CONTAINER_ROOT": str(root)})
     try:
+        assert "builds: container recipes (DOCKER) on buildah, registry 127.0.0.1:" in server.log()
+        assert "image recipes (AMI) on the simulated backend (nothing is built)" in server.log()
         client = server.client()
         # The parent comes from the test registry by its full reference; the image goes to oib's own.
         pipeline = _pipeline(client, f"{registry.url}/{busybox_parent}", [_component(client, BUILD_DOC)])

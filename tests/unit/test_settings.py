@@ -48,8 +48,9 @@ def test_unusable_values_are_refused_by_name(environ, flags, message):
     assert str(raised.value) == message
 
 
-def test_the_backend_is_simulated_unless_asked_and_a_registry_may_be_given_with_its_scheme():
-    assert Settings.load({}).backend == "simulated"
+def test_the_backend_is_real_unless_asked_and_a_registry_may_be_given_with_its_scheme():
+    assert Settings.load({}).backend == "real"
+    assert Settings.load({"OIB_BACKEND": "simulated"}).backend == "simulated"
     settings = Settings.load({"OIB_BACKEND": "real", "OIB_REGISTRY_URL": "https://registry.example.com:5000",
                               "OIB_CONTAINER_ROOT": "/dev/shm/oib"})
     assert (settings.backend, settings.registry_url, settings.container_root) == (

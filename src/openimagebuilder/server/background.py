@@ -3,6 +3,7 @@ build engine with its backend, and the pipeline scheduler."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..engine.backend import Backend
 from ..engine.routing import RoutingBackend
 from ..engine.runner import BuildEngine, WorkerSettings, default_worker_id
 from ..engine.simulated import SimulatedBackend, SimulatedSettings
+from ..engine.unavailable import UnavailableBackend
 from ..store.database import transaction
 from ..store.tables import build_jobs
 from .settings import Settings
@@ -34,20 +36,39 @@ def build_engine(settings: Settings, database: Engine, clock: Clock) -> BuildEng
     # One id for the engine's leases and the labels on the containers this worker makes.
     worker_id = settings.worker_id or default_worker_id()
     if settings.backend == "real":
-        backend = RoutingBackend({"DOCKER": _container_backend(settings, database, worker_id)}, default=simulated)
+        backend = RoutingBackend({"DOCKER": _available(_container_backend, settings, database, worker_id)},
+                                 default=simulated)
     return BuildEngine(database, clock, backend, WorkerSettings(
         threads=settings.engine_workers, lease_seconds=settings.lease_seconds, worker_id=worker_id))
+
+
+def _available(make: Callable[[Settings, Engine, str], Backend], settings: Settings, database: Engine,
+               worker_id: str) -> Backend:
+    """The real backend `make` builds, or, when it cannot run here, one that fails each build of
+    its image type with the reason: the service still starts, serves the API and builds the rest."""
+    try:
+        return make(settings, database, worker_id)
+    except BackendUnavailable as error:
+        log.warning("%s", error)
+        return UnavailableBackend(str(error))
 
 
 def describe_backend(backend: Any) -> str:
     """Which backend builds which recipe type, for the start-up log."""
     if isinstance(backend, RoutingBackend):
-        kinds = backend.describe()
-        registry = getattr(backend.backend_for("DOCKER"), "registry", None)
-        where = f" (registry {registry.url})" if registry is not None else ""
-        return (f"container recipes (DOCKER) on {kinds['DOCKER']}{where}, "
-                f"image recipes (AMI) on {kinds['AMI']}")
-    return f"container recipes (DOCKER) and image recipes (AMI) on {type(backend).__name__}"
+        return ", ".join(f"{label} on {_describe_one(backend.backend_for(kind))}"
+                         for kind, label in (("DOCKER", "container recipes (DOCKER)"),
+                                             ("AMI", "image recipes (AMI)")))
+    return f"container recipes (DOCKER) and image recipes (AMI) on {_describe_one(backend)}"
+
+
+def _describe_one(backend: Any) -> str:
+    if isinstance(backend, UnavailableBackend):
+        return f"nothing: they fail ({backend.reason})"
+    registry = getattr(backend, "registry", None)
+    name = {"SimulatedBackend": "the simulated backend (nothing is built)",
+            "ContainerBackend": "buildah"}.get(type(backend).__name__, type(backend).__name__)
+    return f"{name}, registry {registry.url}" if registry is not None else name
 
 
 def close_backend(backend: Any) -> None:
@@ -66,7 +87,7 @@ def _container_backend(settings: Settings, database: Engine, worker_id: str) -> 
     try:
         require_tools()
     except ToolsMissing as error:
-        raise BackendUnavailable(f"--backend real: {error}") from None
+        raise BackendUnavailable(f"container recipes cannot be built here: {error}") from None
     root = Path(settings.container_root) if settings.container_root else Path(settings.data_dir) / "containers"
     registry: Any
     if settings.registry_url:
@@ -76,7 +97,8 @@ def _container_backend(settings: Settings, database: Engine, worker_id: str) -> 
         try:
             registry.start()
         except RegistryError as error:
-            raise BackendUnavailable(f"--backend real: the local registry did not start: {error}") from None
+            raise BackendUnavailable(f"container recipes cannot be built here: the local registry did not "
+                                     f"start: {error}") from None
     containers = ContainerSettings(storage_root=root / "storage", run_root=root / "run", registry_url=registry.url)
     buildah = Buildah(containers)
 
