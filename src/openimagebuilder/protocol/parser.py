@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import orjson
 from botocore.model import OperationModel
 
-from . import errors
+from .errors import SerializationException
 
 # Converts a uri label / query value / header from text to the member's type. None: kept as text.
 TextConverter = Callable[[str], Any] | None
@@ -104,8 +104,8 @@ def parse_request(
     if plan is None:
         return {}
     if plan.body_only is not None:
-        document = _body_document(body)
-        return {name: document[name] for name in plan.body_only if name in document}
+        whole = _body_document(body)
+        return {name: whole[name] for name in plan.body_only if name in whole}
     query = _query_values(query_string) if plan.reads_query and query_string else {}
     document: dict[str, Any] | None = None
     params: dict[str, Any] = {}
@@ -123,7 +123,7 @@ def parse_request(
             if is_list:
                 params[name] = values if convert is None else [convert(v) for v in values]
                 continue
-            text = values[-1]
+            text: str | None = values[-1]
         elif location == _URI:
             text = uri_labels.get(wire_name)
         else:
@@ -185,9 +185,9 @@ def _body_document(body: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         if not body.strip():  # whitespace only: no body (checked only now, to spare a copy)
             return {}
-        raise errors.ERROR_CLASSES["SerializationException"](
+        raise SerializationException(
             f"Unable to parse the request body as JSON: {exc}") from None
     if not isinstance(document, dict):
-        raise errors.ERROR_CLASSES["SerializationException"](
+        raise SerializationException(
             "The request body must be a JSON object.")
     return document

@@ -21,10 +21,11 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .. import api  # noqa: F401  (registers the handlers)
-from ..api.registry import HANDLERS, Handler
+from ..api.registry import HANDLERS, READ_ONLY_OPERATIONS, Handler
 from ..domain.arn import partition_of
 from ..domain.clock import Clock
-from ..protocol import errors
+from ..protocol.errors import NotImplementedException, ServiceError, UnknownOperationException
+from ..protocol.generated import DryRunOperationException, IdempotentParameterMismatchException, ServiceException
 from ..protocol.model import service_model
 from ..protocol.parser import parse_request
 from ..protocol.router import Router
@@ -89,7 +90,7 @@ class Dispatcher:
         try:
             route = self.router.resolve(method, raw_path)
             if route is None:
-                raise errors.ERROR_CLASSES["UnknownOperationException"](
+                raise UnknownOperationException(
                     f"No operation matches {method} {raw_path}.")
             operation = route.operation
             name = operation.name
@@ -97,14 +98,14 @@ class Dispatcher:
             self.validators.validate(operation, params)
             handler = HANDLERS.get(name)
             if handler is None:
-                raise errors.ERROR_CLASSES["NotImplementedException"](
+                raise NotImplementedException(
                     f"The operation {name} is not implemented by openimagebuilder yet.")
             account, region = caller(headers.get("authorization"), self.settings)
             result, joined = self._run(operation, handler, params, account, region, request_id, inline)
             response = Response(200, [(b"content-type", b"application/json"),
                                       (b"x-amzn-requestid", request_id.encode())],
                                 serialize_response(operation, result), name, request_id, awaits_commit=joined)
-        except errors.ServiceError as error:
+        except ServiceError as error:
             response = Response(*serialize_error(error, request_id), name, request_id)
         except Exception:
             log.exception("unexpected failure in %s (request id %s)", name, request_id)
@@ -120,7 +121,7 @@ class Dispatcher:
 
     @staticmethod
     def internal_error(operation: str, request_id: str) -> Response:
-        error = errors.ERROR_CLASSES["ServiceException"](f"An internal error occurred. Request id: {request_id}")
+        error = ServiceException(f"An internal error occurred. Request id: {request_id}")
         return Response(*serialize_error(error, request_id), operation, request_id)
 
     def _token_member(self, operation: OperationModel) -> str | None:
@@ -134,7 +135,7 @@ class Dispatcher:
              region: str, request_id: str, inline: InlineTransactions | None) -> tuple[dict[str, Any], bool]:
         """(result, whether it was written in the shared transaction)."""
         name = operation.name
-        write = not name.startswith(("Get", "List"))
+        write = name not in READ_ONLY_OPERATIONS
         joined = write and inline is not None
         token_member = self._token_member(operation)
         token = params.get(token_member) if token_member else None
@@ -154,7 +155,7 @@ class Dispatcher:
                             ctx.repo.insert_client_token(name, token, fingerprint, ctx.now())
                     result = handler(ctx, params)
                     result["requestId"] = request_id
-                    if token:
+                    if token and token_member:
                         result.setdefault(token_member, token)
                         if self._serial_writes:
                             ctx.repo.insert_client_token(name, token, fingerprint, ctx.now(), result)
@@ -163,7 +164,7 @@ class Dispatcher:
                     if params.get("dryRun"):
                         raise _DryRunSucceeded  # rolls the transaction back: nothing is written
                 # After the commit, so the woken worker sees the new state.
-                wake = inline.after_commit if joined else _call  # type: ignore[union-attr]
+                wake = inline.after_commit if inline is not None and joined else _call
                 if ctx.executions.made_work_due:
                     wake(self._on_work_due)
                 if ctx.schedules.changed:
@@ -172,7 +173,7 @@ class Dispatcher:
                     wake(functools.partial(self._on_images_deleted, ctx.deleted_images))
                 return result, joined
             except _DryRunSucceeded:
-                raise errors.ERROR_CLASSES["DryRunOperationException"](DRY_RUN_MESSAGE) from None
+                raise DryRunOperationException(DRY_RUN_MESSAGE) from None
             except (UniqueViolation, DBAPIError) as exc:
                 if attempt == MAX_ATTEMPTS or not _retryable(exc):
                     raise
@@ -187,7 +188,7 @@ class Dispatcher:
             return None
         prior_fingerprint, prior_response = prior
         if prior_fingerprint != fingerprint or prior_response is None:
-            raise errors.ERROR_CLASSES["IdempotentParameterMismatchException"](
+            raise IdempotentParameterMismatchException(
                 f"The client token '{token}' was already used with different request parameters.")
         return {**prior_response, "requestId": ctx.request_id}
 
