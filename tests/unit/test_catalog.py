@@ -73,8 +73,8 @@ def test_document_agrees_with_its_arn(resource: ManagedResource) -> None:
     assert document["arn"] == (f"arn:aws:imagebuilder:{REGION}:aws:{resource.kind}/{type_segment}"
                                f"{resource.name_id}/{resource.version}/{resource.build}")
     assert document["version"] == resource.version
-    # Image Builder derives the ARN's id from the name: lower case, spaces become hyphens.
-    assert resource.name_id == document["name"].lower().replace(" ", "-")
+    # Image Builder derives the ARN's id from the name: lower case, spaces and underscores become hyphens.
+    assert resource.name_id == document["name"].lower().replace(" ", "-").replace("_", "-")
     assert DATE.fullmatch(document["dateCreated"])
     assert resource.build == 1
     assert (resource.workflow_type is None) == (resource.kind != "workflow")
@@ -130,6 +130,39 @@ def test_required_contents() -> None:
     types = {r.name_id: r.document["type"] for r in RESOURCES if r.kind == "component"}
     assert types["reboot-test-linux"] == types["simple-boot-test-linux"] == "TEST"
     assert types["update-linux"] == "BUILD"
+
+
+def test_commonly_used_names_resolve() -> None:
+    """The names users' recipes refer to most (issue reports, CDK's and Terraform's examples)."""
+    present = {(r.kind, r.name_id) for r in RESOURCES}
+    for name in ("docker-ce-linux", "docker-ce-ubuntu", "python-3-linux", "python-3-windows", "inspector-test-linux",
+                 "aws-cli-version-2-windows", "amazon-cloudwatch-agent-windows", "chocolatey", "powershell-windows",
+                 "stig-build-linux-high", "stig-build-windows-high", "reboot-windows", "hello-world-linux",
+                 "chrony-time-configuration-test", "amazon-corretto-17-jdk", "putty", "php-8-2-linux"):
+        assert ("component", name) in present, name
+    for name in ("amazon-linux-x86-2", "amazon-linux-x86-latest", "amazon-linux-2-arm64", "amazon-linux-2023-arm64",
+                 "ubuntu-server-22-lts-arm64", "ubuntu-server-24-lts-x86", "ubuntu-server-24-lts-arm64",
+                 "red-hat-enterprise-linux-10-x86", "suse-linux-enterprise-server-15-arm64",
+                 "windows-server-2016-english-core-base-x86", "windows-server-2019-english-full-base-x86",
+                 "windows-server-2022-english-core-base-x86", "windows-server-2025-english-full-base-x86",
+                 "windows-server-2019-x86-core-ltsc2019-amd64", "macos-sequoia-arm64"):
+        assert ("image", name) in present, name
+    by_name = {r.name_id: r.document for r in RESOURCES if r.kind == "component"}
+    assert by_name["inspector-test-linux"]["type"] == "TEST" and by_name["docker-ce-linux"]["type"] == "BUILD"
+    assert by_name["docker-ce-linux"]["supportedOsVersions"] == ["Amazon Linux 2"]
+    assert by_name["python-3-windows"]["platform"] == "Windows" and by_name["putty"]["name"] == "PuTTY"
+
+
+def test_every_component_suits_some_managed_image() -> None:
+    """A recipe checks components against its parent by platform and osVersion prefix: each managed
+    component must be usable on at least one managed image, but for those made for CentOS and RHEL 7,
+    for which AWS no longer publishes images (their recipes name an AMI id as the parent)."""
+    images = [r.document for r in RESOURCES if r.kind == "image"]
+    for component in (r.document for r in RESOURCES if r.kind == "component"
+                      if r.name_id not in ("docker-ce-centos", "update-linux-kernel-ml")):
+        assert any(image["platform"] == component["platform"] and any(
+            image["osVersion"].startswith(prefix) for prefix in component["supportedOsVersions"])
+            for image in images), component["name"]
 
 
 def test_build_image_steps() -> None:

@@ -1,7 +1,9 @@
 """AWS-managed resources (owner `aws` in the ARN) that every account can see.
 
 The documents live in YAML files under `data/` with "{region}" and "{partition}" placeholders,
-because AWS publishes the same resource in every region under a region-specific ARN.
+because AWS publishes the same resource in every region under a region-specific ARN: written out in
+full (workflows, and the components and images whose documents say more than a table row can), or
+as table rows that `table` expands (the rest of AWS's managed components and images).
 """
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from importlib import resources
 
 import yaml
 
+from .table import component_documents, image_documents
+
 __all__ = ["ManagedResource", "managed_resources"]
 
 _DATA_FILES = ("workflows.yaml", "components.yaml", "images.yaml")
+_TABLES = (("component_table.yaml", component_documents), ("image_table.yaml", image_documents))
 _ARN = re.compile(
     r"arn:[^:]+:imagebuilder:[^:]+:aws:(?P<kind>workflow|component|image)/"
     r"(?:(?P<workflow_type>build|test|distribution)/)?"
@@ -38,6 +43,8 @@ def _templates() -> tuple[dict, ...]:
     documents: list[dict] = []
     for file_name in _DATA_FILES:
         documents.extend(yaml.safe_load((folder / file_name).read_text(encoding="utf-8")))
+    for file_name, expand in _TABLES:
+        documents.extend(expand((folder / file_name).read_text(encoding="utf-8")))
     return tuple(documents)
 
 
