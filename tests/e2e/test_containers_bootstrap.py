@@ -48,13 +48,11 @@ def test_busybox_base_is_in_the_registry_under_every_managed_name(busybox_base, 
         buildah.remove_container(container)
 
 
-def test_bootstrap_busybox_takes_about_a_second(container_settings, local_registry, tmp_path):
-    started = time.monotonic()
+def test_bootstrap_busybox_pushes_one_image_under_every_name_it_stands_in_for(container_settings, local_registry,
+                                                                               tmp_path):
     pushed = bootstrap("busybox", Buildah(container_settings), local_registry, tmp_path)
-    elapsed = time.monotonic() - started
     assert len(set(pushed.values())) == 1 and len(pushed) == 1 + sum(
         image.base == "busybox" for image in MANAGED_IMAGES.values())
-    assert elapsed < 5, elapsed
     with pytest.raises(ValueError, match="unknown base"):
         bootstrap("alpine", Buildah(container_settings), local_registry, tmp_path)
 
