@@ -21,7 +21,9 @@ from ..store.database import InlineTransactions, create_store_engine, migrate, s
 from .background import build_engine, close_backend, registry_cleanup
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
+from .control_access import Reply, anyone, authorize, clock_access, headers_of, logs_access
 from .dispatch import Dispatcher
+from .identity import Identity
 from .settings import Settings
 
 Scope = dict[str, Any]
@@ -46,6 +48,9 @@ class ImageBuilderApp:
         manual = settings.clock == "manual"
         self.clock = clock or (StoredClock(self.engine) if manual else SystemClock())
         secret = service_secret(self.engine)
+        self.identity = Identity(settings, self.engine)
+        for warning in self.identity.warnings:
+            log.warning("%s", warning)
         # The embedded worker builds and fires schedules; without it (`--no-worker`) an `oib worker`
         # does, and this process only serves (the manual clock's moves still fire schedules here).
         self.builds: BuildEngine | None = None if settings.no_worker else build_engine(settings, self.engine, self.clock)
@@ -55,7 +60,7 @@ class ImageBuilderApp:
         self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=wake_builds,
                                      on_schedule_change=self.scheduler.wake,
                                      on_images_deleted=self.registry_cleanup.images_deleted
-                                     if self.registry_cleanup is not None else None)
+                                     if self.registry_cleanup is not None else None, identity=self.identity)
         # The embedded SQLite store takes one writer at a time, so handing each request to a thread
         # only adds a hand-off (and GIL ping-pong): requests run on the event loop, and the writes
         # of one turn of the loop share a transaction and its commit. With PostgreSQL, whose calls
@@ -72,26 +77,14 @@ class ImageBuilderApp:
             return
         if scope["type"] != "http":
             return
-        if scope["path"] == HEALTH_PATH:
-            health: dict[str, Any] = {"status": "ok", "service": "imagebuilder",
-                                      "engine": self.builds.health() if self.builds is not None else None}
-            if self.inline is not None:
-                health["sharedCommits"] = {"requests": self.inline.requests, "commits": self.inline.commits}
-            await _respond(send, 200, [(b"content-type", b"application/json")], orjson.dumps(health))
-            return
-        if scope["path"] == CLOCK_PATH:
+        if scope["path"] in (HEALTH_PATH, CLOCK_PATH, LOGS_PATH):
             body = await _read_body(receive)
-            status, payload = await asyncio.get_running_loop().run_in_executor(
-                self.executor, clock_request, self.clock, self.scheduler, scope["method"], body)
-            await _respond(send, status, [(b"content-type", b"application/json")], orjson.dumps(payload))
-            return
-        if scope["path"] == LOGS_PATH:
-            status, payload = await asyncio.get_running_loop().run_in_executor(
-                self.executor, read_logs, self.engine, scope.get("query_string", b""))
-            await _respond(send, status, [(b"content-type", b"application/json")], orjson.dumps(payload))
+            status, headers, payload = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._control, scope, body)
+            await _respond(send, status, headers, payload)
             return
         body = await _read_body(receive)
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        headers = headers_of(scope)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
         if self.inline is not None:
@@ -108,6 +101,30 @@ class ImageBuilderApp:
                 self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
                 scope.get("query_string", b""), headers, body)
         await _respond(send, response.status, response.headers, response.body)
+
+    def _control(self, scope: Scope, body: bytes) -> Reply:
+        """A `/_oib/*` request, on a handler thread (control_access.py says who may do what)."""
+        path, method = scope["path"], scope["method"]
+        query = scope.get("query_string", b"")
+        json_type = [(b"content-type", b"application/json")]
+        if path == HEALTH_PATH:
+            health: dict[str, Any] = {"status": "ok", "service": "imagebuilder"}
+            caller = authorize(self.identity, scope, body, anyone) if self.identity.verifier is not None else None
+            if self.identity.verifier is None or (not isinstance(caller, tuple) and caller is not None
+                                                   and caller.admin):
+                health["engine"] = self.builds.health() if self.builds is not None else None
+                if self.inline is not None:
+                    health["sharedCommits"] = {"requests": self.inline.requests, "commits": self.inline.commits}
+            return 200, json_type, orjson.dumps(health)
+        allowed = clock_access(method) if path == CLOCK_PATH else logs_access(query)
+        caller = authorize(self.identity, scope, body, allowed)
+        if isinstance(caller, tuple):
+            return caller
+        if path == CLOCK_PATH:
+            status, payload = clock_request(self.clock, self.scheduler, method, caller.body)
+        else:
+            status, payload = read_logs(self.engine, query)
+        return status, json_type, orjson.dumps(payload)
 
     def _commit_soon(self) -> None:
         """The shared transaction opened: commit it once the requests that are ready to run on

@@ -13,11 +13,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from .credentials_cli import add_parser as add_credentials_parser
 from .settings import Settings, SettingsError
 
 _SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
                 "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id", "backend",
-                "registry_url", "container_root")
+                "registry_url", "container_root", "auth", "credentials_file", "extra_regions", "insecure")
 _WORKER_FLAGS = ("data_dir", "database_url", "log_level", "engine_workers", "step_seconds", "fail_steps", "clock",
                  "lease_seconds", "worker_id", "backend", "registry_url", "container_root")
 
@@ -41,6 +42,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings("serve", args, _SERVE_FLAGS)
     if settings is None:
+        return 2
+    exposure = settings.exposure_problem()
+    if exposure is not None:
+        print(f"oib serve: error: {exposure}", file=sys.stderr)
         return 2
     app = ImageBuilderApp(settings)
     logging.getLogger("openimagebuilder").info(
@@ -99,9 +104,12 @@ class _ServiceUnreachable(Exception):
 
 def _call_service(endpoint_url: str, path: str, body: dict | None = None, timeout: float = 30) -> dict:
     """One request to an `/_oib/...` endpoint of a running service: JSON in, JSON out."""
-    request = urllib.request.Request(
-        f"{endpoint_url.rstrip('/')}{path}", data=json.dumps(body).encode() if body is not None else None,
-        method="POST" if body is not None else "GET", headers={"content-type": "application/json"})
+    from .auth.client_signing import signed_headers
+
+    url, data = f"{endpoint_url.rstrip('/')}{path}", json.dumps(body).encode() if body is not None else None
+    method = "POST" if body is not None else "GET"
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers=signed_headers(method, url, data, {"content-type": "application/json"}))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as reply:
             return json.loads(reply.read())
@@ -212,6 +220,15 @@ def main(argv: list[str] | None = None) -> int:
                        help="system time, or a clock you drive with `oib clock` (OIB_CLOCK, default system)")
     serve.add_argument("--no-worker", action="store_true", default=None,
                        help="serve the API only; builds and schedules wait for an `oib worker` (OIB_NO_WORKER)")
+    serve.add_argument("--auth", choices=("none", "sigv4"),
+                       help="sigv4: verify every request's signature against `oib credentials`; none: verify "
+                            "nothing, for local testing (OIB_AUTH, default none)")
+    serve.add_argument("--credentials-file",
+                       help="sigv4: a JSON list of credentials accepted besides the store's (OIB_CREDENTIALS_FILE)")
+    serve.add_argument("--extra-regions",
+                       help="regions accepted besides AWS's, comma-separated (OIB_EXTRA_REGIONS)")
+    serve.add_argument("--insecure", action="store_true", default=None,
+                       help="allow --auth none on an address other machines can reach (OIB_INSECURE)")
     _worker_arguments(serve)
     serve.set_defaults(run=_serve)
     worker = commands.add_parser(
@@ -262,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap.add_argument("--registry-url", default=os.environ.get("OIB_REGISTRY_URL") or None,
                            help="host:port of an existing registry to push to instead (OIB_REGISTRY_URL)")
     bootstrap.set_defaults(run=_images_bootstrap)
+    add_credentials_parser(commands)
     commands.add_parser("toe", add_help=False,
                         help="validate or run AWSTOE component documents on this machine (oib toe --help)")
     args = parser.parse_args(argv)

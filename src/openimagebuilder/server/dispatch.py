@@ -36,7 +36,7 @@ from ..store.database import InlineTransactions, transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
 from ..store.schedules import ScheduleRepository
-from .identity import caller
+from .identity import Identity
 from .settings import Settings
 
 log = logging.getLogger("openimagebuilder.request")
@@ -64,7 +64,8 @@ class Dispatcher:
     def __init__(self, engine: Engine, settings: Settings, clock: Clock, secret: bytes,
                  on_work_due: Callable[[], None] = lambda: None,
                  on_schedule_change: Callable[[], None] = lambda: None,
-                 on_images_deleted: Callable[[list[dict]], None] | None = None) -> None:
+                 on_images_deleted: Callable[[list[dict]], None] | None = None,
+                 identity: Identity | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -79,6 +80,7 @@ class Dispatcher:
         self._on_work_due = on_work_due  # wakes the build engine
         self._on_schedule_change = on_schedule_change  # wakes the scheduler
         self._on_images_deleted = on_images_deleted  # removes deleted images' registry content
+        self.identity = identity or Identity(settings, engine)
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
                body: bytes, inline: InlineTransactions | None = None) -> Response:
@@ -88,19 +90,21 @@ class Dispatcher:
         started = time.perf_counter()
         name = "-"
         try:
+            # Before anything else, as AWS does: an unauthenticated caller learns nothing of the API.
+            who = self.identity.identify(method, raw_path, query, headers, body)
             route = self.router.resolve(method, raw_path)
             if route is None:
                 raise UnknownOperationException(
                     f"No operation matches {method} {raw_path}.")
             operation = route.operation
             name = operation.name
-            params = parse_request(operation, route.uri_labels, query, headers, body)
+            params = parse_request(operation, route.uri_labels, query, headers, who.body)
             self.validators.validate(operation, params)
             handler = HANDLERS.get(name)
             if handler is None:
                 raise NotImplementedException(
                     f"The operation {name} is not implemented by openimagebuilder yet.")
-            account, region = caller(headers.get("authorization"), self.settings)
+            account, region = who.account, who.region
             result, joined = self._run(operation, handler, params, account, region, request_id, inline)
             response = Response(200, [(b"content-type", b"application/json"),
                                       (b"x-amzn-requestid", request_id.encode())],

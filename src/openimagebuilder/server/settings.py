@@ -2,17 +2,21 @@
 flag given on the command line wins over its variable)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .auth.region_names import valid_region_name
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 CLOCKS = ("system", "manual")
 BACKENDS = ("simulated", "real")
+AUTH_MODES = ("none", "sigv4")
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
@@ -43,6 +47,25 @@ class Settings:
     backend: str = "real"
     registry_url: str | None = None  # real backend: host:port of an existing registry (default: one oib starts)
     container_root: str | None = None  # real backend: buildah's storage and run state (default <data-dir>/containers)
+
+    # none: nothing verified (local testing); sigv4: every request's signature verified (server/identity.py).
+    auth: str = "none"
+    credentials_file: str | None = None  # sigv4: JSON credentials read at start, besides the store's
+    extra_regions: str = ""  # comma-separated regions accepted besides botocore's known ones
+    insecure: bool = False  # allow --auth none on an address other hosts can reach
+
+    @property
+    def extra_region_names(self) -> tuple[str, ...]:
+        return tuple(filter(None, (region.strip() for region in self.extra_regions.split(","))))
+
+    def exposure_problem(self) -> str | None:
+        """Why serving with these settings would let anyone on the network act as any account, or
+        None. Serving `--auth none` anywhere but loopback needs `--insecure`."""
+        if self.auth == "sigv4" or self.insecure or _loopback(self.host):
+            return None
+        return (f"--host {self.host} accepts connections from other machines, and with --auth none anyone who "
+                "reaches it can act as any account and move the service's clock; serve with --auth sigv4 (and "
+                "create credentials with `oib credentials create`), or give --insecure to accept that")
 
     @classmethod
     def load(cls, environ: Mapping[str, str] = os.environ, flags: Mapping[str, Any] | None = None) -> Settings:
@@ -87,6 +110,21 @@ class Settings:
                                 "https://, no path)")
         if not 1 <= self.lease_seconds <= 3600:
             raise SettingsError(f"lease seconds {self.lease_seconds} is not between 1 and 3600")
+        if self.auth not in AUTH_MODES:
+            raise SettingsError(f"auth '{self.auth}' is not one of {', '.join(AUTH_MODES)}")
+        for region in self.extra_region_names:
+            if not valid_region_name(region):
+                raise SettingsError(f"extra region '{region}' is not a region name (like us-east-1, at most 32 "
+                                    "characters)")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
 
 
 def _number(kind: Callable[[str], Any], description: str) -> Callable[[str, str], Any]:
@@ -128,5 +166,6 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "step_seconds": _number(float, "a number of seconds"),
     "lease_seconds": _number(float, "a number of seconds"),
     "no_worker": _boolean,
+    "insecure": _boolean,
     "access_key_accounts": _accounts,
 }

@@ -199,3 +199,15 @@ resource_grants = Table(
     Index("ix_resource_grants_grantee", "grantee", "region", "account_id", "kind", "name_id"),
     sqlite_with_rowid=False,
 )
+
+# SigV4 credentials (`oib credentials`): access key → secret, account, administrator. The secret is
+# kept as given: verifying a signature needs it (an HMAC key), so the store must be kept private.
+credentials = Table(
+    "credentials", metadata,
+    Column("access_key_id", String(128), primary_key=True),
+    Column("secret_access_key", String(128), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("admin", Boolean, nullable=False, server_default=false()),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_at", Float, nullable=False),
+)
