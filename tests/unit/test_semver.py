@@ -3,7 +3,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openimagebuilder.domain.arn import name_to_id, parse_arn
-from openimagebuilder.domain.semver import MAX_PART, Version, newest, parse_version, parse_version_filter, sort_key
+from openimagebuilder.domain.semver import (
+    MAX_PART,
+    Version,
+    newest,
+    parse_build_version,
+    parse_build_version_filter,
+    parse_version,
+    parse_version_filter,
+    sort_key,
+)
 
 parts = st.integers(min_value=0, max_value=MAX_PART)
 
@@ -79,3 +88,15 @@ def test_name_to_id_and_arn_parsing():
     built = parse_arn("arn:aws:imagebuilder:eu-west-2:123456789012:component/c/1.0.2/3")
     assert (built.build, str(built.version_arn())) == (3, "arn:aws:imagebuilder:eu-west-2:123456789012:component/c/1.0.2")
     assert str(built) == "arn:aws:imagebuilder:eu-west-2:123456789012:component/c/1.0.2/3"
+
+
+def test_build_version_filters():
+    # AWS: the four nodes <major>.<minor>.<patch>/<build> can all be filtered on.
+    version = parse_version("1.2.3")
+    for text, build, expected in (("1.2.3", 4, True), ("1.x.x", 4, True), ("1.2.3/4", 4, True),
+                                  ("1.2.3/5", 4, False), ("2.x.x", 4, False), ("1.2.3/4", None, False)):
+        assert parse_build_version_filter(text).matches(version, build) is expected, text
+    for bad in ("1.x.x/4", "1.2.3/0", "1.2.3/x", "1.2.3/", "1.2.3/4/5", "x.2.x", f"1.2.3/{MAX_PART + 1}"):
+        assert parse_build_version_filter(bad) is None, bad
+    assert parse_build_version("1.2.3/4") == (version, 4) and parse_build_version("1.2.3") == (version, None)
+    assert parse_build_version("1.2.3/a") is None and parse_build_version("1.2") is None

@@ -23,7 +23,16 @@ from ..service.context import Context
 from ..store.repository import Resource
 from .common import SHARED, document_field, find, latest_version_references, project
 from .registry import operation
-from .versioned import BuildFamily, create_build, delete_build, list_builds, list_filter, list_versions, version_entry
+from .versioned import (
+    BuildFamily,
+    build_version,
+    create_build,
+    delete_build,
+    list_builds,
+    list_filter,
+    list_versions,
+    version_entry,
+)
 
 FAMILY = BuildFamily("component", "component", content_members=(
     "name", "description", "changeDescription", "platform", "supportedOsVersions", "data", "kmsKeyId"))
@@ -48,7 +57,7 @@ FILTERS = MappingProxyType({
     "status": _status,
     "supportedOsVersion": document_field("supportedOsVersions"),
     "type": document_field("type"),
-    "version": document_field("version"),
+    "version": build_version,
 })
 
 

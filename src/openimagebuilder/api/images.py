@@ -27,10 +27,13 @@ from .common import (
 from .common import scan as scan_resources
 from .pagination import paginate, paginate_list
 from .registry import operation
+from .versioned import build_version, version_matcher
 
 TERMINAL_STATES = frozenset({"AVAILABLE", "FAILED", "CANCELLED", "DEPRECATED", "DISABLED", "DELETED"})
-IMAGE_FILTERS = {name: document_field(name) for name in ("name", "osVersion", "platform", "type", "version")}
-PIPELINE_IMAGE_FILTERS = {name: document_field(name) for name in ("name", "version")}
+IMAGE_FILTERS = {**{name: document_field(name) for name in ("name", "osVersion", "platform", "type")},
+                 "version": build_version}
+PIPELINE_IMAGE_FILTERS = {"name": document_field("name"), "version": build_version}
+VERSION_MATCHER = {"version": version_matcher}  # wildcards and the build node, as for components
 OWNER_SCANS = {"Self": None, "Amazon": AWS_OWNER, "Shared": SHARED}
 
 
@@ -97,6 +100,12 @@ def _status(image: Resource) -> str:
     return (image.document.get("state") or {}).get("status", "")
 
 
+def _listed(image: Resource) -> bool:
+    """DELETED images keep their record for GetImage and lifecycle executions, but leave the lists:
+    AWS documents that a deleted image resource is removed."""
+    return _status(image) != "DELETED"
+
+
 def _summary(image: Resource) -> dict[str, Any]:
     summary = project(image.document, "ImageSummary")
     summary["owner"] = image.owner if image.owner != AWS_OWNER else "Amazon"
@@ -126,11 +135,11 @@ def list_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     owner = params.get("owner") or "Self"
     if owner not in OWNER_SCANS:
         return {"imageVersionList": []}
-    keep = filter_predicate(params, IMAGE_FILTERS)
+    keep = filter_predicate(params, IMAGE_FILTERS, VERSION_MATCHER)
     include_deprecated = bool(params.get("includeDeprecated"))
 
     def wanted(image: Resource) -> bool:
-        return keep(image) and (include_deprecated or _status(image) != "DEPRECATED")
+        return _listed(image) and keep(image) and (include_deprecated or _status(image) != "DEPRECATED")
 
     key = ((lambda image: (image.owner, image.name_id)) if params.get("byName")
            else (lambda image: (image.owner, image.name_id, image.version)))
@@ -149,7 +158,7 @@ def list_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("ListImageBuildVersions")
 def list_image_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    keep = filter_predicate(params, IMAGE_FILTERS)
+    keep = filter_predicate(params, IMAGE_FILTERS, VERSION_MATCHER)
     version_arn = params.get("imageVersionArn")
     arn = parse_arn(version_arn) if version_arn else None
     if version_arn and (arn is None or arn.version is None):
@@ -160,7 +169,7 @@ def list_image_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str,
         return arn is None or (image.name_id == arn.resource_id and image.version == arn.version)
 
     page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, owner=owner),
-                           lambda image: belongs(image) and keep(image))
+                           lambda image: _listed(image) and belongs(image) and keep(image))
     return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}
 
 
@@ -168,9 +177,10 @@ def list_image_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str,
 def list_image_pipeline_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     # Documented: an unknown pipeline lists nothing (no error).
     pipeline_arn = params["imagePipelineArn"]
-    keep = filter_predicate(params, PIPELINE_IMAGE_FILTERS)
+    keep = filter_predicate(params, PIPELINE_IMAGE_FILTERS, VERSION_MATCHER)
     page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after),
-                           lambda image: image.document.get("sourcePipelineArn") == pipeline_arn and keep(image))
+                           lambda image: _listed(image) and image.document.get("sourcePipelineArn") == pipeline_arn
+                           and keep(image))
     return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}
 
 

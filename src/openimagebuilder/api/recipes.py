@@ -20,6 +20,7 @@ from ..domain.semver import Version, sort_key
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..service.context import Context
+from ..service.parent_images import resolve_parent_image
 from ..store.repository import Resource
 from .common import (
     SHARED,
@@ -41,8 +42,6 @@ from .registry import operation
 DEFAULT_PLATFORM = "Linux"
 MAX_COMPONENTS = 20  # AWS's default quota of build and test components per recipe
 INACTIVE_COMPONENT_STATES = frozenset({"DEPRECATED", "DISABLED"})
-# A parent image that is still being built, or failed, cannot be built upon.
-USABLE_IMAGE_STATES = frozenset({"AVAILABLE", "DEPRECATED"})
 CONTAINER_PLATFORMS = frozenset({"Linux", "Windows"})
 
 _AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -118,11 +117,7 @@ def _image_parent(ctx: Context, text: str, image_type: str) -> tuple[Resource, P
     parsed = parse_arn(text)
     if parsed is None or parsed.resource_type != "image":
         raise invalid_parameter("parentImage", f"The ARN '{text}' is not an Image Builder image ARN.")
-    image, arn = resolve(ctx, text, "parentImage")
-    status = (image.document.get("state") or {}).get("status")
-    if status is not None and status not in USABLE_IMAGE_STATES:
-        raise invalid_parameter("parentImage",
-                                f"The image '{image.arn}' is {status} and cannot be used as a parent image.")
+    image, arn = resolve_parent_image(ctx, text, "parentImage")
     found_type = image.document.get("type")
     if found_type is not None and found_type != image_type:
         wanted = "an AMI" if image_type == "AMI" else "a container"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.arn import name_to_id, parse_arn
-from ..domain.semver import Version, parse_version, parse_version_filter, sort_key
+from ..domain.semver import Version, parse_build_version, parse_build_version_filter, sort_key
 from ..protocol import errors
 from ..protocol.errors import invalid_parameter
 from ..service.context import Context
@@ -126,15 +126,25 @@ def list_filter(family: BuildFamily, params: dict[str, Any], fields: FilterField
         raise errors.ERROR_CLASSES["InvalidParameterCombinationException"](
             f"The value supplied for parameter 'filters' is not valid. You cannot list {family.label.capitalize()}s "
             "by name and filter by version in the same request.")
-    return filter_predicate(params, fields, {"version": _version_matcher})
+    return filter_predicate(params, fields, {"version": version_matcher})
 
 
-def _version_matcher(value: str, path: str) -> Callable[[str], bool]:
-    wanted = parse_version_filter(value)
+def build_version(resource: Resource) -> str:
+    """The field a `version` filter reads: `X.Y.Z/N` for a build, so that the filter can name the
+    build node too (version_matcher)."""
+    version = resource.document.get("version") or resource.version
+    return f"{version}/{resource.build}" if resource.build else version
+
+
+def version_matcher(value: str, path: str) -> Callable[[str], bool]:
+    """A `version` filter value: `X.Y.Z` with wildcards from the right (`1.x.x`), compared by
+    number, or an exact build version `X.Y.Z/N`."""
+    wanted = parse_build_version_filter(value)
     if wanted is None:
         raise invalid_parameter(path, f"The version '{value}' is not valid. Use major.minor.patch, where a "
-                                      "wildcard (x) may only be followed by wildcards, for example 1.x.x.")
-    return lambda text: (version := parse_version(text)) is not None and wanted.matches(version)
+                                      "wildcard (x) may only be followed by wildcards, for example 1.x.x, "
+                                      "optionally followed by a build number, for example 1.2.3/4.")
+    return lambda text: (found := parse_build_version(text)) is not None and wanted.matches(*found)
 
 
 def list_versions(ctx: Context, family: BuildFamily, params: dict[str, Any], owner: str | None,

@@ -22,7 +22,16 @@ from ..service.context import Context
 from ..store.repository import Resource
 from .common import document_field, find, latest_version_references, project
 from .registry import operation
-from .versioned import BuildFamily, create_build, delete_build, list_builds, list_filter, list_versions, version_entry
+from .versioned import (
+    BuildFamily,
+    build_version,
+    create_build,
+    delete_build,
+    list_builds,
+    list_filter,
+    list_versions,
+    version_entry,
+)
 
 # The type is part of the ARN, so it is never a difference in content.
 FAMILY = BuildFamily("workflow", "workflow", content_members=(
@@ -33,7 +42,8 @@ ACTIVE_STATE: Mapping[str, str] = MappingProxyType({"status": "ACTIVE"})
 SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({"Self": None, "Amazon": AWS_OWNER})
 EMPTY_OWNERS = frozenset({"AWSMarketplace"})
 # ListWorkflows' `filters` documentation lists exactly these names.
-FILTERS = MappingProxyType({name: document_field(name) for name in ("name", "version", "description", "type")})
+FILTERS = MappingProxyType({**{name: document_field(name) for name in ("name", "description", "type")},
+                           "version": build_version})
 
 
 # -- CreateWorkflow -------------------------------------------------------------------------------

@@ -71,6 +71,40 @@ def parse_version_filter(text: str) -> VersionFilter | None:
     return VersionFilter(parts)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class BuildVersionFilter:
+    """A List's `version` filter value: `X.Y.Z` with wildcards as VersionFilter, optionally with
+    the build node (`1.2.3/4`) after an exact version. AWS: "The semantic version has four nodes:
+    <major>.<minor>.<patch>/<build>. You can assign values for the first three, and can filter on
+    all of them." """
+    version: VersionFilter
+    build: int | None
+
+    def matches(self, version: Version, build: int | None) -> bool:
+        return self.version.matches(version) and (self.build is None or self.build == build)
+
+
+def parse_build_version_filter(text: str) -> BuildVersionFilter | None:
+    head, slash, tail = text.partition("/")
+    version = parse_version_filter(head)
+    if version is None:
+        return None
+    if not slash:
+        return BuildVersionFilter(version, None)
+    if not version.is_exact or not tail.isdigit() or len(tail) > _MAX_DIGITS or not 1 <= int(tail) <= MAX_PART:
+        return None  # a build number only under an exact version, as in a build-version ARN
+    return BuildVersionFilter(version, int(tail))
+
+
+def parse_build_version(text: str) -> tuple[Version, int | None] | None:
+    """`X.Y.Z` or `X.Y.Z/N`, as the version members of responses spell them."""
+    head, slash, tail = text.partition("/")
+    version = parse_version(head)
+    if version is None or (slash and not tail.isdigit()):
+        return None
+    return version, int(tail) if slash else None
+
+
 def newest(versions: list[tuple[Version, int]], wanted: VersionFilter) -> tuple[Version, int] | None:
     """The newest (version, build) that the filter matches."""
     matching = [entry for entry in versions if wanted.matches(entry[0])]

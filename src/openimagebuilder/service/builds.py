@@ -15,6 +15,7 @@ from ..store.executions import Execution
 from ..store.repository import Resource
 from .build_configuration import BuildConfiguration
 from .context import Context
+from .parent_images import resolve_parent_image
 from .resources import resolve
 
 KIND = "image"
@@ -109,7 +110,8 @@ def embed_recipe(ctx: Context, recipe: Resource) -> tuple[dict[str, Any], list[d
         embedded["components"] = items
     parent = recipe.document.get("parentImage", "")
     if parse_arn(parent) is not None:
-        image, _ = resolve(ctx, parent, "parentImage")
+        # The parent may have been disabled or deleted since the recipe was made (parent_images).
+        image, _ = resolve_parent_image(ctx, parent, "parentImage")
         embedded["parentImage"] = image.arn
     return embedded, runs
 
