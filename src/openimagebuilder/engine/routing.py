@@ -1,5 +1,5 @@
 """One backend per image type: `oib serve --backend real` builds DOCKER images with the container
-backend and (until the VM backend exists) AMIs with the simulated one."""
+backend and AMIs with the VM backend (QEMU)."""
 from __future__ import annotations
 
 from collections.abc import Mapping

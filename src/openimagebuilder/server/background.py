@@ -36,7 +36,8 @@ def build_engine(settings: Settings, database: Engine, clock: Clock) -> BuildEng
     # One id for the engine's leases and the labels on the containers this worker makes.
     worker_id = settings.worker_id or default_worker_id()
     if settings.backend == "real":
-        backend = RoutingBackend({"DOCKER": _available(_container_backend, settings, database, worker_id)},
+        backend = RoutingBackend({"DOCKER": _available(_container_backend, settings, database, worker_id),
+                                  "AMI": _available(_vm_backend, settings, database, worker_id)},
                                  default=simulated)
     return BuildEngine(database, clock, backend, WorkerSettings(
         threads=settings.engine_workers, lease_seconds=settings.lease_seconds, worker_id=worker_id))
@@ -67,7 +68,7 @@ def _describe_one(backend: Any) -> str:
         return f"nothing: they fail ({backend.reason})"
     registry = getattr(backend, "registry", None)
     name = {"SimulatedBackend": "the simulated backend (nothing is built)",
-            "ContainerBackend": "buildah"}.get(type(backend).__name__, type(backend).__name__)
+            "ContainerBackend": "buildah", "VmBackend": "QEMU machines"}.get(type(backend).__name__, type(backend).__name__)
     return f"{name}, registry {registry.url}" if registry is not None else name
 
 
@@ -118,6 +119,17 @@ def _container_backend(settings: Settings, database: Engine, worker_id: str) -> 
         build_running=build_running, running_builds=running_builds, worker_id=worker_id)
     backend.on_close = getattr(registry, "stop", None)  # the local registry lives as long as the backend
     return backend
+
+
+def _vm_backend(settings: Settings, database: Engine, worker_id: str) -> Any:
+    """Image recipes (AMIs) in QEMU machines (engine/vm.py, docs/vm.md)."""
+    from ..engine.vm import vm_backend
+    from ..vm.settings import ToolsMissing as VmToolsMissing
+
+    try:
+        return vm_backend(settings.data_dir, database, worker_id)
+    except VmToolsMissing as error:
+        raise BackendUnavailable(f"--backend real: {error}") from None
 
 
 def _managed_parent(registry: Any) -> Any:

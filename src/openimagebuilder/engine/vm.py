@@ -1,0 +1,550 @@
+"""The VM backend: image recipes (AMIs) built for real in QEMU machines (openimagebuilder.vm).
+
+How AWS's image workflows map onto machines:
+
+- LaunchInstance (build): a machine boots from a copy-on-write overlay of the parent image (a
+  bootstrapped base for AWS's managed images, or an AMI this service made); `instanceId` names it.
+  The recipe's userDataOverride runs first, as user data does on AWS's first boot.
+- ExecuteComponents: the components' phases through the AWSTOE runner with a VM executor on the
+  guest agent (output streamed, Reboot restarts the machine and resumes).
+- CollectImageMetadata: the guest's OS name and packages.
+- CreateImage: the machine is powered off and its overlay flattened into a standalone qcow2 in the
+  image store under an `ami-` id (the machine stays off; TerminateInstance removes it).
+- LaunchInstance (test): a machine from an overlay of that AMI; the test phase runs there.
+- DistributeImage: one AMI per Region of the distribution (the build's Region keeps the AMI
+  CreateImage made, other Regions get a hard-linked copy under an id of their own), named by
+  `amiDistributionConfiguration.name`.
+- SanitizeInstance, RunSysPrep, RunCommand and the other service scripts: nothing to do here.
+
+Machines run in this process (QEMU dies with it). Each instance's directory under the run dir
+records its build, so a reaper removes the instances of builds that ended (and the AMIs of builds
+that did not end AVAILABLE), and a sweep at start removes what a dead worker left.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..domain.ami_names import ami_name, ami_name_templates
+from ..toe.executor import TargetError
+from ..toe.modules import RunnerSettings
+from ..vm.bootstrap import BaseImage, is_managed_windows, load_base, managed_ami
+from ..vm.disk import DiskError
+from ..vm.executor import VmExecutor
+from ..vm.images import Ami, ImageStore
+from ..vm.instance import Instance
+from ..vm.qemu import Boot, MachineError
+from ..vm.settings import VmSettings
+from .backend import BuildContext, StepControl, StepResult
+from .components import run_components
+from .container import _INVENTORY, _inventory
+from .plan import ComponentRun
+
+log = logging.getLogger(__name__)
+
+REAP_SECONDS = 0.5
+SWEEP_SECONDS = 60.0
+_AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
+_IMAGE_ARN = re.compile(r"^arn:aws[a-z-]*:imagebuilder:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):image/"
+                        r"(?P<name>[a-z0-9-_]+)/(?P<version>[0-9x.]+)(?:/(?P<build>\d+))?$")
+
+
+def build_token(image_arn: str) -> str:
+    return hashlib.sha256(image_arn.encode()).hexdigest()[:16]
+
+
+def _id(prefix: str, *parts: str) -> str:
+    return f"{prefix}-{hashlib.sha256('/'.join(parts).encode()).hexdigest()[:17]}"
+
+
+def ami_id(image_arn: str, region: str, account_id: str) -> str:
+    """The AMI a build leaves in a Region (its own AMI in the build's Region): derived from the
+    image, so a step run again after a worker died finds what the first run made."""
+    return _id("ami", image_arn, region, account_id)
+
+
+class BuildStopped(Exception):
+    """The step's cancel was set while it ran."""
+
+
+class StepFailed(Exception):
+    """The step cannot go on; the message is its failure reason."""
+
+
+@dataclass(frozen=True)
+class Parent:
+    disk: Path
+    boot: Boot
+    description: str
+
+
+class VmBackend:
+    def __init__(self, settings: VmSettings, *, build_running: Callable[[str], bool] | None = None,
+                 running_builds: Callable[[], Iterable[str]] | None = None, worker_id: str | None = None,
+                 s3_endpoint_url: str | None = None) -> None:
+        """`build_running(image ARN)`: whether the build still has a build job; `running_builds()`:
+        the image ARNs of every build that has one (enables the sweep of what dead workers left)."""
+        self.settings = settings
+        self.images = ImageStore(settings.images_dir)
+        self.build_running = build_running
+        self.running_builds = running_builds
+        self.worker_id = worker_id
+        self.s3_endpoint_url = s3_endpoint_url
+        self._instances: dict[str, Instance] = {}
+        self._builds: dict[str, str] = {}          # token → image ARN, builds this process touched
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        self._next_sweep = 0.0
+        if running_builds is not None:
+            self._start_reaper()
+
+    # -- Backend -----------------------------------------------------------------------------------
+    def pacing_seconds(self, context: BuildContext) -> float:
+        return 0.0
+
+    def provision(self, context: BuildContext, control: StepControl, purpose: str) -> StepResult:
+        token = self._track(context)
+
+        def launch() -> StepResult:
+            for stale in (control.handle or {}).get("instances") or []:
+                self._remove_instance(stale)   # a launch a dead worker started: run it again
+            if purpose == "test":
+                ami = self.images.get(ami_id(context.image_arn, context.region, context.account_id))
+                if ami is None:
+                    raise StepFailed("The image this build made is not in this worker's image store.")
+                parent = Parent(self.images.disk(ami.image_id), ami.boot, ami.image_id)
+            else:
+                parent = self._parent(context)
+            instance_id = _id("i", context.image_arn, control.step_name, str(time.time_ns()))
+            control.save_handle({"token": token, "instances": [instance_id]})
+            instance = self._boot(context, control, token, instance_id, parent)
+            notes = [f"Launched {purpose} instance {instance_id} from {parent.description} in "
+                     f"{instance.boot_seconds:.1f} s ({instance.machine.accelerator.upper()})"]
+            if purpose == "build":
+                notes += self._prepare(context, control, instance)
+            for note in notes:
+                control.on_output(note)
+            return StepResult(True, {"instanceId": instance_id}, log=notes)
+
+        return self._guarded(context, control, launch)
+
+    def run_components(self, context: BuildContext, control: StepControl, target_id: str,
+                       components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
+        self._track(context)
+
+        def run() -> StepResult:
+            if control.handle:
+                raise StepFailed("The worker running the components stopped before they finished; a component "
+                                 "run cannot be resumed halfway.")
+            instance = self._instance(target_id)
+            control.save_handle({"token": build_token(context.image_arn), "instances": [target_id]})
+            recipe = self._recipe(context)
+            result = run_components(
+                VmExecutor(instance.agent, self.settings.boot_timeout),
+                RunnerSettings(working_directory=recipe.get("workingDirectory") or None,
+                               s3_endpoint_url=self.s3_endpoint_url),
+                control, components, phases, command_id=lambda key: build_token(target_id + key), with_output=True)
+            if control.stopped():
+                raise BuildStopped()
+            return result
+
+        return self._guarded(context, control, run)
+
+    def run_command(self, context: BuildContext, control: StepControl, target_id: str, action: str) -> StepResult:
+        # AWS's sanitize and sysprep scripts remove SSM agent state and keys its build instances
+        # have; oib's machines have none of it (the agent lives in a tmpfs and is gone at power-off).
+        return StepResult(True, {"runCommandId": _id("cmd", target_id, action), "status": "Success", "output": ""},
+                          log=[f"{action} on {target_id}: nothing to do on an oib machine"])
+
+    def bookkeeping(self, context: BuildContext, control: StepControl, action: str,
+                    outputs: dict[str, Any]) -> StepResult:
+        return StepResult(True, outputs, log=[f"{action}: done"])
+
+    def collect_metadata(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
+        def collect() -> StepResult:
+            outcome = self._instance(target_id).agent.run(_INVENTORY, timeout=120, cancel=control.cancel)
+            os_version, packages = _inventory(outcome.stdout)
+            return StepResult(True, {"osVersion": os_version or "Linux", "associationId": build_token(target_id),
+                                     "packages": packages})
+        return self._guarded(context, control, collect)
+
+    def snapshot(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
+        token = self._track(context)
+
+        def snap() -> StepResult:
+            instance = self._instance(target_id)
+            seconds = instance.power_off()
+            image_id = ami_id(context.image_arn, context.region, context.account_id)
+            started = time.monotonic()
+            templates = ami_name_templates(context.image)
+            self.images.create(instance.overlay, Ami(
+                image_id, context.image_arn, token, context.region, context.account_id,
+                ami_name(templates.get(context.region), context.image_name, context.image_arn,
+                         str(context.image.get("dateCreated") or "")),
+                str(instance.boot.kernel), str(instance.boot.initramfs),
+                description=_description(context, context.region)))
+            note = (f"Created image {image_id} from {target_id}: powered off in {seconds:.1f} s, "
+                    f"flattened in {time.monotonic() - started:.1f} s")
+            control.on_output(note)
+            return StepResult(True, {"imageId": image_id}, log=[note])
+        return self._guarded(context, control, snap)
+
+    def distribute(self, context: BuildContext, control: StepControl, image_id: str) -> StepResult:
+        token = self._track(context)
+
+        def copy() -> StepResult:
+            source = self.images.get(image_id)
+            if source is None:
+                raise StepFailed(f"The image {image_id} is not in this worker's image store.")
+            templates = ami_name_templates(context.image)
+            created = str(context.image.get("dateCreated") or "")
+            distributed = []
+            for region in context.distribution_regions:
+                if control.stopped():
+                    raise BuildStopped()
+                target_id = ami_id(context.image_arn, region, context.account_id)
+                name = ami_name(templates.get(region), context.image_name, context.image_arn, created)
+                ami = Ami(target_id, context.image_arn, token, region, context.account_id, name,
+                          source.kernel, source.initramfs, description=_description(context, region),
+                          tags=_ami_tags(context, region))
+                if target_id == source.image_id:
+                    self.images.save(ami)
+                else:
+                    self.images.copy(source, ami)
+                distributed.append({"region": region, "imageId": target_id})
+                control.on_output(f"Distributed {target_id} ({name}) to {region}")
+            return StepResult(True, {"distributedImages": distributed},
+                              log=[f"Distributed {item['imageId']} to {item['region']}" for item in distributed])
+        return self._guarded(context, control, copy)
+
+    def clean_up(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
+        self._track(context)
+        self._remove_instance(target_id)
+        return StepResult(True, {}, log=[f"Terminated instance {target_id}"])
+
+    def output_resources(self, context: BuildContext, image_id: str | None,
+                         distributed: Mapping[str, Any]) -> dict[str, Any]:
+        by_region = {item["region"]: item["imageId"] for item in distributed.get("distributedImages") or []}
+        amis = []
+        for region in context.distribution_regions:
+            ami = self.images.get(by_region.get(region) or image_id or "")
+            if ami is None:
+                continue
+            if not ami.available:
+                ami.available = True   # the build ended AVAILABLE: the reaper keeps it
+                self.images.save(ami)
+            amis.append({"region": region, "image": ami.image_id, "name": ami.name,
+                         **({"description": ami.description} if ami.description else {}),
+                         "state": {"status": "AVAILABLE"}, "accountId": context.account_id})
+        return {"amis": amis}
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stops the reaper and every machine of this process (QEMU would die with it anyway)."""
+        self._stop.set()
+        if self._reaper is not None:
+            self._reaper.join(timeout=10)
+        with self._lock:
+            instances = list(self._instances)
+        for instance_id in instances:
+            self._remove_instance(instance_id)
+
+    def reap(self) -> int:
+        """Removes the instances (and AMIs not made AVAILABLE) of builds that are no longer running."""
+        if self.build_running is None:
+            return 0
+        with self._lock:
+            builds = dict(self._builds)
+        removed = 0
+        for token, image_arn in builds.items():
+            try:
+                if self.build_running(image_arn):
+                    continue
+                removed += self._remove_build(token)
+            except Exception:  # noqa: BLE001 - tried again at the next pass
+                log.exception("cleaning up after %s failed", image_arn)
+                continue
+            with self._lock:
+                self._builds.pop(token, None)
+        return removed
+
+    def sweep(self) -> int:
+        """Removes instance directories (and unfinished AMIs) of builds that have no build job any
+        more: what a worker that died (kill -9; its QEMUs died with it) left behind."""
+        if self.running_builds is None or not self.settings.run_root.exists():
+            return 0
+        entries = [(entry, _owner(entry)) for entry in self.settings.run_root.iterdir() if entry.is_dir()]
+        running = {build_token(arn) for arn in self.running_builds()}
+        removed = 0
+        for entry, owner in entries:
+            token = owner.get("token")
+            if token is None or token in running:
+                continue
+            with self._lock:
+                live = self._instances.pop(entry.name, None)
+            if live is not None:
+                live.kill()
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+            log.warning("removed instance %s of build %s, which is no longer running (made by worker %s)",
+                        entry.name, token, owner.get("worker", "unknown"))
+        for ami in self.images.all():
+            if not ami.available and ami.build_token not in running:
+                self.images.delete(ami.image_id)
+                log.warning("removed image %s of build %s, which did not end AVAILABLE", ami.image_id, ami.build_token)
+        return removed
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _track(self, context: BuildContext) -> str:
+        token = build_token(context.image_arn)
+        with self._lock:
+            self._builds[token] = context.image_arn
+        if self.build_running is not None:
+            self._start_reaper()
+        return token
+
+    def _start_reaper(self) -> None:
+        with self._lock:
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap_loop, name="oib-vm-reaper", daemon=True)
+                self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        while True:
+            if self.running_builds is not None and time.monotonic() >= self._next_sweep:
+                self._next_sweep = time.monotonic() + SWEEP_SECONDS
+                try:
+                    self.sweep()
+                except Exception:  # noqa: BLE001 - tried again later
+                    log.exception("sweeping the VM run directory failed")
+            if self._stop.wait(REAP_SECONDS):
+                return
+            self.reap()
+
+    def _remove_build(self, token: str) -> int:
+        with self._lock:
+            mine = [instance_id for instance_id, instance in self._instances.items()
+                    if _owner(instance.directory).get("token") == token]
+        for instance_id in mine:
+            self._remove_instance(instance_id)
+        for ami in self.images.all():
+            if ami.build_token == token and not ami.available:
+                self.images.delete(ami.image_id)
+        return len(mine)
+
+    def _remove_instance(self, instance_id: str) -> None:
+        with self._lock:
+            instance = self._instances.pop(instance_id, None)
+        if instance is not None:
+            instance.remove()
+        else:
+            shutil.rmtree(self.settings.run_root / instance_id, ignore_errors=True)
+
+    def _instance(self, instance_id: str) -> Instance:
+        with self._lock:
+            instance = self._instances.get(instance_id)
+        if instance is None:
+            raise StepFailed(f"Instance {instance_id} is not running in this worker (was it started by a worker "
+                             "that stopped, or by one on another machine?).")
+        if not instance.machine.running():
+            raise StepFailed(f"Instance {instance_id} has stopped. Console:\n{instance.machine.console_tail()}")
+        return instance
+
+    def _boot(self, context: BuildContext, control: StepControl, token: str, instance_id: str,
+              parent: Parent) -> Instance:
+        directory = self.settings.run_root / instance_id
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "owner.json").write_text(json.dumps({"token": token, "imageArn": context.image_arn,
+                                                          "worker": self.worker_id or ""}))
+        instance = Instance.start(self.settings, parent.boot, parent.disk, directory, instance_id,
+                                  cancel=control.cancel)
+        with self._lock:
+            self._instances[instance_id] = instance
+        return instance
+
+    def _prepare(self, context: BuildContext, control: StepControl, instance: Instance) -> list[str]:
+        """What the recipe asks of the build instance before the components: its working directory,
+        then its user data (run as a script, as cloud-init runs a user-data script on AWS)."""
+        recipe = self._recipe(context)
+        notes = []
+        for note in _unsupported(context, recipe):
+            notes.append(note)
+        directory = recipe.get("workingDirectory")
+        if directory:
+            self._checked(instance, f"mkdir -p '{directory}'", control, "creating the working directory")
+        user_data = (recipe.get("additionalInstanceConfiguration") or {}).get("userDataOverride")
+        if user_data:
+            try:
+                script = base64.b64decode(user_data, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                raise StepFailed("userDataOverride is not base64-encoded text.") from None
+            self._checked(instance, script, control, "userDataOverride")
+            notes.append("Ran the recipe's userDataOverride")
+        return notes
+
+    def _checked(self, instance: Instance, script: str, control: StepControl, what: str) -> None:
+        outcome = instance.agent.run(script, timeout=3600, cancel=control.cancel,
+                                     on_output=lambda stream, line: control.on_output(line))
+        if outcome.cancelled or control.stopped():
+            raise BuildStopped()
+        if outcome.exit_code != 0:
+            raise StepFailed(f"{what} failed (exit status {outcome.exit_code}): "
+                             f"{(outcome.stderr or outcome.stdout).strip()[-2000:]}")
+
+    def _recipe(self, context: BuildContext) -> dict[str, Any]:
+        recipe = dict(context.image.get("imageRecipe") or {})
+        if context.image_type != "AMI" or not recipe:
+            raise StepFailed("The VM backend builds image recipes only (image type AMI).")
+        return recipe
+
+    def _parent(self, context: BuildContext) -> Parent:
+        """The disk a build starts from: the base `oib images bootstrap --vm` made for an AWS
+        managed image, an AMI of the image store, or the AMI of an image this service built."""
+        recipe = self._recipe(context)
+        parent = str(recipe.get("parentImage") or "")
+        if is_managed_windows(parent) or context.platform == "Windows":
+            raise StepFailed(f"The parent image {parent} is a Windows image: oib's machines run Linux only "
+                             "(Windows cannot be built from Debian's packages).")
+        managed = managed_ami(parent)
+        if managed is not None:
+            base = load_base(self.settings, managed.base)
+            if base is None:
+                raise StepFailed(f"The parent image {parent} ({managed.aws} on AWS) is served here by the "
+                                 f"'{managed.base}' VM base, which is not built yet: run `oib images bootstrap --vm`.")
+            return _base_parent(base, f"{parent} (served by the {base.name} base, kernel {base.kernel_release})")
+        ami = self._own_ami(parent, context)
+        if ami is None:
+            raise StepFailed(f"The parent image {parent} is neither an AWS managed image oib serves "
+                             f"({', '.join(sorted(_managed_names()))}) nor an image in this service's image store.")
+        return Parent(self.images.disk(ami.image_id), ami.boot, f"{parent} ({ami.image_id})")
+
+    def _own_ami(self, parent: str, context: BuildContext) -> Ami | None:
+        if _AMI_ID.match(parent):
+            return self.images.get(parent)
+        match = _IMAGE_ARN.match(parent)
+        if match is None:
+            return None
+        candidates = [ami for ami in self.images.all()
+                      if ami.available and ami.region == context.region and _arn_matches(ami.image_arn, match)]
+        candidates.sort(key=lambda ami: _version_key(ami.image_arn))
+        return candidates[-1] if candidates else None
+
+    def _guarded(self, context: BuildContext, control: StepControl, work: Callable[[], StepResult]) -> StepResult:
+        """Runs a step's work: a cancel removes the build's machines at once; a known failure becomes
+        the step's failure reason; an unexpected one too, with its type."""
+        try:
+            return work()
+        except BuildStopped:
+            pass
+        except (StepFailed, TargetError, MachineError, DiskError) as error:
+            if not control.stopped():
+                return StepResult(False, {}, str(error), [str(error)])
+        except Exception as error:  # noqa: BLE001 - a tool failure fails the step, not the worker
+            if not control.stopped():
+                log.exception("step %s of %s failed", control.step_name, context.image_arn)
+                return StepResult(False, {}, f"{type(error).__name__}: {error}")
+        self._remove_build(build_token(context.image_arn))
+        return StepResult(False, {}, "Stopped while running.")
+
+
+def _base_parent(base: BaseImage, description: str) -> Parent:
+    return Parent(base.disk, base.boot(), description)
+
+
+def _managed_names() -> list[str]:
+    from ..vm.bootstrap import MANAGED_AMIS
+    return list(MANAGED_AMIS)
+
+
+def _owner(directory: Path) -> dict[str, str]:
+    try:
+        return dict(json.loads((directory / "owner.json").read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def _arn_matches(image_arn: str, wanted: re.Match[str]) -> bool:
+    found = _IMAGE_ARN.match(image_arn)
+    if found is None or found["name"] != wanted["name"] or found["account"] != wanted["account"]:
+        return False
+    for have, want in zip(found["version"].split("."), wanted["version"].split("."), strict=False):
+        if want != "x" and have != want:
+            return False
+    return wanted["build"] is None or found["build"] == wanted["build"]
+
+
+def _version_key(image_arn: str) -> tuple[int, ...]:
+    match = _IMAGE_ARN.match(image_arn)
+    if match is None:
+        return ()
+    return (*(int(part) for part in match["version"].split(".") if part.isdigit()), int(match["build"] or 0))
+
+
+def _distribution(context: BuildContext, region: str) -> dict[str, Any]:
+    for item in (context.image.get("distributionConfiguration") or {}).get("distributions") or []:
+        if item.get("region") == region:
+            return dict(item.get("amiDistributionConfiguration") or {})
+    return {}
+
+
+def _description(context: BuildContext, region: str) -> str:
+    return str(_distribution(context, region).get("description") or "")
+
+
+def _ami_tags(context: BuildContext, region: str) -> dict[str, str]:
+    return {str(key): str(value) for key, value in (_distribution(context, region).get("amiTags") or {}).items()}
+
+
+def _unsupported(context: BuildContext, recipe: Mapping[str, Any]) -> list[str]:
+    """What the recipe and infrastructure ask that oib's machines do not do, said in the log."""
+    notes = []
+    if recipe.get("blockDeviceMappings"):
+        notes.append("blockDeviceMappings: not applied; the build instance's disk is the parent image's size")
+    types = (context.image.get("infrastructureConfiguration") or {}).get("instanceTypes") or []
+    if types:
+        notes.append(f"instanceTypes {', '.join(types)}: the instance runs with the machine size oib is "
+                     "configured with, not the type's")
+    return notes
+
+
+def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None,
+               s3_endpoint_url: str | None = None) -> VmBackend:
+    """The VM backend of `oib serve --backend real` / `oib worker`: machines and images under
+    <data-dir>/vm, or under OIB_VM_ROOT (its run/ directory is best on tmpfs); builds looked up in
+    the store `database` (a SQLAlchemy engine) for the reaper and the sweep. ToolsMissing names the
+    Debian package of a missing tool."""
+    import os
+
+    from sqlalchemy import select
+
+    from ..store.database import transaction
+    from ..store.tables import build_jobs
+    from ..vm.settings import require_tools
+
+    require_tools()
+    root = os.environ.get("OIB_VM_ROOT")
+    settings = VmSettings(root=Path(root), run_root=Path(root) / "run") if root else VmSettings.for_data_dir(data_dir)
+
+    def build_running(image_arn: str) -> bool:
+        with transaction(database, write=False) as connection:
+            return connection.execute(select(build_jobs.c.image_arn).where(
+                build_jobs.c.image_arn == image_arn)).first() is not None
+
+    def running_builds() -> list[str]:
+        with transaction(database, write=False) as connection:
+            return list(connection.scalars(select(build_jobs.c.image_arn)))
+
+    return VmBackend(settings, build_running=build_running, running_builds=running_builds, worker_id=worker_id,
+                     s3_endpoint_url=s3_endpoint_url)

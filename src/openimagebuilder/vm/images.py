@@ -1,0 +1,88 @@
+"""The image store: every AMI this service made is a directory under <data-dir>/vm/images named by
+its `ami-` id, holding a standalone qcow2 (`disk.qcow2`, no backing file) and what is known about it
+(`image.json`: the Image Builder image it belongs to, region, account, name, the kernel it boots
+with). Copies of an image (distribution to other Regions) are hard links of the same file: AMIs
+are never written to after they are made (machines run on overlays of them)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .disk import flatten
+from .qemu import Boot
+
+
+@dataclass
+class Ami:
+    image_id: str
+    image_arn: str          # the Image Builder image that made it ("" for none)
+    build_token: str        # the build that made it (engine/vm.py's token)
+    region: str
+    account_id: str
+    name: str
+    kernel: str             # the kernel and initramfs it boots with (from its base)
+    initramfs: str
+    description: str = ""
+    available: bool = False  # its build ended AVAILABLE; until then an ended build's AMIs are removed
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def boot(self) -> Boot:
+        return Boot(Path(self.kernel), Path(self.initramfs))
+
+
+class ImageStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def disk(self, image_id: str) -> Path:
+        return self.root / image_id / "disk.qcow2"
+
+    def get(self, image_id: str) -> Ami | None:
+        try:
+            data = json.loads((self.root / image_id / "image.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return Ami(**data) if self.disk(image_id).exists() else None
+
+    def all(self) -> list[Ami]:
+        if not self.root.exists():
+            return []
+        return [ami for entry in sorted(self.root.iterdir()) if (ami := self.get(entry.name)) is not None]
+
+    def create(self, overlay: Path, ami: Ami) -> Ami:
+        """Flattens `overlay` into a new AMI."""
+        directory = self.root / ami.image_id
+        directory.mkdir(parents=True, exist_ok=True)
+        flatten(overlay, self.disk(ami.image_id))
+        self.save(ami)
+        return ami
+
+    def copy(self, source: Ami, ami: Ami) -> Ami:
+        """`ami` with the disk of `source` (a hard link; a copy where links are not possible)."""
+        directory = self.root / ami.image_id
+        directory.mkdir(parents=True, exist_ok=True)
+        target = self.disk(ami.image_id)
+        if not target.exists():
+            try:
+                os.link(self.disk(source.image_id), target)
+            except OSError:
+                shutil.copyfile(self.disk(source.image_id), target)
+        self.save(ami)
+        return ami
+
+    def save(self, ami: Ami) -> None:
+        path = self.root / ami.image_id / "image.json"
+        partial = path.with_name("image.json.partial")
+        partial.write_text(json.dumps(asdict(ami), indent=2))
+        partial.replace(path)
+
+    def delete(self, image_id: str) -> bool:
+        directory = self.root / image_id
+        if not directory.exists():
+            return False
+        shutil.rmtree(directory, ignore_errors=True)
+        return True

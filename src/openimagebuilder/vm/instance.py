@@ -1,0 +1,76 @@
+"""An instance: a machine booted from a copy-on-write overlay of an image, with its agent connected.
+Everything it has lives in one directory (overlay, agent socket, console log), so removing the
+directory after killing QEMU leaves nothing behind."""
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .agent import AgentClient, AgentError
+from .disk import create_overlay
+from .qemu import Boot, Machine, MachineError, launch
+from .settings import VmSettings
+
+POWER_OFF_SECONDS = 30.0
+
+
+@dataclass
+class Instance:
+    machine: Machine
+    agent: AgentClient
+    overlay: Path
+    boot: Boot              # the kernel and initramfs it runs (an image made from it boots with them too)
+    boot_seconds: float
+
+    @property
+    def directory(self) -> Path:
+        return self.machine.directory
+
+    @classmethod
+    def start(cls, settings: VmSettings, boot: Boot, image: Path, directory: Path, name: str, *,
+              cancel: threading.Event | None = None, memory_mib: int | None = None,
+              cpus: int | None = None) -> Instance:
+        """Boots `image` (left untouched: the machine writes to an overlay in `directory`) and waits
+        for its agent. On any failure nothing is left running and `directory` is removed."""
+        try:
+            overlay = create_overlay(image, directory / "disk.qcow2")
+            machine = launch(settings, boot, overlay, directory, name, memory_mib=memory_mib, cpus=cpus)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        agent = AgentClient(machine.agent_socket, machine.running, machine.console_tail)
+        try:
+            seconds = agent.connect(settings.boot_timeout, cancel)
+        except BaseException:
+            agent.close()
+            machine.kill()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return cls(machine, agent, overlay, boot, seconds)
+
+    def power_off(self, timeout: float = POWER_OFF_SECONDS) -> float:
+        """Syncs and stops the machine, leaving its overlay consistent; the seconds it took."""
+        started = time.monotonic()
+        try:
+            self.agent.power_off(timeout)
+        except AgentError:
+            if self.machine.running():
+                raise
+        finally:
+            self.agent.close()
+        if not self.machine.wait(timeout):
+            self.machine.kill()
+            raise MachineError(f"machine {self.machine.name} did not power off within {timeout:.0f} s")
+        return time.monotonic() - started
+
+    def kill(self) -> None:
+        self.agent.close()
+        self.machine.kill()
+
+    def remove(self) -> None:
+        """Kills QEMU and removes the instance's directory with its overlay."""
+        self.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
