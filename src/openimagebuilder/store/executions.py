@@ -8,10 +8,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .repository import UniqueViolation
 from .tables import build_jobs, counters, log_events, step_executions, workflow_executions
+
+_UPSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 # The due time of a job whose lease is held: out of reach of the due-job query while a worker has it.
 LEASED_DUE_AT = 1e18
@@ -85,17 +87,15 @@ class ExecutionRepository:
     # -- counters --------------------------------------------------------------------------------
     def next_number(self, key: str) -> int:
         """The next value of a counter that never goes back (1 for a new counter)."""
-        scope = and_(counters.c.account_id == self.account_id, counters.c.region == self.region,
-                     counters.c.counter_key == key)
-        updated = self.connection.execute(update(counters).where(scope).values(value=counters.c.value + 1))
-        if updated.rowcount == 0:
-            try:
-                self.connection.execute(insert(counters).values(
-                    account_id=self.account_id, region=self.region, counter_key=key, value=1))
-            except IntegrityError as exc:
-                raise UniqueViolation(str(exc.orig)) from None
-            return 1
-        return int(self.connection.scalar(select(counters.c.value).where(scope)))
+        # One upsert: two transactions creating the same counter at once (two schedulers firing
+        # pipelines of one recipe version) are ordered by the row's key, and the second counts on
+        # from the first instead of failing on it.
+        upsert = _UPSERTS[self.connection.dialect.name](counters).values(
+            account_id=self.account_id, region=self.region, counter_key=key, value=1)
+        upsert = upsert.on_conflict_do_update(index_elements=[counters.c.account_id, counters.c.region,
+                                                              counters.c.counter_key],
+                                              set_={"value": counters.c.value + 1})
+        return int(self.connection.scalar(upsert.returning(counters.c.value)))
 
     # -- jobs ------------------------------------------------------------------------------------
     def add_job(self, image_arn: str, due_at: float, plan: str) -> None:
