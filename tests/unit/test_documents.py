@@ -11,6 +11,16 @@ LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{name}: &{name} [{','.join([f'*{previous}'] * 10)}]\n" for previous, name in zip("abcdef", "bcdefg", strict=True))
 
 
+def test_timestamps_and_binary_stay_the_text_they_were_written_as():
+    """A date or bytes value reached JSON encoders (the build's component run, reports) that cannot
+    write it, failing builds with an internal error: YAML timestamps and binary load as strings."""
+    text = ("commands: [!!timestamp 2001-12-14, 2001-12-14T21:59:43.10-05:00, !!binary aGVsbG8=]\n"
+            "2001-12-14: unquoted date key\n? !!timestamp 2002-01-01\n: tagged date key\nbad: 2001-13-45\n")
+    assert load_document(text) == {
+        "commands": ["2001-12-14", "2001-12-14T21:59:43.10-05:00", "aGVsbG8="],
+        "2001-12-14": "unquoted date key", "2002-01-01": "tagged date key", "bad": "2001-13-45"}
+
+
 def test_json_and_yaml_load_alike():
     assert load_document('{"steps": [{"name": "a"}]}') == load_document("steps:\n  - name: a\n")
     assert load_document('{\n\t"a": "\\/"\n}') == {"a": "/"}  # JSON that YAML 1.1 refuses
@@ -21,7 +31,6 @@ def test_json_and_yaml_load_alike():
     ("{" * 5000, "it is nested too deeply"),
     ("a: " + "9" * 5000, "it has a number or date out of range"),
     ('{"a": ' + "9" * 5000 + "}", "it has a number or date out of range"),
-    ("a: 2001-13-45", "it has a number or date out of range"),
     (LAUGHS, f"it holds more than {MAX_EXPANDED_VALUES:,} values once its aliases are expanded "
              "(or an alias contains itself)"),
     ("a: &a [*a]", f"it holds more than {MAX_EXPANDED_VALUES:,} values once its aliases are expanded "

@@ -18,6 +18,20 @@ import yaml
 MAX_EXPANDED_VALUES = 100_000
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, with timestamps (`!!timestamp`, or an unquoted 2001-12-14) and `!!binary`
+    kept as the text they were written as: AWSTOE reads them as strings, and a date or bytes value
+    would reach JSON encoders (build plans, step inputs, reports) that cannot write it."""
+
+
+def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _as_written)
+
+
 @dataclass
 class DocumentSyntaxError(ValueError):
     problem: str            # what is wrong, e.g. "expected ',' or ']', but got '<stream end>'"
@@ -41,7 +55,7 @@ def load_document(text: str) -> object:
 
 def _load_yaml(text: str) -> object:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is the safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise DocumentSyntaxError(getattr(error, "problem", None) or "malformed document",
