@@ -7,6 +7,7 @@ not on a process crash.
 """
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 import threading
@@ -31,9 +32,20 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def sqlite_url(data_dir: str | Path) -> str:
+    """The embedded store's URL, its directory and files made private first: they hold every
+    document, client token, credential and the pagination-signing secret."""
     path = Path(data_dir).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{path / 'oib.db'}"
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask
+    database = path / "oib.db"
+    # SQLite creates the -wal and -shm files with the database file's permissions.
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (database, path / "oib.db-wal", path / "oib.db-shm"):
+        with suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+    return f"sqlite:///{database}"
 
 
 def create_store_engine(url: str, pool_size: int = 16) -> Engine:
