@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine as DatabaseEngine
 from sqlalchemy.exc import DBAPIError
@@ -33,11 +34,15 @@ MAX_CONFLICTS = 5            # deadlocks / serialization failures retried in one
 
 class PipelineScheduler:
     def __init__(self, database: DatabaseEngine, clock: Clock, secret: bytes,
-                 on_fire: Callable[[], None] = lambda: None) -> None:
+                 on_fire: Callable[[], None] = lambda: None,
+                 on_images_deleted: Callable[[list[dict[str, Any]]], None] | None = None) -> None:
         self.database = database
         self.clock = clock
         self.secret = secret
         self.on_fire = on_fire  # e.g. wakes the build engine
+        # Container images a lifecycle run DELETED with their containers, handed over after the
+        # commit, as DeleteImage's are (engine/registry_cleanup.py removes their manifests).
+        self.on_images_deleted = on_images_deleted
         self.postgres = database.dialect.name == "postgresql"
         self._stop = threading.Event()
         self._wake = threading.Condition()
@@ -95,6 +100,7 @@ class PipelineScheduler:
         """(schedules claimed, of those busy, firings made). Claimed schedules that are not busy
         always move on, even when they make no firing (pipeline gone, due time fired before)."""
         now = self.clock.now()
+        deleted: list[dict[str, Any]] = []
         with transaction(self.database, write=True) as connection:
             fired = []
             busy = 0
@@ -110,11 +116,15 @@ class PipelineScheduler:
                 except Busy:
                     busy += 1
                     continue
+                deleted.extend(ctx.deleted_images)
                 if firing is not None:
                     fired.append(firing)
                     log.info("pipeline %s: run due %s %s %s", firing.pipeline_arn, firing.due_at.isoformat(),
                              firing.outcome, firing.image_arn or "")
-            return len(claimed), busy, fired
+        # Committed: only now may what the images owned outside the store go.
+        if deleted and self.on_images_deleted is not None:
+            self.on_images_deleted(deleted)
+        return len(claimed), busy, fired
 
     def _work(self) -> None:
         while not self._stop.is_set():

@@ -55,12 +55,13 @@ class ImageBuilderApp:
         # does, and this process only serves (the manual clock's moves still fire schedules here).
         self.builds: BuildEngine | None = None if settings.no_worker else build_engine(settings, self.engine, self.clock)
         wake_builds = self.builds.wake if self.builds is not None else _nothing
-        self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=wake_builds)
         self.registry_cleanup = registry_cleanup(settings, self.builds)
+        on_images_deleted = self.registry_cleanup.images_deleted if self.registry_cleanup is not None else None
+        self.scheduler = PipelineScheduler(self.engine, self.clock, secret, on_fire=wake_builds,
+                                           on_images_deleted=on_images_deleted)
         self.dispatcher = Dispatcher(self.engine, settings, self.clock, secret, on_work_due=wake_builds,
                                      on_schedule_change=self.scheduler.wake,
-                                     on_images_deleted=self.registry_cleanup.images_deleted
-                                     if self.registry_cleanup is not None else None, identity=self.identity)
+                                     on_images_deleted=on_images_deleted, identity=self.identity)
         # The embedded SQLite store takes one writer at a time, so handing each request to a thread
         # only adds a hand-off (and GIL ping-pong): requests run on the event loop, and the writes
         # of one turn of the loop share a transaction and its commit. With PostgreSQL, whose calls
