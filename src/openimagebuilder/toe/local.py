@@ -190,10 +190,11 @@ class _Reader:
         self._thread.start()
 
     def _read(self) -> None:
-        assert self._pipe is not None
-        with self._pipe:
+        pipe = self._pipe
+        assert pipe is not None
+        with pipe:
             # readline returns a last line without its newline at end of file: partial lines count.
-            for chunk in iter(lambda: self._pipe.readline(MAX_LINE), b""):
+            for chunk in iter(lambda: pipe.readline(MAX_LINE), b""):
                 self._chunks.append(chunk)
                 self._sink(self._stream, _line_text(chunk))
 

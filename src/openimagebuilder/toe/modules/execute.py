@@ -69,7 +69,7 @@ def execute_bash(call: StepCall) -> ModuleResult:
 def execute_binary(call: StepCall) -> ModuleResult:
     inputs = _inputs_map(call)
     path = inputs.get("path") if inputs is not None else None
-    if path is None or isinstance(path, (list, dict)) or value_text(path) == "":
+    if inputs is None or path is None or isinstance(path, (list, dict)) or value_text(path) == "":
         return _invalid(call, "input 'path' is required.")
     arguments = inputs.get("arguments") or []
     if not isinstance(arguments, list) or any(isinstance(argument, (list, dict)) for argument in arguments):

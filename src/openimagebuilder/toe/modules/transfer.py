@@ -100,7 +100,7 @@ def _web_download(step: Step, entry: WebDownloadInput) -> Outputs:
         return {"destination": target}
     data = _fetch_with_retries(step, entry)
     if entry.checksum and _digest(entry.algorithm, data) != entry.checksum:
-        raise StepFailure(f"The {entry.algorithm.upper()} checksum of {entry.source} does not match {entry.checksum}.")
+        raise StepFailure(f"The {(entry.algorithm or '').upper()} checksum of {entry.source} does not match {entry.checksum}.")
     make_folders(step, parent(target))
     step.executor.put_file(target, data)
     return {"destination": target}
