@@ -36,6 +36,7 @@ class StoredClock:
     def now(self) -> datetime:
         with transaction(self.reads, write=False) as connection:
             value = connection.scalar(select(service_settings.c.value).where(service_settings.c.key == _KEY))
+        assert value is not None  # written at start-up
         return datetime.fromtimestamp(float(value), UTC)
 
     def set(self, moment: datetime) -> None:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -128,7 +128,7 @@ class Repository:
         self.partition = partition
 
     # -- reading ---------------------------------------------------------------------------------
-    def _scope(self):  # type: ignore[no-untyped-def]
+    def _scope(self) -> ColumnElement[bool]:
         return and_(resources.c.account_id == self.account_id, resources.c.region == self.region)
 
     @staticmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Integer, String
 from sqlalchemy.engine import Dialect
@@ -46,7 +46,7 @@ class Statement:
         selected = getattr(clause, "selected_columns", None)
         returning = getattr(clause, "_returning", ())
         keys = [column.key for column in (selected if selected is not None else returning)]
-        self.row_type = namedtuple("Row", keys, rename=True) if keys else None  # type: ignore[misc]
+        self.row_type = namedtuple("Row", keys, rename=True) if keys else None
         self._compiled: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
@@ -74,11 +74,12 @@ def driver_error(connection: Connection, error: Exception, sql: str, cursor: Any
     `Connection.execute` would raise it (IntegrityError, OperationalError, ...); a lost connection
     is invalidated so that the pool does not hand it out again."""
     dialect = connection.dialect
-    disconnected = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+    # `error` is the driver's own exception: an instance of the DB-API's Error, as these expect.
+    disconnected = dialect.is_disconnect(cast(Any, error), connection.connection.dbapi_connection, cursor)
     if disconnected:
         connection.invalidate(error)
-    return DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
-                               connection_invalidated=disconnected, dialect=dialect)
+    return cast(DBAPIError, DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                                connection_invalidated=disconnected, dialect=dialect))
 
 
 class StatementRunner:

@@ -32,7 +32,7 @@ _RESOURCE_COLUMNS = ("id", "account_id", "region", "kind", "subtype", "name_id",
 _TOKEN_COLUMNS = ("account_id", "region", "operation", "token", "fingerprint", "response", "date_created")
 
 
-def _reference_columns() -> list[sa.Column]:
+def _reference_columns() -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("account_id", sa.String(32), nullable=False),
         sa.Column("region", sa.String(32), nullable=False),
@@ -48,7 +48,7 @@ def _reference_columns() -> list[sa.Column]:
     ]
 
 
-def _token_columns() -> list[sa.Column]:
+def _token_columns() -> list[sa.schema.SchemaItem]:
     return [
         sa.Column("account_id", sa.String(32), nullable=False),
         sa.Column("region", sa.String(32), nullable=False),
