@@ -36,6 +36,7 @@ def read_logs(engine: Engine, query_string: bytes) -> tuple[int, dict[str, Any]]
         after = int((query.get("after") or ["0"])[0])
     except ValueError:
         return 400, {"message": "after must be an integer."}
+    assert arn is not None  # refused above otherwise, for either parameter
     with transaction(engine, write=False) as connection:
         resource = Repository(connection, arn.owner, arn.region, partition_of(arn.region)).get(arn_text)
         events = ExecutionRepository(connection, arn.owner, arn.region).log_events(arn_text, after)
