@@ -51,11 +51,16 @@ class BuildStep:
         self.result = result
         self.log: list[str] = []
         self.finished = False
-        self.image = repo.get(job.image_arn, for_update=True)
+        self.found = repo.get(job.image_arn, for_update=True)  # None: deleted while building
+
+    @property
+    def image(self) -> Resource:
+        assert self.found is not None  # advance() goes no further when the image is gone
+        return self.found
 
     # -- entry point ---------------------------------------------------------------------------
     def advance(self) -> None:
-        if self.image is None:  # deleted while building
+        if self.found is None:  # deleted while building
             self.executions.finish_job(self.job.image_arn)
             return
         try:
