@@ -1,16 +1,26 @@
-# Everything a fresh machine needs: `make run` starts the service on the embedded store,
-# `make test` installs what the tests need and runs them.
+# Everything a fresh machine needs: `make run` installs what serving needs and starts the service
+# on the embedded store (`make run PORT=4011` on another port); `make test` adds what the tests
+# need and runs them.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PORT ?=
 
-.PHONY: install lint run test test-unit test-e2e bench coverage clean
+.PHONY: install install-run lint run test test-unit test-e2e bench coverage clean
 
+# What serving needs only: the first `make run` stays quick.
+$(BIN)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $@
+
+# The test extra as well (pytest, the AWS CLI, ruff, ...); it includes all that serving needs.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
-	touch $@
+	touch $@ $(BIN)/.installed-run
 
 # Debian packages real container builds need (buildah, runc, skopeo, docker-registry, mmdebstrap,
 # busybox-static, uidmap): installed when missing, as root on Debian only; a no-op (no apt-get
@@ -18,8 +28,12 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 	@scripts/install-debian-packages.sh
 
-run: install
-	$(BIN)/oib serve
+install-run: $(BIN)/.installed-run
+	@scripts/install-debian-packages.sh
+
+run: install-run
+	@echo "oib: $(BIN)/oib (\`. $(BIN)/activate\` in another terminal puts oib on your PATH)"
+	$(BIN)/oib serve$(if $(PORT), --port $(PORT))
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -114,7 +114,8 @@ class Dispatcher:
         except Exception:
             log.exception("unexpected failure in %s (request id %s)", name, request_id)
             response = self.internal_error(name, request_id)
-        log.info("%s %s %d %.1fms %s", name, method, response.status,
+        # An error answer names its error code, so the log says why without the client's side.
+        log.info("%s %s %d%s %.1fms %s", name, method, response.status, _error_code(response),
                  (time.perf_counter() - started) * 1000, request_id)
         return response
 
@@ -208,6 +209,14 @@ def new_request_id() -> str:
     value = random.getrandbits(128) & ~(0xF000 << 64 | 0xC000 << 48) | (0x4000 << 64 | 0x8000 << 48)
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _error_code(response: Response) -> str:
+    """An error answer's code (its x-amzn-errortype header) after a space; "" for a success."""
+    for key, value in response.headers:
+        if key == b"x-amzn-errortype":
+            return " " + value.decode("latin-1")
+    return ""
 
 
 def _call(callback: Callable[[], None]) -> None:

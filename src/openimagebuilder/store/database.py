@@ -60,7 +60,7 @@ def create_store_engine(url: str, pool_size: int = 16) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -345,5 +345,6 @@ def service_secret(engine: Engine) -> bytes:
     except IntegrityError:
         pass  # another process won the race; read its secret
     with transaction(engine, write=False) as connection:
-        return bytes.fromhex(connection.scalar(
-            select(service_settings.c.value).where(service_settings.c.key == "secret")))
+        secret = connection.scalar(select(service_settings.c.value).where(service_settings.c.key == "secret"))
+    assert secret is not None  # inserted above, by this process or another
+    return bytes.fromhex(secret)

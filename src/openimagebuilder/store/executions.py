@@ -13,7 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .tables import build_jobs, counters, log_events, step_executions, workflow_executions
 
-_UPSERTS = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+# Both dialects' insert() make the same ON CONFLICT upsert; their classes share no base that has it.
+_UPSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 # The due time of a job whose lease is held: out of reach of the due-job query while a worker has it.
 LEASED_DUE_AT = 1e18
