@@ -143,7 +143,7 @@ def _managed_parent(registry: Any) -> Any:
 
     def managed(arn: str) -> str | None:
         try:
-            return lookup(arn, registry)  # type: ignore[call-arg]
+            return lookup(arn, registry)
         except TypeError:
             return lookup(arn)
     return managed

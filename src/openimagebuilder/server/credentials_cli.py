@@ -40,7 +40,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                             help="the service's database URL (OIB_DATABASE_URL)")
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _engine(args: argparse.Namespace):
     from ..store.database import create_store_engine, migrate, sqlite_url
     engine = create_store_engine(args.database_url or sqlite_url(args.data_dir), pool_size=1)
     migrate(engine)

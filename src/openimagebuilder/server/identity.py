@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from .auth.chunked import STREAMING_PAYLOADS, decode_chunked
-from .auth.credentials import CredentialCache, load_file
+from .auth.credentials import Credential, CredentialCache, load_file
 from .auth.regions import Regions
 from .auth.sigv4 import Verifier
 from .settings import DEFAULT_REGION, Settings
@@ -41,7 +41,7 @@ class Identity:
         self.warnings: list[str] = []
         self.verifier: Verifier | None = None
         if settings.auth == "sigv4":
-            from_file = {}
+            from_file: dict[str, Credential] = {}
             if settings.credentials_file:
                 from_file, self.warnings = load_file(settings.credentials_file)
             self.credentials = CredentialCache(engine, from_file)
