@@ -460,7 +460,7 @@ class _ForValues(Sequence[str]):
     def __len__(self) -> int:
         return len(self.numbers)
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    def __getitem__(self, index):
         return str(self.numbers[index])
 
 
@@ -472,7 +472,7 @@ class _Frames(Sequence[LoopFrame]):
     def __len__(self) -> int:
         return len(self.values)
 
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[position] for position in range(*index.indices(len(self)))]
         position = index + len(self) if index < 0 else index
