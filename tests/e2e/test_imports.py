@@ -50,8 +50,9 @@ def test_import_component_errors(client):
             "platform": "Linux"}
     assert error_of(client.import_component, **base, uri="s3://bucket/script.sh", clientToken=token()) == (
         "InvalidParameterValueException",
-        "The value supplied for parameter 'uri' is not valid. openimagebuilder cannot read component documents "
-        "from Amazon S3. Pass the document inline in 'data' instead.")
+        "The value supplied for parameter 'uri' is not valid. openimagebuilder has no S3-compatible endpoint to "
+        "read Amazon S3 objects from: start it with --s3-endpoint-url (OIB_S3_ENDPOINT_URL), or pass the content "
+        "in 'data'.")
     assert error_of(client.import_component, **base, clientToken=token()) == (
         "InvalidRequestException", "You must specify exactly one of 'data' or 'uri'.")
     assert error_of(client.import_component, **base, data="echo", uri="s3://b/k", clientToken=token())[0] == \
@@ -118,8 +119,8 @@ def test_import_image_errors(client, disk, tmp_path):
     prefix = "The value supplied for parameter 'uri' is not valid. "
     assert disk_import("s3://bucket/windows.iso") == (
         "InvalidParameterValueException",
-        f"{prefix}openimagebuilder cannot read disk images from Amazon S3 (an S3-compatible endpoint setting does "
-        "not exist yet). Give a file:// URI of a file the service can read.")
+        f"{prefix}openimagebuilder has no S3-compatible endpoint to read Amazon S3 objects from: start it with "
+        "--s3-endpoint-url (OIB_S3_ENDPOINT_URL), or give a file:// URI of a file the service can read.")
     missing = tmp_path / "missing.iso"
     assert disk_import(missing.as_uri()) == (
         "InvalidParameterValueException",

@@ -6,10 +6,8 @@ import hashlib
 import http.server
 import os
 import shutil
-import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,6 +16,7 @@ import botocore.session
 import pytest
 
 import openimagebuilder.toe.modules.transfer  # noqa: F401 - registers the modules
+from tests.s3_fixtures import moto_server
 
 from .toe_support import failed, module_runner, ok
 
@@ -63,34 +62,10 @@ def web():
     server.shutdown()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    pytest.importorskip("moto", reason="moto[server] is in the test extra")
-    executable = shutil.which("moto_server", path=os.path.dirname(sys.executable))
-    if executable is None:
-        pytest.skip("moto_server is not installed next to this Python")
-    port = _free_port()
-    process = subprocess.Popen([executable, "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("moto_server did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -35,8 +35,10 @@ def shell_document(name: str, script: str, component_type: str, platform: str) -
 @operation("ImportComponent")
 def import_component(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     request = dict(params)
-    if params.get("data") is not None and params.get("uri") is None:
-        request["data"] = shell_document(params["name"], params["data"], params["type"], params["platform"])
+    if (params.get("data") is None) != (params.get("uri") is None):   # both or neither: create_build says so
+        script = params["data"] if params.get("data") is not None else ctx.inputs.text(params["uri"], "uri", "data")
+        request.pop("uri", None)
+        request["data"] = shell_document(params["name"], script, params["type"], params["platform"])
     resource = create_build(ctx, FAMILY, request, _component_members)
     if resource.document.get("type") != params["type"]:
         raise invalid_parameter("type", f"The component's document is of type {resource.document.get('type')}.")
@@ -51,8 +53,8 @@ def import_vm_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid_parameter("vmImportTaskId", f"The VM import task '{task}' does not exist: there is no "
                                                   "Amazon EC2 VM import here. Give a file:// URI of the disk "
                                                   "image instead.")
-    path = imports.disk_file(task, "vmImportTaskId")
-    arn = imports.import_image(ctx, params, build_type="IMPORT", source=imports.fingerprint(path),
+    source = imports.fingerprint(imports.disk_file(task, "vmImportTaskId"))
+    arn = imports.import_image(ctx, params, build_type="IMPORT", source=source,
                                members={})
     return {"imageArn": arn, "clientToken": params["clientToken"]}
 
@@ -60,7 +62,7 @@ def import_vm_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 @operation("ImportDiskImage")
 def import_disk_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     infrastructure, _ = resolve(ctx, params["infrastructureConfigurationArn"], "infrastructureConfigurationArn")
-    path = imports.disk_file(params["uri"], "uri", ISO_EXTENSIONS)
-    arn = imports.import_image(ctx, params, build_type="IMPORT_ISO", source=imports.fingerprint(path), members={
+    source = imports.disk_source(ctx, params["uri"], "uri", ISO_EXTENSIONS)
+    arn = imports.import_image(ctx, params, build_type="IMPORT_ISO", source=source, members={
         "infrastructureConfiguration": infrastructure.document, "executionRole": params.get("executionRole")})
     return {"imageBuildVersionArn": arn, "clientToken": params["clientToken"]}

@@ -320,16 +320,19 @@ def _container_recipe_parent(ctx: Context, params: dict[str, Any]) -> Parent:
     return Parent(platform, os_override, None)
 
 
-def _check_dockerfile_template(params: dict[str, Any]) -> None:
+def _dockerfile_template(ctx: Context, params: dict[str, Any]) -> str:
+    """The template: dockerfileTemplateData, or the content of the S3 object dockerfileTemplateUri
+    names, which AWS reads once at creation and keeps in the recipe (read before the transaction,
+    service/s3_inputs.py)."""
     has_data = params.get("dockerfileTemplateData") is not None
     has_uri = params.get("dockerfileTemplateUri") is not None
     if has_data == has_uri:
         raise errors.ERROR_CLASSES["InvalidRequestException"](
             "You must specify exactly one of dockerfileTemplateData or dockerfileTemplateUri.")
     if has_uri:
-        # AWS copies the S3 object into the recipe at creation; this service has no S3 to read from.
-        raise invalid_parameter("dockerfileTemplateUri", "openimagebuilder cannot read Dockerfile templates from "
-                                "Amazon S3. Provide the template inline with dockerfileTemplateData.")
+        return ctx.inputs.text(params["dockerfileTemplateUri"], "dockerfileTemplateUri",
+                               "dockerfileTemplateData")
+    return str(params["dockerfileTemplateData"])
 
 
 def _check_target_repository(repository: dict[str, Any]) -> None:
@@ -362,7 +365,7 @@ def _container_summary(document: dict[str, Any]) -> dict[str, Any]:
 @operation("CreateContainerRecipe")
 def create_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     arn, name_id, version = _new_arn(ctx, CONTAINER, params)
-    _check_dockerfile_template(params)
+    template = _dockerfile_template(ctx, params)
     _check_target_repository(params["targetRepository"])
     _check_instance_image(params)
     parent = _container_recipe_parent(ctx, params)
@@ -370,6 +373,7 @@ def create_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, A
     platform = _recipe_platform(parent, components)
     _check_compatible(components, platform, parent.os_version)
     document = {**_base_document(ctx, CONTAINER, params, arn, version, platform),
+                "dockerfileTemplateData": template,
                 "encrypted": True}  # documented: template data is always encrypted at rest
     if params.get("imageOsVersionOverride") is not None:
         # Not returned by Get, but builds need it to pick compatible components and workflows.

@@ -56,7 +56,7 @@ def create_build(ctx: Context, family: BuildFamily, params: dict[str, Any], desc
                  subtype: str = "") -> Resource:
     """Create<Family>: checks in the order that decides which error a bad request gets (data/uri,
     version, then the document, which `describe` parses), then stores the next build."""
-    data = _inline_document(params, family)
+    data = _document_text(ctx, params)
     version = new_semantic_version(params["semanticVersion"])
     document = {
         "name": params["name"],
@@ -74,17 +74,15 @@ def create_build(ctx: Context, family: BuildFamily, params: dict[str, Any], desc
                      {key: value for key, value in document.items() if value is not None}, subtype)
 
 
-def _inline_document(params: dict[str, Any], family: BuildFamily) -> str:
-    """The document text. Exactly one of data/uri is allowed, and uri (an S3 object) cannot be
-    read by a self-hosted service, so only data gets through."""
+def _document_text(ctx: Context, params: dict[str, Any]) -> str:
+    """The document text: `data`, or the S3 object `uri` names, read before the transaction
+    (service/s3_inputs.py). Exactly one of them."""
     has_data, has_uri = params.get("data") is not None, params.get("uri") is not None
     if has_data and has_uri:
         raise errors.ERROR_CLASSES["InvalidParameterCombinationException"](
             "You cannot specify both 'data' and 'uri'. Specify exactly one of them.")
     if has_uri:
-        raise invalid_parameter(
-            "uri", f"openimagebuilder cannot read {family.label} documents from Amazon S3. "
-                   "Pass the document inline in 'data' instead.")
+        return ctx.inputs.text(params["uri"], "uri", "data")
     if not has_data:
         raise errors.ERROR_CLASSES["InvalidRequestException"](
             "You must specify exactly one of 'data' or 'uri'.")

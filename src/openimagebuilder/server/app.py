@@ -88,9 +88,15 @@ class ImageBuilderApp:
         headers = headers_of(scope)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
+        inputs = None
+        if self.dispatcher.reads_s3(scope["method"], raw_path_text):
+            # S3 objects the request names are read first, off the loop and outside any transaction.
+            inputs = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self.dispatcher.read_inputs, scope["method"], raw_path_text,
+                scope.get("query_string", b""), headers, body)
         if self.inline is not None:
             response = self.dispatcher.handle(scope["method"], raw_path_text, scope.get("query_string", b""),
-                                              headers, body, self.inline)
+                                              headers, body, self.inline, inputs)
             if response.awaits_commit:
                 # Answered once the shared transaction is committed (see _commit_soon): a request
                 # that comes alone waits little, and a burst shares one commit.
@@ -100,7 +106,7 @@ class ImageBuilderApp:
         else:
             response = await asyncio.get_running_loop().run_in_executor(
                 self.executor, self.dispatcher.handle, scope["method"], raw_path_text,
-                scope.get("query_string", b""), headers, body)
+                scope.get("query_string", b""), headers, body, None, inputs)
         await _respond(send, response.status, response.headers, response.body)
 
     def _control(self, scope: Scope, body: bytes) -> Reply:

@@ -114,7 +114,8 @@ def _container_backend(settings: Settings, database: Engine, worker_id: str) -> 
             return list(connection.scalars(select(build_jobs.c.image_arn)))
 
     backend = ContainerBackend(
-        buildah, registry, ContainerBackendSettings(scratch_dir=containers.tmp_dir),
+        buildah, registry, ContainerBackendSettings(scratch_dir=containers.tmp_dir,
+                                                    s3_endpoint_url=settings.s3_endpoint_url),
         executor_factory=ContainerExecutor, managed_parent=_managed_parent(registry),
         build_running=build_running, running_builds=running_builds, worker_id=worker_id)
     backend.on_close = getattr(registry, "stop", None)  # the local registry lives as long as the backend

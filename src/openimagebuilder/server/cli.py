@@ -18,9 +18,10 @@ from .settings import Settings, SettingsError
 
 _SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
                 "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id", "backend",
-                "registry_url", "container_root", "auth", "credentials_file", "extra_regions", "insecure")
+                "registry_url", "container_root", "auth", "credentials_file", "extra_regions", "insecure",
+                "s3_endpoint_url")
 _WORKER_FLAGS = ("data_dir", "database_url", "log_level", "engine_workers", "step_seconds", "fail_steps", "clock",
-                 "lease_seconds", "worker_id", "backend", "registry_url", "container_root")
+                 "lease_seconds", "worker_id", "backend", "registry_url", "container_root", "s3_endpoint_url")
 
 
 def _settings(command: str, args: argparse.Namespace, flags: tuple[str, ...]) -> Settings | None:
@@ -194,6 +195,9 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--container-root",
                         help="real backend: directory of buildah's storage and run state "
                              "(OIB_CONTAINER_ROOT, default <data-dir>/containers; tmpfs is much faster)")
+    parser.add_argument("--s3-endpoint-url",
+                        help="S3-compatible endpoint for s3:// URIs: documents and Dockerfile templates given by URI, "
+                             "S3Download/S3Upload in components (OIB_S3_ENDPOINT_URL; credentials from the environment)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ from ..protocol.router import Router
 from ..protocol.serializer import serialize_error, serialize_response
 from ..protocol.validate import ValidatorCache
 from ..service.context import Context
+from ..service.s3_inputs import S3_INPUT_MEMBERS, S3Inputs, members_to_read, read_inputs
 from ..store.database import InlineTransactions, transaction
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
@@ -82,10 +83,32 @@ class Dispatcher:
         self._on_images_deleted = on_images_deleted  # removes deleted images' registry content
         self.identity = identity or Identity(settings, engine)
 
+    def reads_s3(self, method: str, raw_path: str) -> bool:
+        """Whether the request's operation may name S3 objects to read before it runs."""
+        route = self.router.resolve(method, raw_path)
+        return route is not None and route.operation.name in S3_INPUT_MEMBERS
+
+    def read_inputs(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
+                    body: bytes) -> S3Inputs | None:
+        """The S3 objects a valid request names, read through --s3-endpoint-url (blocking: not on
+        the event loop). None for a request that does not parse or validate: handle() answers it."""
+        route = self.router.resolve(method, raw_path)
+        if route is None:
+            return None
+        try:
+            # Only for a caller who is who they say: nobody else makes the service read a thing.
+            who = self.identity.identify(method, raw_path, query, headers, body)
+            params = parse_request(route.operation, route.uri_labels, query, headers, who.body)
+            self.validators.validate(route.operation, params)
+        except ServiceError:
+            return None
+        return read_inputs(members_to_read(route.operation.name, params), self.settings.s3_endpoint_url)
+
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
-               body: bytes, inline: InlineTransactions | None = None) -> Response:
+               body: bytes, inline: InlineTransactions | None = None, inputs: S3Inputs | None = None) -> Response:
         """Answers one request, in the event loop's transactions when `inline` is given (SQLite; a
-        write joins the shared write transaction), otherwise in a transaction of its own."""
+        write joins the shared write transaction), otherwise in a transaction of its own. `inputs`:
+        what read_inputs read for it."""
         request_id = new_request_id()
         started = time.perf_counter()
         name = "-"
@@ -105,7 +128,8 @@ class Dispatcher:
                 raise NotImplementedException(
                     f"The operation {name} is not implemented by openimagebuilder yet.")
             account, region = who.account, who.region
-            result, joined = self._run(operation, handler, params, account, region, request_id, inline)
+            result, joined = self._run(operation, handler, params, account, region, request_id, inline,
+                                       inputs or S3Inputs())
             response = Response(200, [(b"content-type", b"application/json"),
                                       (b"x-amzn-requestid", request_id.encode())],
                                 serialize_response(operation, result), name, request_id, awaits_commit=joined)
@@ -137,7 +161,8 @@ class Dispatcher:
         return self._token_members[operation.name]
 
     def _run(self, operation: OperationModel, handler: Handler, params: dict[str, Any], account: str,
-             region: str, request_id: str, inline: InlineTransactions | None) -> tuple[dict[str, Any], bool]:
+             region: str, request_id: str, inline: InlineTransactions | None,
+             inputs: S3Inputs) -> tuple[dict[str, Any], bool]:
         """(result, whether it was written in the shared transaction)."""
         name = operation.name
         write = name not in READ_ONLY_OPERATIONS
@@ -150,7 +175,7 @@ class Dispatcher:
                     ctx = Context(account, region, partition_of(region), request_id, name,
                                   Repository(connection, account, region, partition_of(region)),
                                   self.clock, self.secret, ExecutionRepository(connection, account, region),
-                                  ScheduleRepository(connection, account, region))
+                                  ScheduleRepository(connection, account, region), inputs=inputs)
                     if token:
                         fingerprint = _fingerprint(params, token_member)
                         replay = self._replay(ctx, token, fingerprint)

@@ -47,6 +47,9 @@ class Settings:
     backend: str = "real"
     registry_url: str | None = None  # real backend: host:port of an existing registry (default: one oib starts)
     container_root: str | None = None  # real backend: buildah's storage and run state (default <data-dir>/containers)
+    # S3-compatible endpoint for s3:// URIs: documents and Dockerfile templates given by URI, and
+    # S3Download/S3Upload steps in components (credentials from the environment).
+    s3_endpoint_url: str | None = None
 
     # none: nothing verified (local testing); sigv4: every request's signature verified (server/identity.py).
     auth: str = "none"

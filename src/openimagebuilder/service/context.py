@@ -8,6 +8,7 @@ from ..domain.clock import Clock, format_date
 from ..store.executions import ExecutionRepository
 from ..store.repository import Repository
 from ..store.schedules import ScheduleRepository
+from .s3_inputs import S3Inputs
 
 
 @dataclass
@@ -25,6 +26,9 @@ class Context:
     # Documents of images this request deleted: after the commit, what they own outside the store
     # (container images in the registry) is removed off the request path.
     deleted_images: list[dict] = field(default_factory=list)
+    # S3 objects the request names (a document's `uri`, a Dockerfile template), read before its
+    # transaction.
+    inputs: S3Inputs = field(default_factory=S3Inputs)
     _now: str | None = field(default=None, init=False, repr=False)
 
     def epoch(self) -> float:

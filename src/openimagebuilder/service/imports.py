@@ -2,8 +2,8 @@
 
 The import returns with the image PENDING (documented) and an engine job with no workflows carries
 it to AVAILABLE, its output AMI the disk's: the image is then usable as a parent image. Disks are
-read from a `file://` URI on the service's machine; Amazon S3 needs an S3-compatible endpoint
-setting that this version does not have (a clear error, as CreateComponent's `uri`).
+read from a `file://` URI on the service's machine, or (ImportDiskImage) an `s3://` URI through
+the S3-compatible endpoint `--s3-endpoint-url`.
 """
 from __future__ import annotations
 
@@ -24,17 +24,24 @@ from .context import Context
 _RESOURCE_ID = re.compile(r"^[a-z0-9-_]+$")
 
 
-def disk_file(uri: str, parameter: str, extensions: tuple[str, ...] = ()) -> str:
-    """The local path of a disk image URI the service can read; InvalidParameterValueException
-    saying why not otherwise."""
+def disk_source(ctx: Context, uri: str, parameter: str, extensions: tuple[str, ...] = ()) -> str:
+    """What identifies the disk a URI names — the content hash of a file:// disk, the ETag and
+    size of an S3 object (seen through --s3-endpoint-url before the transaction) — so that the
+    same disk gives the same AMI id; InvalidParameterValueException saying why not otherwise."""
     if uri.startswith("s3://"):
-        raise invalid_parameter(parameter, "openimagebuilder cannot read disk images from Amazon S3 (an "
-                                           "S3-compatible endpoint setting does not exist yet). Give a file:// "
-                                           "URI of a file the service can read.")
+        if extensions and not uri.endswith(extensions):
+            raise invalid_parameter(parameter, f"The object '{uri}' must end with {', '.join(extensions)}.")
+        return "s3:" + ctx.inputs.tag(uri, parameter)
+    return fingerprint(disk_file(uri, parameter, extensions))
+
+
+def disk_file(uri: str, parameter: str, extensions: tuple[str, ...] = ()) -> str:
+    """The local path of a file:// disk image URI the service can read; InvalidParameterValueException
+    saying why not otherwise."""
     parsed = urlparse(uri)
     if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
         raise invalid_parameter(parameter, f"The URI '{uri}' is not supported. Give a file:// URI of a file the "
-                                           "service can read.")
+                                           "service can read, or an s3:// URI (with --s3-endpoint-url).")
     path = unquote(parsed.path)
     if extensions and not path.endswith(extensions):
         raise invalid_parameter(parameter, f"The file '{path}' must end with {', '.join(extensions)}.")

@@ -5,7 +5,6 @@ from the environment) and the files reach the target with put_file/get_file."""
 from __future__ import annotations
 
 import hashlib
-import os
 import posixpath
 import ssl
 import urllib.error
@@ -14,10 +13,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ...s3 import s3_client
 from . import register
 from .common import (
     EntryModule,
@@ -203,11 +201,7 @@ def _s3_client(step: Step) -> Any:
     if not endpoint:
         raise StepFailure("No S3 endpoint is configured: run with --s3-endpoint-url pointing at an"
                           " S3-compatible service.")
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return botocore.session.get_session().create_client(
-        "s3", endpoint_url=endpoint, region_name=region,
-        # Path-style requests: S3-compatible servers (MinIO, moto, Ceph) seldom have bucket DNS names.
-        config=Config(s3={"addressing_style": "path"}, retries={"mode": "standard", "max_attempts": 3}))
+    return s3_client(endpoint)
 
 
 def _s3_calls(function):
