@@ -27,6 +27,9 @@ from botocore.config import Config
 # Real container builds: container_settings, local_registry, busybox_base (tests/containers_fixtures.py).
 from tests.containers_fixtures import busybox_base, container_settings, local_registry  # noqa: E402,F401
 
+# Real VM builds: vm_base, vm_settings (tests/vm_fixtures.py).
+from tests.vm_fixtures import vm_base, vm_cache, vm_settings  # noqa: E402,F401
+
 POSTGRES_ADMIN_URL = os.environ.get("OIB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STORES = ["sqlite", "postgresql"]
 

@@ -39,7 +39,7 @@ from typing import Any
 from ..domain.ami_names import ami_name, ami_name_templates
 from ..toe.executor import TargetError
 from ..toe.modules import RunnerSettings
-from ..vm.bootstrap import BaseImage, is_managed_windows, load_base, managed_ami
+from ..vm.bootstrap import BaseImage, BaseImageError, bootstrap_vm, is_managed_windows, load_base, managed_ami
 from ..vm.disk import DiskError
 from ..vm.executor import VmExecutor
 from ..vm.images import Ami, ImageStore
@@ -126,7 +126,7 @@ class VmBackend:
                     raise StepFailed("The image this build made is not in this worker's image store.")
                 parent = Parent(self.images.disk(ami.image_id), ami.boot, ami.image_id)
             else:
-                parent = self._parent(context)
+                parent = self._parent(context, control)
             instance_id = _id("i", context.image_arn, control.step_name, str(time.time_ns()))
             control.save_handle({"token": token, "instances": [instance_id]})
             instance = self._boot(context, control, token, instance_id, parent)
@@ -409,7 +409,7 @@ class VmBackend:
             raise StepFailed("The VM backend builds image recipes only (image type AMI).")
         return recipe
 
-    def _parent(self, context: BuildContext) -> Parent:
+    def _parent(self, context: BuildContext, control: StepControl) -> Parent:
         """The disk a build starts from: the base `oib images bootstrap --vm` made for an AWS
         managed image, an AMI of the image store, or the AMI of an image this service built."""
         recipe = self._recipe(context)
@@ -420,9 +420,14 @@ class VmBackend:
         managed = managed_ami(parent)
         if managed is not None:
             base = load_base(self.settings, managed.base)
-            if base is None:
-                raise StepFailed(f"The parent image {parent} ({managed.aws} on AWS) is served here by the "
-                                 f"'{managed.base}' VM base, which is not built yet: run `oib images bootstrap --vm`.")
+            if base is None:   # built once, by the first build that needs it (or `oib images bootstrap --vm`)
+                try:
+                    base = bootstrap_vm(self.settings, self.settings.cache_dir, control.on_output, control.cancel)
+                except BaseImageError as error:
+                    if control.stopped():
+                        raise BuildStopped() from None
+                    raise StepFailed(f"The parent image {parent} ({managed.aws} on AWS) is served here by the "
+                                     f"'{managed.base}' VM base, which could not be built: {error}") from None
             return _base_parent(base, f"{parent} (served by the {base.name} base, kernel {base.kernel_release})")
         ami = self._own_ami(parent, context)
         if ami is None:

@@ -9,11 +9,13 @@ on "Amazon Linux" fails here, as it should, rather than run on a pretend Amazon 
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -22,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..containers.bootstrap import DEBIAN_MIRROR, DEBIAN_SUITE, _wait_cancellable
-from .disk import ROOT_DEVICE, make_bootable_disk
-from .initramfs import build_initramfs, guest_code_hash, module_load_order
+from .disk import ROOT_DEVICE, DiskError, make_bootable_disk
+from .initramfs import InitramfsError, build_initramfs, guest_code_hash, module_load_order
 from .qemu import Boot
-from .settings import VmSettings, require_tools
+from .settings import ToolsMissing, VmSettings, require_tools
 
 BASE = "debian"                      # the one VM base: bases/debian/
 DISK_MIB = 2048                      # the base disk's size; a build grows into what it does not use
@@ -109,9 +111,20 @@ def bootstrap_vm(settings: VmSettings, cache_dir: Path, progress: Progress | Non
                  cancel: threading.Event | None = None, rebuild: bool = False) -> BaseImage:
     """The Debian VM base under settings.bases_dir, built unless it is there already."""
     say = progress or (lambda message: None)
-    if not rebuild and (existing := load_base(settings)) is not None:
-        say(f"VM base {existing.name} is there already ({existing.disk}, kernel {existing.kernel_release})")
-        return existing
+    settings.bases_dir.mkdir(parents=True, exist_ok=True)
+    # One bootstrap at a time per base directory (builds that need the base start it, as the CLI does).
+    with open(settings.bases_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not rebuild and (existing := load_base(settings)) is not None:
+            say(f"VM base {existing.name} is there already ({existing.disk}, kernel {existing.kernel_release})")
+            return existing
+        try:
+            return _bootstrap(settings, cache_dir, say, cancel)
+        except (DiskError, InitramfsError, ToolsMissing, OSError, subprocess.CalledProcessError) as error:
+            raise BaseImageError(f"{type(error).__name__}: {error}") from None
+
+
+def _bootstrap(settings: VmSettings, cache_dir: Path, say: Progress, cancel: threading.Event | None) -> BaseImage:
     require_tools()
     started = time.monotonic()
     tarball = debian_vm_rootfs(cache_dir, say, cancel)
@@ -191,3 +204,20 @@ def debian_vm_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | N
         shutil.move(partial, cache_dir / (tarball.name + ".partial"))
         os.replace(cache_dir / (tarball.name + ".partial"), tarball)
     return tarball
+
+
+def bootstrap_vm_command(data_dir: str, rebuild: bool = False) -> int:
+    """`oib images bootstrap --vm`: builds the VM base under <data-dir>/vm (or OIB_VM_ROOT); prints
+    what it did."""
+    root = os.environ.get("OIB_VM_ROOT")
+    settings = VmSettings(root=Path(root), run_root=Path(root) / "run") if root else VmSettings.for_data_dir(data_dir)
+    try:
+        base = bootstrap_vm(settings, settings.cache_dir, lambda message: print(message, flush=True), rebuild=rebuild)
+    except BaseImageError as error:
+        print(f"oib images bootstrap --vm: error: {error}", file=sys.stderr)
+        return 1
+    served = [name for name, image in MANAGED_AMIS.items() if image.base == base.name]
+    print(f"VM base {base.name} ready: {base.disk} (kernel {base.kernel_release}"
+          f"{', boots on its own with extlinux' if base.bootable else ''}); managed images it serves: "
+          f"{', '.join(served)}", flush=True)
+    return 0

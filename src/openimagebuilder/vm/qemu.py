@@ -42,25 +42,26 @@ class Boot:
     initramfs: Path
 
 
-def kvm_works(boot: Boot, cache_dir: Path | None = None) -> bool:
+def kvm_works(boot: Boot) -> bool:
     """Whether KVM really runs this kernel here. /dev/kvm can exist and still fail ordinary guests
     (a paravirtual KVM on which firmware code crawls and stock kernels hang early in their boot),
     so the probe boots the kernel with oib's initramfs, whose /init powers off at once when it sees
-    `oib.probe`: only QEMU exiting by itself in time counts. The answer is kept per process and,
-    with `cache_dir`, in a file there until the host reboots (the probe costs up to 10 s)."""
+    `oib.probe`: only QEMU exiting by itself in time counts. The answer is kept per process and in
+    a file beside the kernel until the host reboots (the probe costs up to 10 s when KVM fails)."""
     with _kvm_lock:
         if boot.kernel in _kvm_works:
             return _kvm_works[boot.kernel]
-        cache = cache_dir / "kvm-probe.json" if cache_dir is not None else None
+        cache = boot.kernel.parent / "kvm-probe.json"
         key = f"{_boot_id()} {boot.kernel.resolve()} {boot.kernel.stat().st_mtime_ns}"
         known = _read_probe(cache)
         if key in known:
             works = bool(known[key])
         else:
             works = _probe_kvm(boot)
-            if cache is not None:
-                cache.parent.mkdir(parents=True, exist_ok=True)
+            try:
                 cache.write_text(json.dumps({key: works}))
+            except OSError:
+                pass   # probed again by the next process
         _kvm_works[boot.kernel] = works
         return works
 
@@ -72,9 +73,9 @@ def _boot_id() -> str:
         return "unknown"
 
 
-def _read_probe(cache: Path | None) -> dict[str, bool]:
+def _read_probe(cache: Path) -> dict[str, bool]:
     try:
-        return dict(json.loads(cache.read_text())) if cache is not None else {}
+        return dict(json.loads(cache.read_text()))
     except (OSError, ValueError):
         return {}
 
@@ -97,7 +98,7 @@ def accelerator(settings: VmSettings, boot: Boot) -> str:
     """"kvm" or "tcg": the setting, or for "auto" what the probe found for this kernel."""
     if settings.accelerator != "auto":
         return settings.accelerator
-    return "kvm" if kvm_works(boot, settings.run_root) else "tcg"
+    return "kvm" if kvm_works(boot) else "tcg"
 
 
 class _Spawner:

@@ -63,6 +63,11 @@ class VmSettings:
     def images_dir(self) -> Path:
         return self.root / "images"
 
+    @property
+    def cache_dir(self) -> Path:
+        """Downloads kept between bootstraps (the Debian root filesystem tarball)."""
+        return self.root / "cache"
+
 
 def missing_tools(tools: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """(tool, Debian package) for each tool VM builds need (or each of `tools`) that is missing."""

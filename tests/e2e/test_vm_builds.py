@@ -1,0 +1,201 @@
+"""Image recipes (AMIs) built for real in QEMU machines: `oib serve --backend real` driven through
+boto3, from CreateImageRecipe with a managed parent to an AVAILABLE image whose AMIs are disks in
+the image store. Needs root and the VM tools; skipped saying so without them, except under CI=true.
+One server on SQLite: a VM build takes ~15 s of the shared CPUs, so the store matrix is left to the
+simulated tests."""
+from __future__ import annotations
+
+import contextlib
+import time
+import urllib.parse
+
+import httpx
+import pytest
+
+from tests.conftest import start_server, stop_process, unique
+from tests.vm_fixtures import qemu_processes, vm_root_env
+
+REGION, OTHER_REGION = "us-east-1", "us-west-2"
+PARENT = f"arn:aws:imagebuilder:{REGION}:aws:image/amazon-linux-2-x86/x.x.x"
+BUILD_DOC = """name: write
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Write
+        action: ExecuteBash
+        inputs:
+          commands:
+            - mkdir -p /opt/app && echo "hello from oib" > /opt/app/hello.txt
+            - echo "wrote the greeting"
+"""
+TEST_DOC = """name: check
+schemaVersion: 1.0
+phases:
+  - name: test
+    steps:
+      - name: Check
+        action: ExecuteBash
+        inputs:
+          commands:
+            - grep -q "hello from oib" /opt/app/hello.txt
+            - echo "the greeting is there"
+"""
+FAILING_TEST_DOC = """name: check-missing
+schemaVersion: 1.0
+phases:
+  - name: test
+    steps:
+      - name: LookForMissingFile
+        action: ExecuteBash
+        inputs:
+          commands:
+            - echo "looking for /opt/app/missing.txt"
+            - cat /opt/app/missing.txt
+"""
+WINDOWS_DOC = """name: hello
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Hello
+        action: ExecutePowerShell
+        inputs:
+          commands:
+            - Write-Host hello
+"""
+SLOW_DOC = """name: slow
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Sleep
+        action: ExecuteBash
+        inputs:
+          commands:
+            - echo started sleeping
+            - sleep 120
+"""
+
+
+@pytest.fixture(scope="module")
+def vm_server(vm_settings, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("vm-server")
+    env = {"OIB_BACKEND": "real", "OIB_LEASE_SECONDS": "5", "OIB_CONTAINER_ROOT": str(vm_settings.root / "containers"),
+           **vm_root_env(vm_settings)}
+    with contextlib.ExitStack() as stack:
+        server = start_server("sqlite", "", tmp, env)
+        stack.callback(stop_process, server.process)
+        yield server
+
+
+def _component(client, document: str, platform: str = "Linux") -> str:
+    return client.create_component(name=unique("c"), semanticVersion="1.0.0", platform=platform,
+                                   data=document)["componentBuildVersionArn"]
+
+
+def _pipeline(client, components: list[str], parent: str = PARENT, distributions: list[dict] | None = None) -> str:
+    recipe = client.create_image_recipe(
+        name=unique("recipe"), semanticVersion="1.0.0", parentImage=parent,
+        components=[{"componentArn": arn} for arn in components])["imageRecipeArn"]
+    infra = client.create_infrastructure_configuration(
+        name=unique("infra"), instanceProfileName="profile")["infrastructureConfigurationArn"]
+    params = {"name": unique("pipeline"), "imageRecipeArn": recipe, "infrastructureConfigurationArn": infra}
+    if distributions:
+        params["distributionConfigurationArn"] = client.create_distribution_configuration(
+            name=unique("dist"), distributions=distributions)["distributionConfigurationArn"]
+    return client.create_image_pipeline(**params)["imagePipelineArn"]
+
+
+def _wait(client, image_arn: str, timeout: float = 180, states=("AVAILABLE", "FAILED", "CANCELLED")) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        image = client.get_image(imageBuildVersionArn=image_arn)["image"]
+        if image["state"]["status"] in states or time.monotonic() > deadline:
+            return image
+        time.sleep(0.2)
+
+
+def _log(server, image_arn: str) -> str:
+    reply = httpx.get(f"{server.url}/_oib/logs?" + urllib.parse.urlencode({"imageBuildVersionArn": image_arn}))
+    return "\n".join(event["message"] for event in reply.json()["events"])
+
+
+def _settled(probe, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _instances(vm_settings) -> list[str]:
+    run = vm_settings.run_root
+    return sorted(entry.name for entry in run.iterdir() if entry.name.startswith("i-")) if run.exists() else []
+
+
+def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_server, vm_settings):
+    client = vm_server.client()
+    pipeline = _pipeline(client, [_component(client, BUILD_DOC), _component(client, TEST_DOC)], distributions=[
+        {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
+                                                            "description": "built by oib"}},
+        {"region": OTHER_REGION, "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    image = _wait(client, image_arn)
+    log = _log(vm_server, image_arn)
+    assert image["state"]["status"] == "AVAILABLE", (image["state"].get("reason"), log[-3000:])
+    amis = {ami["region"]: ami for ami in image["outputResources"]["amis"]}
+    assert set(amis) == {REGION, OTHER_REGION}
+    assert amis[REGION]["name"].startswith("app-") and amis[REGION]["description"] == "built by oib"
+    assert amis[OTHER_REGION]["name"].startswith("west-1-")
+    assert amis[REGION]["image"] != amis[OTHER_REGION]["image"]
+    for ami in amis.values():
+        assert ami["image"].startswith("ami-") and ami["state"] == {"status": "AVAILABLE"}
+        assert (vm_settings.images_dir / ami["image"] / "disk.qcow2").is_file()
+    # The test instance booted from the AMI found what the build component wrote.
+    assert "wrote the greeting" in log and "the greeting is there" in log
+    assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+
+
+def test_a_failing_test_component_fails_the_image_with_the_steps_output(vm_server, vm_settings):
+    client = vm_server.client()
+    pipeline = _pipeline(client, [_component(client, BUILD_DOC), _component(client, FAILING_TEST_DOC)])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    image = _wait(client, image_arn)
+    assert image["state"]["status"] == "FAILED"
+    reason = image["state"]["reason"]
+    assert "LookForMissingFile" in reason and "looking for /opt/app/missing.txt" in reason, reason
+    assert not (image.get("outputResources") or {}).get("amis")
+    # Nothing of the failed build stays: its machines, nor the AMI it made before the tests.
+    made = [ami for ami in (vm_settings.images_dir.iterdir() if vm_settings.images_dir.exists() else [])
+            if image_arn in (ami / "image.json").read_text()]
+    assert _settled(lambda: not any(path.exists() for path in made)), made
+    assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+
+
+def test_a_windows_parent_fails_with_the_reason(vm_server):
+    client = vm_server.client()
+    windows = f"arn:aws:imagebuilder:{REGION}:aws:image/windows-server-2022-english-full-base-x86/x.x.x"
+    pipeline = _pipeline(client, [_component(client, WINDOWS_DOC, "Windows")], parent=windows)
+    image = _wait(client, client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"])
+    assert image["state"]["status"] == "FAILED"
+    assert "Windows" in image["state"]["reason"], image["state"]["reason"]
+
+
+def test_cancel_mid_build_stops_the_machine_within_two_seconds(vm_server, vm_settings):
+    client = vm_server.client()
+    pipeline = _pipeline(client, [_component(client, SLOW_DOC)])
+    image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
+    deadline = time.monotonic() + 120
+    while "started sleeping" not in _log(vm_server, image_arn):
+        assert time.monotonic() < deadline, _log(vm_server, image_arn)
+        time.sleep(0.2)
+    assert qemu_processes(str(vm_settings.run_root))
+    client.cancel_image_creation(imageBuildVersionArn=image_arn)
+    cancelled_at = time.monotonic()
+    image = _wait(client, image_arn, timeout=10)
+    assert image["state"]["status"] == "CANCELLED"
+    assert time.monotonic() - cancelled_at < 2
+    assert _settled(lambda: not qemu_processes(str(vm_settings.run_root)), timeout=2)
+    assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
