@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs the Debian packages that real container builds need, when they are missing.
+# Installs the Debian packages that real container and VM builds need, when they are missing.
 # Idempotent and quiet when everything is there (`make run` stays fast): `apt-get update` runs only
 # when something must be installed. Only as root on Debian; anywhere else it installs nothing and
 # says so — oib then names the missing package itself when a real build needs it.
@@ -14,6 +14,11 @@ docker-registry:docker-registry:the local OCI registry that stands in for ECR
 mmdebstrap:mmdebstrap:builds the Debian base image offline from Debian's mirror
 busybox:busybox-static:the tiny busybox base image (a static binary copied into an empty image)
 newuidmap:uidmap:user-namespace id mapping buildah expects to find
+qemu-system-x86_64:qemu-system-x86:runs the build and test machines of image recipes (AMIs)
+qemu-img:qemu-utils:copy-on-write overlays of images and flattening them into AMIs
+mkfs.ext4:e2fsprogs:makes the VM base's file system from a directory (mkfs.ext4 -d), without mounting it
+sfdisk:fdisk:partitions the VM base disk
+extlinux:extlinux:makes the VM base disk boot on its own (exported images boot in plain QEMU)
 "
 
 missing=""
@@ -42,13 +47,13 @@ IFS=$old_ifs
 [ -n "$missing" ] || exit 0
 
 if [ "$(id -u)" != 0 ] || [ ! -f /etc/debian_version ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "note: real container builds need these Debian packages, not installed:$missing" >&2
+    echo "note: real container and VM builds need these Debian packages, not installed:$missing" >&2
     printf '%s' "$reasons" >&2
     echo "      (install them as root: apt-get install$missing; the simulated backend works without them)" >&2
     exit 0
 fi
 
-echo "installing Debian packages for real container builds:$missing"
+echo "installing Debian packages for real container and VM builds:$missing"
 printf '%s' "$reasons"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
