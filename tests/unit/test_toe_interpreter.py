@@ -370,8 +370,9 @@ def test_dry_run_interprets_everything_and_runs_nothing(tmp_path: Path) -> None:
     assert statuses(report)["WouldWrite"] == SUCCESS
     assert not (tmp_path / "marker").exists()
     assert [event.text for event in events if event.stream == "stdout"] == []
-    dry_notes = [event.text for event in events if event.text.startswith("[dry run]")]
-    assert any("touch marker" in note for note in dry_notes)
+    notes = [event.text for event in events if event.step == "WouldWrite"]
+    # The inputs follow the dry-run line as the YAML they were written in.
+    assert notes[notes.index("[dry run] ExecuteBash") + 1:][:2] == ["  commands:", "  - touch marker"]
     # Chained outputs are empty in a dry run, so the delimited loop has no iteration.
     assert report.steps()[1].loop is not None and report.steps()[1].loop.iterations == 0
 

@@ -24,8 +24,10 @@ def run_components(executor: Executor, settings: RunnerSettings, control: StepCo
     ran: list[str] = []
     for component in components:
         def note(event: RunEvent, name: str = component.name) -> None:
+            if not event.text.strip():
+                return  # a blank line of output says nothing in the build log
             where = f"{event.phase}/{event.step}" if event.step else (event.phase or "")
-            control.on_output(f"{name} {where}: {event.text}".replace("  ", " "))
+            control.on_output(f"{name} {where}: {event.text}" if where else f"{name}: {event.text}")
 
         report = run_documents(
             [ComponentInput(name=component.name, text=component.data,

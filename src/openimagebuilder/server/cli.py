@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
 import sys
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
+from ..client.commands import ENDPOINT_HELP
+from ..client.commands import add_commands as add_client_commands
+from ..client.durations import seconds
+from ..client.endpoint import ServiceUnreachable, call_service, endpoint_url
+from ..client.errors import UNAVAILABLE, CommandError
+from .cli_parser import OneLineParser, command_name, fail, version
 from .credentials_cli import add_parser as add_credentials_parser
+from .listen import PortUnavailable, listen
 from .settings import Settings, SettingsError
 
 _SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
@@ -32,6 +36,10 @@ def _settings(command: str, args: argparse.Namespace, flags: tuple[str, ...]) ->
         return None
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.log_level.lower() != "debug":
+        # Alembic narrates each migration it applies (eight lines on a first start); the store's
+        # schema is of interest when debugging only.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     return settings
 
 
@@ -48,9 +56,16 @@ def _serve(args: argparse.Namespace) -> int:
     if exposure is not None:
         print(f"oib serve: error: {exposure}", file=sys.stderr)
         return 2
+    # The port is taken before anything else, so a busy one stops `oib serve` at once, before
+    # the store is opened and before anything claims to be serving.
+    try:
+        sock = listen(settings.host, settings.port)
+    except PortUnavailable as error:
+        print(f"oib serve: error: {error}", file=sys.stderr)
+        return 2
     app = ImageBuilderApp(settings)
     logging.getLogger("openimagebuilder").info(
-        "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, settings.port,
+        "serving the Image Builder API on http://%s:%d (store: %s)", settings.host, sock.getsockname()[1],
         app.engine.url.render_as_string(hide_password=True))
     if app.builds is not None:
         logging.getLogger("openimagebuilder").info("builds: %s", describe_backend(app.builds.backend))
@@ -59,7 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
     # handler installed here, which turns a finished shutdown into exit status 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                                  access_log=False, lifespan="on")).run()
+                                  access_log=False, lifespan="on")).run(sockets=[sock])
     logging.getLogger("openimagebuilder").info("stopped")
     return 0
 
@@ -99,27 +114,6 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ServiceUnreachable(Exception):
-    """The service answered with an error, or could not be reached; the message says which."""
-
-
-def _call_service(endpoint_url: str, path: str, body: dict | None = None, timeout: float = 30) -> dict:
-    """One request to an `/_oib/...` endpoint of a running service: JSON in, JSON out."""
-    from .auth.client_signing import signed_headers
-
-    url, data = f"{endpoint_url.rstrip('/')}{path}", json.dumps(body).encode() if body is not None else None
-    method = "POST" if body is not None else "GET"
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers=signed_headers(method, url, data, {"content-type": "application/json"}))
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return json.loads(reply.read())
-    except urllib.error.HTTPError as error:
-        raise _ServiceUnreachable(json.loads(error.read()).get("message", error.reason)) from None
-    except urllib.error.URLError as error:
-        raise _ServiceUnreachable(f"cannot reach {endpoint_url}: {error.reason}") from None
-
-
 def _logs(args: argparse.Namespace) -> int:
     """Prints an image's build log (with --follow, until the build finishes) or an image pipeline's
     log (its scheduled runs; with --follow, until interrupted)."""
@@ -128,10 +122,9 @@ def _logs(args: argparse.Namespace) -> int:
     while True:
         query = urllib.parse.urlencode({member: args.arn, "after": after})
         try:
-            payload = _call_service(args.endpoint_url, f"/_oib/logs?{query}")
-        except _ServiceUnreachable as error:
-            print(error, file=sys.stderr)
-            return 1
+            payload = call_service(endpoint_url(args.endpoint_url), f"/_oib/logs?{query}")
+        except ServiceUnreachable as error:
+            raise CommandError(str(error), UNAVAILABLE) from None
         for event in payload["events"]:
             print(f"{event['timestamp']} {event['message']}", flush=True)
             after = event["id"]
@@ -144,29 +137,25 @@ def _logs(args: argparse.Namespace) -> int:
                 return 0
 
 
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _seconds(text: str) -> float:
-    """`90`, `30s`, `15m`, `24h`, `2d` → seconds."""
-    unit = text[-1].lower()
-    if unit in _DURATION_UNITS:
-        return float(text[:-1]) * _DURATION_UNITS[unit]
-    return float(text)
-
-
 def _clock(args: argparse.Namespace) -> int:
     """Shows or moves the manual clock of `oib serve --clock manual`."""
-    body = None
+    body: dict[str, object] | None = None
+    if args.action == "show" and args.value is not None:
+        raise CommandError(f"`oib clock show` takes no value (got '{args.value}')")
+    if args.action != "show" and args.value is None:
+        example = "2026-12-01T00:00:00Z" if args.action == "set" else "24h"
+        raise CommandError(f"`oib clock {args.action}` needs a value, e.g. oib clock {args.action} {example}")
     if args.action == "set":
         body = {"set": args.value}
     elif args.action == "advance":
-        body = {"advance": _seconds(args.value)}
+        try:
+            body = {"advance": seconds(args.value)}
+        except ValueError as error:
+            raise CommandError(str(error)) from None
     try:
-        payload = _call_service(args.endpoint_url, "/_oib/clock", body, timeout=300)
-    except _ServiceUnreachable as error:
-        print(error, file=sys.stderr)
-        return 1
+        payload = call_service(endpoint_url(args.endpoint_url), "/_oib/clock", body, timeout=300)
+    except ServiceUnreachable as error:
+        raise CommandError(str(error), UNAVAILABLE) from None
     print(payload["now"])
     for firing in payload.get("fired", []):
         print(f"{firing['dueAt']} {firing['imagePipelineArn']} {firing['outcome']} {firing['imageBuildVersionArn'] or ''}")
@@ -206,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         # `oib toe` has its own parser, with one-line errors (openimagebuilder.toe.cli).
         from ..toe.cli import main as toe_main
         return toe_main(arguments[1:])
-    parser = argparse.ArgumentParser(prog="oib", description="openimagebuilder: the EC2 Image Builder API, self-hosted")
+    parser = OneLineParser(prog="oib", description="openimagebuilder: the EC2 Image Builder API, self-hosted")
+    parser.add_argument("--version", action="version", version=f"oib {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the API service")
     serve.add_argument("--host", help="address to listen on (OIB_HOST, default 127.0.0.1)")
@@ -255,8 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Prints the build log of an image (an image build-version ARN), or the log of an image "
                     "pipeline (an image pipeline ARN): its scheduled runs, started or skipped, and auto-disable.")
     logs.add_argument("arn", metavar="ARN", help="image build-version ARN or image pipeline ARN")
-    logs.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
-                      help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
+    logs.add_argument("--endpoint-url", help=ENDPOINT_HELP)
     logs.add_argument("--follow", "-f", action="store_true",
                       help="keep printing until the build finishes (a pipeline's log: until interrupted)")
     logs.add_argument("--poll-seconds", type=float, default=0.5, help=argparse.SUPPRESS)
@@ -268,11 +257,11 @@ def main(argv: list[str] | None = None) -> int:
                     "then: one catch-up run per pipeline that missed runs. Prints the runs fired.")
     clock.add_argument("action", nargs="?", choices=("show", "set", "advance"), default="show")
     clock.add_argument("value", nargs="?", help="set: an ISO-8601 time; advance: a duration like 90s, 15m, 24h, 2d")
-    clock.add_argument("--endpoint-url", default=os.environ.get("OIB_ENDPOINT_URL", "http://127.0.0.1:4010"),
-                       help="the oib service (OIB_ENDPOINT_URL, default http://127.0.0.1:4010)")
+    clock.add_argument("--endpoint-url", help=ENDPOINT_HELP)
     clock.set_defaults(run=_clock)
-    images = commands.add_parser("images", help="container base images (oib images bootstrap --help)")
-    bootstrap = images.add_subparsers(dest="images_command", required=True).add_parser(
+    images = commands.add_parser("images", help="images (oib images list) and container base images (oib images bootstrap)")
+    image_commands = images.add_subparsers(dest="images_command", required=True)
+    bootstrap = image_commands.add_parser(
         "bootstrap", help="build base images offline into the registry managed container images resolve to",
         description="Builds a base image without the internet and pushes it into the registry under the names "
                     "of the AWS managed container images it stands in for (docs/containers.md lists them).")
@@ -283,11 +272,20 @@ def main(argv: list[str] | None = None) -> int:
     bootstrap.add_argument("--registry-url", default=os.environ.get("OIB_REGISTRY_URL") or None,
                            help="host:port of an existing registry to push to instead (OIB_REGISTRY_URL)")
     bootstrap.set_defaults(run=_images_bootstrap)
+    add_client_commands(commands, image_commands)
     add_credentials_parser(commands)
     commands.add_parser("toe", add_help=False,
                         help="validate or run AWSTOE component documents on this machine (oib toe --help)")
-    args = parser.parse_args(argv)
-    return int(args.run(args))
+    args = parser.parse_args(arguments)
+    try:
+        return int(args.run(args))
+    except CommandError as error:
+        return fail(command_name(arguments), str(error), error.status)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - any failure is one line; the traceback is logged at debug
+        logging.getLogger("openimagebuilder").debug("%s failed", command_name(arguments), exc_info=True)
+        return fail(command_name(arguments), f"{type(error).__name__}: {error}", 1)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from ..domain.component_document import (
 )
 from . import modules as modules_package
 from .conditions import ConditionError, TargetProbe, evaluate, parse_condition
+from .display import inputs_lines
 from .executor import Executor, TargetError
 from .modules import MODULES, ModuleResult, RunnerSettings, StepCall
 from .modules.platforms import platform_problem
@@ -359,7 +360,14 @@ class _Run:
         if self.settings.dry_run:
             # Modules honour dry_run themselves: they check their inputs, touch nothing, and
             # report empty outputs, so chaining and loops are interpreted as in a real run.
-            self._note(*where, f"[dry run] {step.action} {value_text(inputs)}")
+            # The inputs follow, one log line each, as YAML (as the document gives them).
+            lines = inputs_lines(inputs)
+            if len(lines) == 1:
+                self._note(*where, f"[dry run] {step.action} {lines[0]}")
+            else:
+                self._note(*where, f"[dry run] {step.action}")
+                for line in lines:
+                    self._note(*where, f"  {line}")
         module = MODULES.get(step.action)
         if module is None:
             return _Attempt(False, f"Action {step.action} is not supported by this runner.")
