@@ -114,10 +114,11 @@ def test_policies_of_resources_that_are_not_the_callers(accounts):
      "[imagebuilder:GetComponent, imagebuilder:ListComponents]."),
     ('{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "imagebuilder:GetComponent"}]}',
      "Statement[0]: the Principal '*' would make the resource public, which Image Builder does not allow. "
-     "Name AWS accounts."),
+     "Name AWS accounts, organizations or organizational units."),
     ('{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": "imagebuilder:GetComponent"}]}',
-     "Statement[0]: the principal 'bob' is not valid. Use a 12-digit AWS account id or "
-     "arn:aws:iam::<account-id>:root."),
+     "Statement[0]: the principal 'bob' is not valid. Use a 12-digit AWS account id, "
+     "arn:aws:iam::<account-id>:root, arn:aws:organizations::<account-id>:organization/<organization-id> or "
+     "arn:aws:organizations::<account-id>:ou/<organization-id>/<ou-id>."),
     ('{"Statement": [{"Effect": "Allow", "Action": "imagebuilder:GetComponent"}]}',
      "Statement[0]: Principal is required."),
 ])

@@ -139,3 +139,32 @@ def test_0006_goes_back_to_0005_and_forward_again_keeping_every_row(engine: Engi
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
         assert connection.execute(text("SELECT count(*) FROM resource_references")).scalar() == 6
+
+
+def test_0011_widens_grantees_keeping_the_grants(engine: Engine) -> None:
+    _upgrade_to(engine, "0010")
+    row = _resource_row(1, "shared", "component")
+    grant = {"arn": row["arn"], "grantee": "444455556666", "account_id": ACCOUNT, "region": REGION,
+             "kind": "component", "name_id": "shared"}
+    with engine.begin() as connection:
+        row.pop("identity")
+        connection.execute(text(f"INSERT INTO resources ({', '.join(row)}) VALUES ({', '.join(':' + c for c in row)})"),
+                           row)
+        connection.execute(text("INSERT INTO resource_grants VALUES (:arn, :grantee, :account_id, :region, :kind, "
+                                ":name_id)"), grant)
+    migrate(engine)
+    unit = {**grant, "grantee": "ou-" + "a" * 32 + "-" + "b" * 32}  # the longest OU id: 68 characters
+    with transaction(engine, write=True) as connection:
+        connection.execute(text("INSERT INTO resource_grants VALUES (:arn, :grantee, :account_id, :region, :kind, "
+                                ":name_id)"), unit)
+        grantees = sorted(connection.execute(text("SELECT grantee FROM resource_grants")).scalars())
+    assert grantees == sorted(["444455556666", unit["grantee"]])
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        if engine.dialect.name == "sqlite":
+            sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'resource_grants'")).scalar()
+            assert "WITHOUT ROWID" in sql
+    # The grants go with their resource, as before.
+    with transaction(engine, write=True) as connection:
+        connection.execute(text("DELETE FROM resources WHERE arn = :arn"), {"arn": row["arn"]})
+        assert connection.execute(text("SELECT count(*) FROM resource_grants")).scalar() == 0

@@ -64,6 +64,19 @@ def test_any_other_input_is_refused_with_a_policy_error_or_parses(text, kind):
         assert all(len(account) == 12 and account.isdigit() for account in policy.grantees)
 
 
+def test_organizations_and_units_are_principals():
+    organization = "arn:aws:organizations::111122223333:organization/o-exampleorgid"
+    unit = "arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdefgh34"
+    text = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"AWS": [organization, unit, "444455556666"]},
+                                      "Action": "imagebuilder:GetComponent"}]})
+    assert parse_policy(text, "component", ARN).grantees == {"o-exampleorgid", "ou-ab12-cdefgh34", "444455556666"}
+    for bad in ("arn:aws:organizations::111122223333:organization/exampleorgid",
+                "arn:aws:organizations::111122223333:ou/ou-ab12-cdefgh34",
+                "arn:aws:organizations::1111:organization/o-exampleorgid", "o-exampleorgid"):
+        with pytest.raises(PolicyError, match="is not valid"):
+            parse_policy(text.replace(organization, bad), "component", ARN)
+
+
 @given(valid_policies(), st.sampled_from(["imagebuilder:DeleteComponent", "imagebuilder:*", "*",
                                           "imagebuilder:GetWorkflow", "s3:GetObject"]))
 def test_an_action_outside_the_kinds_pair_is_refused(case, action):

@@ -1,6 +1,6 @@
 """Resource policies (PutComponentPolicy, PutImagePolicy, PutImageRecipePolicy,
 PutContainerRecipePolicy): the policy document parsed and checked, and the accounts it shares the
-resource with.
+resource with: accounts, organizations and organizational units.
 
 AWS documents the policy as an IAM resource-based policy that shares the resource through RAM
 (PromoteResourceShareCreatedFromPolicy): statements that Allow the resource type's read actions
@@ -30,6 +30,12 @@ _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Principal", "Action", "Resource",
                              "NotAction", "NotPrincipal", "NotResource"})
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _ROOT = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):root$")
+# RAM's principals besides accounts (its CreateResourceShare documents these ARN forms); AWS
+# documents sharing Image Builder resources with organizations and OUs, inside or outside the
+# owner's own. The grant names the organization (`o-...`) or the OU (`ou-...`), which an account's
+# membership matches (domain/organizations.py).
+_ORGANIZATION = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/(o-[a-z0-9]{10,32})$")
+_UNIT = re.compile(r"^arn:aws[a-z-]*:organizations::[0-9]{12}:ou/o-[a-z0-9]{10,32}/(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")
 _SID = re.compile(r"^[A-Za-z0-9]*$")
 
 
@@ -44,7 +50,7 @@ class PolicyError(ValueError):
 @dataclass(frozen=True)
 class ResourcePolicy:
     text: str                    # as given: Get*Policy returns it unchanged
-    grantees: frozenset[str]     # account ids the resource is shared with
+    grantees: frozenset[str]     # account ids, organization ids (o-...) and OU ids (ou-...) it is shared with
 
 
 def parse_policy(text: str, resource_type: str, resource_arn: str) -> ResourcePolicy:
@@ -113,26 +119,26 @@ def _principals(principal: Any, where: str) -> set[str]:
         raise PolicyError(f"{where}: Principal is required.")
     if principal == "*":
         raise PolicyError(f"{where}: the Principal '*' would make the resource public, which Image Builder does "
-                          "not allow. Name AWS accounts.")
+                          "not allow. Name AWS accounts, organizations or organizational units.")
     if not isinstance(principal, dict) or not principal:
         raise PolicyError(f"{where}: Principal must be an object such as {{\"AWS\": [\"123456789012\"]}}.")
     other = sorted(set(principal) - {"AWS"})
     if other:
-        raise PolicyError(f"{where}: the principal type '{other[0]}' cannot be shared with. Name AWS accounts "
-                          "under \"AWS\".")
-    accounts = set()
+        raise PolicyError(f"{where}: the principal type '{other[0]}' cannot be shared with. Name AWS accounts, "
+                          "organizations or organizational units under \"AWS\".")
+    grantees = set()
     for value in _strings(principal["AWS"], f"{where}.Principal.AWS"):
-        root = _ROOT.match(value)
         if _ACCOUNT.match(value):
-            accounts.add(value)
-        elif root:
-            accounts.add(root.group(1))
+            grantees.add(value)
+        elif match := _ROOT.match(value) or _ORGANIZATION.match(value) or _UNIT.match(value):
+            grantees.add(match.group(1))
         else:
-            raise PolicyError(f"{where}: the principal '{value}' is not valid. Use a 12-digit AWS account id or "
-                              "arn:aws:iam::<account-id>:root.")
-    if not accounts:
+            raise PolicyError(f"{where}: the principal '{value}' is not valid. Use a 12-digit AWS account id, "
+                              "arn:aws:iam::<account-id>:root, arn:aws:organizations::<account-id>:organization/"
+                              "<organization-id> or arn:aws:organizations::<account-id>:ou/<organization-id>/<ou-id>.")
+    if not grantees:
         raise PolicyError(f"{where}: Principal names no account.")
-    return accounts
+    return grantees
 
 
 def _strings(value: Any, where: str) -> list[str]:

@@ -11,6 +11,7 @@ from ..protocol.errors import invalid_parameter
 from ..store.policies import shared_get, shared_scan, shared_versions
 from ..store.repository import Resource
 from .context import Context
+from .sharing import caller_principals
 
 
 def not_found(arn: str) -> errors.ServiceError:
@@ -36,7 +37,7 @@ def scan(ctx: Context, kind: str, after: tuple[str, int] | None, owner: str | No
     """A List's scan: the caller's own resources (owner None), AWS-managed ones, or those shared with
     the caller (SHARED), in (sort key, id) order after a cursor."""
     if owner == SHARED:
-        return shared_scan(ctx.repo, kind, after)
+        return shared_scan(ctx.repo, kind, caller_principals(ctx), after)
     return ctx.repo.scan(kind, after, owner=owner)
 
 
@@ -49,7 +50,8 @@ def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,
         raise invalid_parameter(parameter, f"The version in '{arn_text}' is not valid. A wildcard (x) may only be "
                                            "followed by wildcards, for example 1.x.x.")
     if shared_with_caller(ctx, arn):
-        candidates = shared_versions(ctx.repo, arn.owner, arn.resource_type, arn.resource_id, for_share=for_share)
+        candidates = shared_versions(ctx.repo, arn.owner, arn.resource_type, arn.resource_id,
+                                     caller_principals(ctx), for_share=for_share)
     else:
         candidates = ctx.repo.versions(arn.resource_type, arn.resource_id, arn.workflow_type or "",
                                        owner=arn.owner, for_share=for_share)
@@ -72,7 +74,7 @@ def _lookup(ctx: Context, arn: Arn, arn_text: str, parameter: str, for_share: bo
         # Exact: unversioned, a build version, or a recipe's version (recipes have no builds).
         if arn.version is None or "x" not in arn.version:
             if shared:
-                return shared_get(ctx.repo, arn_text, for_share=for_share)
+                return shared_get(ctx.repo, arn_text, caller_principals(ctx), for_share=for_share)
             return ctx.repo.get(arn_text, for_share=for_share)
     return max(matching_builds(ctx, arn, arn_text, parameter, for_share), key=_version_order, default=None)
 

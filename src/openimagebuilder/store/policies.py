@@ -1,13 +1,15 @@
 """Resource policies and the grants they make: who a component, image or recipe is shared with.
 
-A policy is kept as given (Get*Policy returns it); its grants, one row per (resource, account),
-let another account's lookups find what is shared with it through one index
-(ix_resource_grants_grantee), without reading any policy. Deleting a resource deletes both (foreign
+A policy is kept as given (Get*Policy returns it); its grants, one row per (resource, grantee:
+an account, an organization or an OU), let another account's lookups find what is shared with it
+through one index (ix_resource_grants_grantee), without reading any policy. A lookup names every
+grantee that reaches the caller (service/sharing.py): its account, and its organization and OUs. Deleting a resource deletes both (foreign
 keys, ON DELETE CASCADE).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
 
@@ -63,31 +65,53 @@ def put_policy(repo: Repository, resource: Resource, policy: str, grantees: Iter
         repo.sql.execute_many(_INSERT_GRANT, rows)
 
 
-def shared_get(repo: Repository, arn: str, for_share: bool = False) -> Resource | None:
-    """Another account's resource by exact ARN, if it is shared with the caller."""
-    row = repo.sql.first(_GET_SHARED_LOCKED if for_share else _GET_SHARED,
-                         {"p_grantee": repo.account_id, "p_arn": arn, "p_region": repo.region})
+def _granted(grantees: Sequence[str], *conditions: Any) -> Any:
+    """The resources granted to any of several grantees, each once (a resource may be granted to
+    the account and to its organization): the grants in a subquery, so that rows can still be
+    locked, which DISTINCT would forbid."""
+    return select(resources).where(resources.c.arn.in_(
+        select(resource_grants.c.arn).where(resource_grants.c.grantee.in_(grantees), *conditions)))
+
+
+def shared_get(repo: Repository, arn: str, grantees: Sequence[str], for_share: bool = False) -> Resource | None:
+    """Another account's resource by exact ARN, if it is shared with one of `grantees`."""
+    if len(grantees) == 1:  # an account outside any organization: the prebuilt statement
+        row = repo.sql.first(_GET_SHARED_LOCKED if for_share else _GET_SHARED,
+                             {"p_grantee": grantees[0], "p_arn": arn, "p_region": repo.region})
+    else:
+        query = _granted(grantees, resource_grants.c.arn == arn).where(resources.c.region == repo.region)
+        row = repo.connection.execute(_locked(query) if for_share else query).first()
     return Repository._from_row(row) if row else None
 
 
-def shared_versions(repo: Repository, owner: str, kind: str, name_id: str, for_share: bool = False) -> list[Resource]:
-    """The versions (and builds) of another account's named resource that are shared with the caller."""
-    rows = repo.sql.rows(_VERSIONS_SHARED_LOCKED if for_share else _VERSIONS_SHARED, {
-        "p_grantee": repo.account_id, "p_region": repo.region, "p_owner": owner, "p_kind": kind,
-        "p_name_id": name_id})
+def shared_versions(repo: Repository, owner: str, kind: str, name_id: str, grantees: Sequence[str],
+                    for_share: bool = False) -> list[Resource]:
+    """The versions (and builds) of another account's named resource shared with one of `grantees`."""
+    if len(grantees) == 1:
+        rows = repo.sql.rows(_VERSIONS_SHARED_LOCKED if for_share else _VERSIONS_SHARED, {
+            "p_grantee": grantees[0], "p_region": repo.region, "p_owner": owner, "p_kind": kind,
+            "p_name_id": name_id})
+    else:
+        query = _granted(grantees, resource_grants.c.region == repo.region, resource_grants.c.account_id == owner,
+                         resource_grants.c.kind == kind, resource_grants.c.name_id == name_id)
+        rows = repo.connection.execute(_locked(query) if for_share else query).all()
     return [Repository._from_row(row) for row in rows]
+
+
+def _locked(query: Any) -> Any:
+    return query.with_for_update(read=True, key_share=True, of=resources)
 
 
 _CHUNK = 200
 
 
-def shared_scan(repo: Repository, kind: str, after: tuple[str, int] | None = None) -> Iterator[Resource]:
-    """Other accounts' resources of one kind shared with the caller, in `Repository.scan`'s order
-    (sort key, id), starting after a cursor."""
+def shared_scan(repo: Repository, kind: str, grantees: Sequence[str],
+                after: tuple[str, int] | None = None) -> Iterator[Resource]:
+    """Other accounts' resources of one kind shared with one of `grantees`, in `Repository.scan`'s
+    order (sort key, id), starting after a cursor."""
     position = after
     while True:
-        query = _SHARED.where(resource_grants.c.grantee == repo.account_id, resource_grants.c.region == repo.region,
-                              resource_grants.c.kind == kind)
+        query = _granted(grantees, resource_grants.c.region == repo.region, resource_grants.c.kind == kind)
         if position is not None:
             key, row_id = position
             query = query.where(or_(resources.c.sort_key > key,

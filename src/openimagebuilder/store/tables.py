@@ -190,7 +190,7 @@ resource_policies = Table(
 resource_grants = Table(
     "resource_grants", metadata,
     Column("arn", String(400), ForeignKey("resources.arn", ondelete="CASCADE"), nullable=False),
-    Column("grantee", String(32), nullable=False),
+    Column("grantee", String(80), nullable=False),   # an account, o-... or ou-...
     Column("account_id", String(32), nullable=False),   # the owner
     Column("region", String(32), nullable=False),
     Column("kind", String(40), nullable=False),
