@@ -134,8 +134,6 @@ class VmBackend:
                      f"{instance.boot_seconds:.1f} s ({instance.machine.accelerator.upper()})"]
             if purpose == "build":
                 notes += self._prepare(context, control, instance)
-            for note in notes:
-                control.on_output(note)
             return StepResult(True, {"instanceId": instance_id}, log=notes)
 
         return self._guarded(context, control, launch)
@@ -197,7 +195,6 @@ class VmBackend:
                 description=_description(context, context.region)))
             note = (f"Created image {image_id} from {target_id}: powered off in {seconds:.1f} s, "
                     f"flattened in {time.monotonic() - started:.1f} s")
-            control.on_output(note)
             return StepResult(True, {"imageId": image_id}, log=[note])
         return self._guarded(context, control, snap)
 
@@ -225,8 +222,7 @@ class VmBackend:
                     self.images.copy(source, ami)
                 distributed.append({"region": region, "imageId": target_id})
                 control.on_output(f"Distributed {target_id} ({name}) to {region}")
-            return StepResult(True, {"distributedImages": distributed},
-                              log=[f"Distributed {item['imageId']} to {item['region']}" for item in distributed])
+            return StepResult(True, {"distributedImages": distributed})
         return self._guarded(context, control, copy)
 
     def clean_up(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:

@@ -163,6 +163,9 @@ def _clock(args: argparse.Namespace) -> int:
 
 
 def _images_bootstrap(args: argparse.Namespace) -> int:
+    if args.vm:
+        from ..vm.bootstrap import bootstrap_vm_command
+        return bootstrap_vm_command(args.data_dir, rebuild=args.rebuild)
     from ..containers.bootstrap import bootstrap_command
     return bootstrap_command(args.base, args.data_dir, args.registry_url)
 
@@ -271,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
                            help="the data dir whose managed registry receives the image (OIB_DATA_DIR, default ./.oib)")
     bootstrap.add_argument("--registry-url", default=os.environ.get("OIB_REGISTRY_URL") or None,
                            help="host:port of an existing registry to push to instead (OIB_REGISTRY_URL)")
+    bootstrap.add_argument("--vm", action="store_true",
+                           help="instead: the VM base disk (Debian bookworm with a kernel) that managed AMI parents "
+                                "resolve to, under <data-dir>/vm or OIB_VM_ROOT (docs/vm.md)")
+    bootstrap.add_argument("--rebuild", action="store_true", help="with --vm: build it again even if it is there")
     bootstrap.set_defaults(run=_images_bootstrap)
     add_client_commands(commands, image_commands)
     add_credentials_parser(commands)

@@ -47,15 +47,13 @@ class ManagedAmi:
     base: str        # what oib really boots
 
 
-# AWS's Linux managed images for image recipes (the catalog's AMI images and the console's list).
+# AWS's Linux x86 managed images for image recipes (those in oib's catalog, catalog/data/images.yaml).
 # Every one is served by the Debian base: nothing else with a kernel can be built offline here.
 MANAGED_AMIS: dict[str, ManagedAmi] = {image.name: image for image in (
     ManagedAmi("amazon-linux-2-x86", "Amazon Linux 2 (x86_64)", BASE),
     ManagedAmi("amazon-linux-2023-x86", "Amazon Linux 2023 (x86_64)", BASE),
     ManagedAmi("ubuntu-server-22-lts-x86", "Ubuntu Server 22.04 LTS (x86_64)", BASE),
     ManagedAmi("ubuntu-server-20-lts-x86", "Ubuntu Server 20.04 LTS (x86_64)", BASE),
-    ManagedAmi("ubuntu-server-24-lts-x86", "Ubuntu Server 24.04 LTS (x86_64)", BASE),
-    ManagedAmi("debian-12-x86", "Debian 12 (x86_64)", BASE),
 )}
 _MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:imagebuilder:[a-z0-9-]+:aws:image/(?P<name>[a-z0-9-]+)(?:/[^/]+){0,2}$")
 
