@@ -398,7 +398,7 @@ def test_after_kill_9_and_restart_the_managed_registry_keeps_its_uris_and_leftov
     server = start_server("sqlite", "", tmp, {"OIB_BACKEND": "", "OIB_CONTAINER_ROOT": str(root)})
     try:
         assert "builds: container recipes (DOCKER) on buildah, registry 127.0.0.1:" in server.log()
-        assert "image recipes (AMI) on the simulated backend (nothing is built)" in server.log()
+        assert "image recipes (AMI) on " in server.log()
         client = server.client()
         # The parent comes from the test registry by its full reference; the image goes to oib's own.
         pipeline = _pipeline(client, f"{registry.url}/{busybox_parent}", [_component(client, BUILD_DOC)])
