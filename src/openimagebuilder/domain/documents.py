@@ -9,6 +9,7 @@ a JSON dump would multiply into millions of values).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -16,6 +17,10 @@ import yaml
 # A 16,000-character document (the model's limit for `data`) holds a few thousand values; its
 # aliases may repeat parts of it, but not beyond this.
 MAX_EXPANDED_VALUES = 100_000
+# Flow collections ([...] and {...}) nested deeper than this are refused before parsing: PyYAML
+# takes seconds to give up on a few thousand levels (its recursion limit), and no real document
+# nests a tenth as deep. Brackets inside strings count too, which errs only on absurd strings.
+MAX_FLOW_DEPTH = 200
 
 
 class _Loader(yaml.SafeLoader):
@@ -45,6 +50,7 @@ class DocumentSyntaxError(ValueError):
 def load_document(text: str) -> object:
     """JSON if the text is JSON (PyYAML implements YAML 1.1, which refuses some valid JSON: tab
     indentation, "\\/"), else YAML with the safe loader."""
+    _check_flow_depth(text)
     try:
         loaded = json.loads(text)
     except (ValueError, RecursionError):
@@ -65,6 +71,17 @@ def _load_yaml(text: str) -> object:
         raise DocumentSyntaxError("it is nested too deeply") from None
     except ValueError:  # an integer longer than Python converts (4,300 digits), a date out of range
         raise DocumentSyntaxError("it has a number or date out of range") from None
+
+
+def _check_flow_depth(text: str) -> None:
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_FLOW_DEPTH:
+            raise DocumentSyntaxError("it is nested too deeply")
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def _check_expanded_size(value: object) -> None:

@@ -57,6 +57,12 @@ class Response:
     awaits_commit: bool = False
 
 
+@dataclass(frozen=True)
+class Placement:
+    reads_s3: bool
+    on_loop: bool
+
+
 class _DryRunSucceeded(Exception):
     pass
 
@@ -83,10 +89,17 @@ class Dispatcher:
         self._on_images_deleted = on_images_deleted  # removes deleted images' registry content
         self.identity = identity or Identity(settings, engine)
 
-    def reads_s3(self, method: str, raw_path: str) -> bool:
-        """Whether the request's operation may name S3 objects to read before it runs."""
+    def placement(self, method: str, raw_path: str) -> Placement:
+        """Where the request runs: whether it may name S3 objects to read first, and whether it may
+        run on the event loop (SQLite's shared transactions) or needs a thread of its own."""
         route = self.router.resolve(method, raw_path)
-        return route is not None and route.operation.name in S3_INPUT_MEMBERS
+        if route is None:
+            return Placement(reads_s3=False, on_loop=True)
+        operation = route.operation
+        members = operation.input_shape.members if operation.input_shape is not None else {}
+        # A list may scan many resources (a filter matching nothing reads them all): on the loop it
+        # would stall every other client, so it reads in a transaction of its own on a thread.
+        return Placement(reads_s3=operation.name in S3_INPUT_MEMBERS, on_loop="maxResults" not in members)
 
     def read_inputs(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
                     body: bytes) -> S3Inputs | None:
