@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimagebuilder.domain.documents import MAX_EXPANDED_VALUES, DocumentSyntaxError, load_document
+from openimagebuilder.domain.documents import MAX_EXPANDED_VALUES, MAX_FLOW_DEPTH, DocumentSyntaxError, load_document
 
 LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{name}: &{name} [{','.join([f'*{previous}'] * 10)}]\n" for previous, name in zip("abcdef", "bcdefg", strict=True))
@@ -40,6 +40,18 @@ def test_documents_the_parsers_cannot_take_are_syntax_errors(text, problem):
     with pytest.raises(DocumentSyntaxError) as raised:
         load_document(text)
     assert raised.value.problem == problem
+
+
+def test_flow_nesting_is_refused_past_its_limit_before_parsing_and_loads_up_to_it():
+    deep = "[" * (MAX_FLOW_DEPTH + 1) + "]" * (MAX_FLOW_DEPTH + 1)
+    with pytest.raises(DocumentSyntaxError, match="nested too deeply"):
+        load_document("a: " + deep)
+    value: object = load_document("[" * MAX_FLOW_DEPTH + "]" * MAX_FLOW_DEPTH)
+    for _ in range(MAX_FLOW_DEPTH - 1):
+        assert isinstance(value, list) and len(value) == 1
+        value = value[0]
+    assert value == []
+    assert load_document('a: "]]]] [[[ {{"') == {"a": "]]]] [[[ {{"}
 
 
 def test_yaml_errors_say_where():
