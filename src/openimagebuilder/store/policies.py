@@ -87,6 +87,7 @@ def shared_get(repo: Repository, arn: str, grantees: Sequence[str], for_share: b
 def shared_versions(repo: Repository, owner: str, kind: str, name_id: str, grantees: Sequence[str],
                     for_share: bool = False) -> list[Resource]:
     """The versions (and builds) of another account's named resource shared with one of `grantees`."""
+    rows: Sequence[Any]
     if len(grantees) == 1:
         rows = repo.sql.rows(_VERSIONS_SHARED_LOCKED if for_share else _VERSIONS_SHARED, {
             "p_grantee": grantees[0], "p_region": repo.region, "p_owner": owner, "p_kind": kind,
