@@ -24,7 +24,7 @@ from openimagebuilder.protocol.model import service_model
 from openimagebuilder.protocol.parser import _query_values, _unquote, parse_request
 from openimagebuilder.protocol.router import Router
 from openimagebuilder.protocol.serializer import serialize_response
-from openimagebuilder.server.identity import caller
+from openimagebuilder.server.identity import Identity
 from openimagebuilder.server.settings import Settings
 
 MODEL = service_model()
@@ -280,7 +280,9 @@ def test_exact_routes_have_no_labels_and_match_a_trailing_slash():
 @given(st.text(alphabet=st.sampled_from("0123456789A²١"), max_size=14))
 def test_caller_takes_a_twelve_digit_access_key_as_the_account(access_key):
     authorization = f"AWS4-HMAC-SHA256 Credential={access_key}/20250101/eu-west-1/imagebuilder/aws4_request"
-    account, region = caller(authorization, Settings(account_id="111111111111"))
+    who = Identity(Settings(account_id="111111111111"), None).identify(
+        "GET", "/", b"", {"authorization": authorization}, b"")
+    account, region = who.account, who.region
     if not access_key:
         assert (account, region) == ("111111111111", "us-east-1")  # no credential scope at all
         return
