@@ -1,17 +1,21 @@
 """Image recipes (AMIs) built for real in QEMU machines: `oib serve --backend real` driven through
 boto3, from CreateImageRecipe with a managed parent to an AVAILABLE image whose AMIs are disks in
-the image store. Needs root and the VM tools; skipped saying so without them, except under CI=true.
+the image store, exported with `oib images export` and booted in plain QEMU. Needs root and the VM tools; skipped saying so without them, except under CI=true.
 One server on SQLite: a VM build takes ~15 s of the shared CPUs, so the store matrix is left to the
 simulated tests."""
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 import time
 import urllib.parse
 
 import httpx
 import pytest
 
+from openimagebuilder.vm.disk import PARTITION_OFFSET
 from tests.conftest import start_server, stop_process, unique
 from tests.vm_fixtures import qemu_processes, vm_root_env
 
@@ -135,7 +139,33 @@ def _instances(vm_settings) -> list[str]:
     return sorted(entry.name for entry in run.iterdir() if entry.name.startswith("i-")) if run.exists() else []
 
 
-def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_server, vm_settings):
+def _oib(*arguments: str, env: dict[str, str]) -> str:
+    process = subprocess.run([sys.executable, "-m", "openimagebuilder.server.cli", *arguments],
+                             capture_output=True, text=True, env={**os.environ, **env}, timeout=120)
+    assert process.returncode == 0, process.stderr
+    return process.stdout
+
+
+def _plain_boot(disk, console, wanted: str, timeout: float = 120) -> str:
+    """Boots `disk` in QEMU as a user would (its own boot loader, no oib kernel or agent) until the
+    console shows `wanted`; the console's text."""
+    process = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-nodefaults", "-display", "none",
+                                "-drive", f"file={disk},format=qcow2,if=virtio", "-serial", f"file:{console}",
+                                "-nic", "none"], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = console.read_text(errors="replace") if console.exists() else ""
+            if wanted in text or process.poll() is not None:
+                return text
+            time.sleep(0.5)
+        return console.read_text(errors="replace")
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_server, vm_settings, tmp_path):
     client = vm_server.client()
     pipeline = _pipeline(client, [_component(client, BUILD_DOC), _component(client, TEST_DOC)], distributions=[
         {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
@@ -156,6 +186,18 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     # The test instance booted from the AMI found what the build component wrote.
     assert "wrote the greeting" in log and "the greeting is there" in log
     assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+
+    # `oib images export` hands the disk over: the raw file holds what the component wrote, and
+    # the qcow2 boots in plain QEMU into the image's own systemd.
+    raw, qcow2 = tmp_path / "app.raw", tmp_path / "app.qcow2"
+    for disk, disk_format in ((raw, "raw"), (qcow2, "qcow2")):
+        _oib("images", "export", amis[REGION]["image"], "--format", disk_format, "--output", str(disk),
+             env=vm_root_env(vm_settings))
+    written = subprocess.run(["debugfs", "-R", "cat /opt/app/hello.txt", f"{raw}?offset={PARTITION_OFFSET}"],
+                             capture_output=True, text=True)
+    assert written.stdout == "hello from oib\n", written.stderr
+    raw.unlink()
+    assert "Welcome to" in _plain_boot(qcow2, tmp_path / "console.log", "Welcome to")   # systemd, then colours
 
 
 def test_a_failing_test_component_fails_the_image_with_the_steps_output(vm_server, vm_settings):

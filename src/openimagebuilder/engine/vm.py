@@ -526,8 +526,6 @@ def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None
     <data-dir>/vm, or under OIB_VM_ROOT (its run/ directory is best on tmpfs); builds looked up in
     the store `database` (a SQLAlchemy engine) for the reaper and the sweep. ToolsMissing names the
     Debian package of a missing tool."""
-    import os
-
     from sqlalchemy import select
 
     from ..store.database import transaction
@@ -535,8 +533,7 @@ def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None
     from ..vm.settings import require_tools
 
     require_tools()
-    root = os.environ.get("OIB_VM_ROOT")
-    settings = VmSettings(root=Path(root), run_root=Path(root) / "run") if root else VmSettings.for_data_dir(data_dir)
+    settings = VmSettings.from_environment(data_dir)
 
     def build_running(image_arn: str) -> bool:
         with transaction(database, write=False) as connection:

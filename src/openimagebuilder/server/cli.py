@@ -162,6 +162,11 @@ def _clock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _images_export(args: argparse.Namespace) -> int:
+    from ..vm.images import export_command
+    return export_command(args.image_id, args.format, args.output, args.data_dir)
+
+
 def _images_bootstrap(args: argparse.Namespace) -> int:
     if args.vm:
         from ..vm.bootstrap import bootstrap_vm_command
@@ -279,6 +284,15 @@ def main(argv: list[str] | None = None) -> int:
                                 "resolve to, under <data-dir>/vm or OIB_VM_ROOT (docs/vm.md)")
     bootstrap.add_argument("--rebuild", action="store_true", help="with --vm: build it again even if it is there")
     bootstrap.set_defaults(run=_images_bootstrap)
+    export = image_commands.add_parser(
+        "export", help="write an AMI built by this service to a disk file that boots in plain QEMU",
+        description="Writes the disk of an AMI in the VM image store (docs/vm.md) to FILE as qcow2 or raw.")
+    export.add_argument("image_id", metavar="AMI-ID")
+    export.add_argument("--format", choices=("qcow2", "raw"), default="qcow2")
+    export.add_argument("--output", required=True, metavar="FILE")
+    export.add_argument("--data-dir", default=os.environ.get("OIB_DATA_DIR", "./.oib"),
+                        help="the data dir whose image store holds it (OIB_DATA_DIR, default ./.oib; OIB_VM_ROOT wins)")
+    export.set_defaults(run=_images_export)
     add_client_commands(commands, image_commands)
     add_credentials_parser(commands)
     commands.add_parser("toe", add_help=False,

@@ -30,6 +30,7 @@ from .qemu import Boot
 from .settings import ToolsMissing, VmSettings, require_tools
 
 BASE = "debian"                      # the one VM base: bases/debian/
+BASE_FORMAT = 2                      # how the base is made; a base made otherwise is made again
 DISK_MIB = 2048                      # the base disk's size; a build grows into what it does not use
 VM_PACKAGES = "linux-image-cloud-amd64,systemd-sysv,udev,initramfs-tools,zstd"
 MMDEBSTRAP_TIMEOUT = 900.0
@@ -102,6 +103,8 @@ def load_base(settings: VmSettings, name: str = BASE) -> BaseImage | None:
         manifest = json.loads((directory / "manifest.json").read_text())
     except (OSError, ValueError):
         return None
+    if manifest.get("format") != BASE_FORMAT:
+        return None   # made by an older recipe: bootstrapped again (from the cached root filesystem)
     return BaseImage(name, directory, manifest["kernelRelease"], bool(manifest.get("bootable")))
 
 
@@ -135,9 +138,10 @@ def _bootstrap(settings: VmSettings, cache_dir: Path, say: Progress, cancel: thr
                         str(tarball), "-C", str(root)], check=True, capture_output=True)
         release = _kernel_release(root)
         build_initramfs(root / "lib" / "modules" / release, root / "boot" / "initrd.img-oib")
-        # Without oib.agent on its command line, oib's initramfs hands over to the image's systemd.
+        # Without oib.agent on its command line, oib's initramfs hands over to the image's systemd;
+        # the last console= is /dev/console, where systemd writes: the serial one.
         config = (f"DEFAULT oib\nPROMPT 0\nTIMEOUT 1\nLABEL oib\n  LINUX /boot/vmlinuz-{release}\n"
-                  f"  INITRD /boot/initrd.img-oib\n  APPEND root={ROOT_DEVICE} rw console=ttyS0 console=tty0\n")
+                  f"  INITRD /boot/initrd.img-oib\n  APPEND root={ROOT_DEVICE} rw console=tty0 console=ttyS0\n")
         say(f"making a bootable disk from the root filesystem (kernel {release})")
         staging = directory.with_name(directory.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
@@ -146,7 +150,7 @@ def _bootstrap(settings: VmSettings, cache_dir: Path, say: Progress, cancel: thr
         shutil.copyfile(root / "boot" / f"vmlinuz-{release}", staging / "vmlinuz")
         _keep_modules(root / "lib" / "modules" / release, staging / "modules")
         (staging / "manifest.json").write_text(json.dumps({
-            "name": BASE, "kernelRelease": release, "bootable": bootable, "suite": DEBIAN_SUITE,
+            "format": BASE_FORMAT, "name": BASE, "kernelRelease": release, "bootable": bootable, "suite": DEBIAN_SUITE,
             "packages": VM_PACKAGES, "mirror": DEBIAN_MIRROR}, indent=2))
     shutil.rmtree(directory, ignore_errors=True)
     staging.replace(directory)
@@ -207,8 +211,7 @@ def debian_vm_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | N
 def bootstrap_vm_command(data_dir: str, rebuild: bool = False) -> int:
     """`oib images bootstrap --vm`: builds the VM base under <data-dir>/vm (or OIB_VM_ROOT); prints
     what it did."""
-    root = os.environ.get("OIB_VM_ROOT")
-    settings = VmSettings(root=Path(root), run_root=Path(root) / "run") if root else VmSettings.for_data_dir(data_dir)
+    settings = VmSettings.from_environment(data_dir)
     try:
         base = bootstrap_vm(settings, settings.cache_dir, lambda message: print(message, flush=True), rebuild=rebuild)
     except BaseImageError as error:

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .disk import flatten
+from .disk import convert, flatten
 from .qemu import Boot
 
 
@@ -86,3 +86,39 @@ class ImageStore:
             return False
         shutil.rmtree(directory, ignore_errors=True)
         return True
+
+
+EXPORT_FORMATS = ("qcow2", "raw")
+
+
+class ImageNotFound(LookupError):
+    pass
+
+
+def export(store: ImageStore, image_id: str, disk_format: str, output: Path) -> Path:
+    """The AMI's disk as a standalone file in `disk_format` at `output`. It boots in plain QEMU
+    (extlinux, oib's initramfs handing over to the image's systemd), e.g.
+    `qemu-system-x86_64 -m 1024 -drive file=OUTPUT,if=virtio -nographic`."""
+    if disk_format not in EXPORT_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {disk_format!r}")
+    if store.get(image_id) is None:
+        raise ImageNotFound(f"no image {image_id} in {store.root}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return convert(store.disk(image_id), output, disk_format)
+
+
+def export_command(image_id: str, disk_format: str, output: str, data_dir: str) -> int:
+    """`oib images export AMI-ID --format qcow2|raw --output FILE`: prints where it went."""
+    import sys
+
+    from .settings import VmSettings
+
+    settings = VmSettings.from_environment(data_dir)
+    try:
+        path = export(ImageStore(settings.images_dir), image_id, disk_format, Path(output))
+    except (ImageNotFound, ValueError, RuntimeError) as error:
+        print(f"oib images export: error: {error}", file=sys.stderr)
+        return 1
+    print(f"exported {image_id} to {path} ({disk_format}); boot it with: qemu-system-x86_64 -m 1024 "
+          f"-drive file={path},format={disk_format},if=virtio -nographic", flush=True)
+    return 0

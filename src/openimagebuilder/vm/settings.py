@@ -2,6 +2,7 @@
 and the host tools VM builds need (each with the Debian package that provides it)."""
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ class VmSettings:
         values: dict[str, object] = {"root": base, "run_root": base / "run"}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_environment(cls, data_dir: Path | str) -> VmSettings:
+        """OIB_VM_ROOT=DIR (bases/, images/, cache/ and run/ there, e.g. on tmpfs) or the data dir's."""
+        root = os.environ.get("OIB_VM_ROOT")
+        return cls(root=Path(root), run_root=Path(root) / "run") if root else cls.for_data_dir(data_dir)
 
     @property
     def bases_dir(self) -> Path:
