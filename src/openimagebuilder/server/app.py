@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine
 
+from ..console.routes import Console, is_console_path
 from ..domain.clock import Clock, SystemClock
 from ..engine.runner import BuildEngine
 from ..scheduler.service import PipelineScheduler
@@ -71,12 +72,18 @@ class ImageBuilderApp:
         self.checkpointer = WalCheckpointer(self.engine.url.database or "") if sqlite else None
         self._committed: asyncio.Future[BaseException | None] | None = None
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
+        # The web console (/console): its reads go to the dispatcher on handler threads, its writes
+        # through this app as API requests.
+        self.console = Console(self, self.dispatcher.handle, self.identity, self.engine, self.executor, secret)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
+            return
+        if is_console_path(scope["path"]):
+            await self.console(scope, receive, send)
             return
         if scope["path"] in (HEALTH_PATH, CLOCK_PATH, LOGS_PATH):
             body = await _read_body(receive)
