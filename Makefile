@@ -23,10 +23,10 @@ $(BIN)/.installed: pyproject.toml
 	touch $@ $(BIN)/.installed-run
 
 # Debian packages real container builds need (buildah, runc, skopeo, docker-registry, mmdebstrap,
-# busybox-static, uidmap): installed when missing, as root on Debian only; a no-op (no apt-get
-# update) when they are all there, and a note naming the packages anywhere else.
+# busybox-static, uidmap), and for the tests Chromium: installed when missing, as root on Debian
+# only; a no-op (no apt-get update) when they are all there, and a note naming the packages anywhere else.
 install: $(BIN)/.installed
-	@scripts/install-debian-packages.sh
+	@scripts/install-debian-packages.sh --test
 
 install-run: $(BIN)/.installed-run
 	@scripts/install-debian-packages.sh

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian packages that real container and VM builds need, when they are missing.
+# Installs the Debian packages that real container and VM builds need, when they are missing;
+# with --test (make test), also those the test suite needs (Chromium for the console's browser tests).
 # Idempotent and quiet when everything is there (`make run` stays fast): `apt-get update` runs only
 # when something must be installed. Only as root on Debian; anywhere else it installs nothing and
 # says so — oib then names the missing package itself when a real build needs it.
@@ -20,6 +21,11 @@ mkfs.ext4:e2fsprogs:makes the VM base's file system from a directory (mkfs.ext4 
 sfdisk:fdisk:partitions the VM base disk
 extlinux:extlinux:makes the VM base disk boot on its own (exported images boot in plain QEMU)
 "
+# Only for the tests (`make run` does not install them).
+TEST_TOOLS="
+chromium:chromium:the browser the console's tests drive (Playwright launches Debian's Chromium)
+"
+[ "${1:-}" = --test ] && TOOLS="$TOOLS$TEST_TOOLS"
 
 missing=""
 reasons=""
