@@ -199,6 +199,10 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     raw.unlink()
     assert "Welcome to" in _plain_boot(qcow2, tmp_path / "console.log", "Welcome to")   # systemd, then colours
 
+    client.delete_image(imageBuildVersionArn=image_arn)   # removes the AMIs' files too
+    disks = [vm_settings.images_dir / ami["image"] for ami in amis.values()]
+    assert _settled(lambda: not any(disk.exists() for disk in disks), timeout=10), disks
+
 
 def test_a_failing_test_component_fails_the_image_with_the_steps_output(vm_server, vm_settings):
     client = vm_server.client()

@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 REAP_SECONDS = 0.5
 SWEEP_SECONDS = 60.0
+DELETED_IMAGES_SECONDS = 5.0   # how soon the AMI files of a deleted image (DeleteImage, lifecycle) go
 _AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 _IMAGE_ARN = re.compile(r"^arn:aws[a-z-]*:imagebuilder:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):image/"
                         r"(?P<name>[a-z0-9-_]+)/(?P<version>[0-9x.]+)(?:/(?P<build>\d+))?$")
@@ -92,15 +93,20 @@ class Parent:
 class VmBackend:
     def __init__(self, settings: VmSettings, *, build_running: Callable[[str], bool] | None = None,
                  running_builds: Callable[[], Iterable[str]] | None = None, worker_id: str | None = None,
-                 s3_endpoint_url: str | None = None) -> None:
+                 s3_endpoint_url: str | None = None,
+                 deleted_images: Callable[[Iterable[str]], set[str]] | None = None) -> None:
         """`build_running(image ARN)`: whether the build still has a build job; `running_builds()`:
-        the image ARNs of every build that has one (enables the sweep of what dead workers left)."""
+        the image ARNs of every build that has one (enables the sweep of what dead workers left);
+        `deleted_images(image ARNs)`: those of them deleted (DeleteImage, or lifecycle's DELETED),
+        whose AMI files are then removed."""
         self.settings = settings
         self.images = ImageStore(settings.images_dir)
         self.build_running = build_running
         self.running_builds = running_builds
         self.worker_id = worker_id
         self.s3_endpoint_url = s3_endpoint_url
+        self.deleted_images = deleted_images
+        self._next_deleted_check = 0.0
         self._instances: dict[str, Instance] = {}
         self._builds: dict[str, str] = {}          # token → image ARN, builds this process touched
         self._lock = threading.Lock()
@@ -302,6 +308,18 @@ class VmBackend:
                 log.warning("removed image %s of build %s, which did not end AVAILABLE", ami.image_id, ami.build_token)
         return removed
 
+    def remove_deleted_images(self) -> int:
+        """Removes the AMI files of images that were deleted; how many AMIs."""
+        if self.deleted_images is None:
+            return 0
+        amis = [ami for ami in self.images.all() if ami.available]
+        gone = self.deleted_images({ami.image_arn for ami in amis})
+        for ami in amis:
+            if ami.image_arn in gone:
+                self.images.delete(ami.image_id)
+                log.info("removed %s: its image %s was deleted", ami.image_id, ami.image_arn)
+        return sum(ami.image_arn in gone for ami in amis)
+
     # -- helpers ---------------------------------------------------------------------------------------
     def _track(self, context: BuildContext) -> str:
         token = build_token(context.image_arn)
@@ -325,6 +343,12 @@ class VmBackend:
                     self.sweep()
                 except Exception:  # noqa: BLE001 - tried again later
                     log.exception("sweeping the VM run directory failed")
+            if self.deleted_images is not None and time.monotonic() >= self._next_deleted_check:
+                self._next_deleted_check = time.monotonic() + DELETED_IMAGES_SECONDS
+                try:
+                    self.remove_deleted_images()
+                except Exception:  # noqa: BLE001 - tried again later
+                    log.exception("removing the AMIs of deleted images failed")
             if self._stop.wait(REAP_SECONDS):
                 return
             self.reap()
@@ -529,7 +553,7 @@ def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None
     from sqlalchemy import select
 
     from ..store.database import transaction
-    from ..store.tables import build_jobs
+    from ..store.tables import build_jobs, resources
     from ..vm.settings import require_tools
 
     require_tools()
@@ -544,5 +568,21 @@ def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None
         with transaction(database, write=False) as connection:
             return list(connection.scalars(select(build_jobs.c.image_arn)))
 
+    def deleted_images(arns: Iterable[str]) -> set[str]:
+        wanted = set(arns)
+        if not wanted:
+            return set()
+        with transaction(database, write=False) as connection:
+            rows = connection.execute(select(resources.c.arn, resources.c.document).where(
+                resources.c.arn.in_(wanted))).all()
+        kept = {arn for arn, document in rows if _status(document) != "DELETED"}
+        return wanted - kept
+
     return VmBackend(settings, build_running=build_running, running_builds=running_builds, worker_id=worker_id,
-                     s3_endpoint_url=s3_endpoint_url)
+                     s3_endpoint_url=s3_endpoint_url, deleted_images=deleted_images)
+
+
+def _status(document: Any) -> str:
+    if isinstance(document, (str, bytes)):
+        document = json.loads(document)
+    return str(((document or {}).get("state") or {}).get("status") or "")
