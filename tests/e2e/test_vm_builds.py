@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from openimagebuilder.vm.disk import PARTITION_OFFSET
-from tests.conftest import start_server, stop_process, unique
+from tests.conftest import start_server, start_worker, stop_process, unique
 from tests.vm_fixtures import qemu_processes, vm_root_env
 
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
@@ -245,3 +245,32 @@ def test_cancel_mid_build_stops_the_machine_within_two_seconds(vm_server, vm_set
     assert time.monotonic() - cancelled_at < 2
     assert _settled(lambda: not qemu_processes(str(vm_settings.run_root)), timeout=2)
     assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+
+
+def test_kill_9_of_the_worker_takes_its_machine_down_and_the_next_worker_cleans_up(vm_settings, tmp_path):
+    env = {"OIB_BACKEND": "real", "OIB_LEASE_SECONDS": "3", "OIB_CONTAINER_ROOT": str(vm_settings.root / "containers"),
+           **vm_root_env(vm_settings)}
+    server = start_server("sqlite", "", tmp_path, {**env, "OIB_NO_WORKER": "1"})
+    workers = []
+    try:
+        workers.append(start_worker(server, tmp_path, extra_env=env))
+        client = server.client()
+        image_arn = client.start_image_pipeline_execution(
+            imagePipelineArn=_pipeline(client, [_component(client, SLOW_DOC)]))["imageBuildVersionArn"]
+        deadline = time.monotonic() + 120
+        while "started sleeping" not in _log(server, image_arn):
+            assert time.monotonic() < deadline, (_log(server, image_arn), workers[0].log()[-3000:])
+            time.sleep(0.2)
+        [instance] = _instances(vm_settings)
+        workers[0].stop("kill")
+        # QEMU got its parent-death signal with the worker.
+        assert _settled(lambda: not qemu_processes(str(vm_settings.run_root)), timeout=2)
+        workers.append(start_worker(server, tmp_path, extra_env=env))
+        image = _wait(client, image_arn, timeout=60)
+        assert image["state"]["status"] == "FAILED", image["state"]
+        assert "cannot be resumed" in image["state"]["reason"], image["state"]["reason"]
+        assert _settled(lambda: instance not in _instances(vm_settings)), _instances(vm_settings)
+    finally:
+        for worker in workers:
+            worker.stop("kill")
+        stop_process(server.process)

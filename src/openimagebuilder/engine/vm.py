@@ -354,9 +354,10 @@ class VmBackend:
             self.reap()
 
     def _remove_build(self, token: str) -> int:
-        with self._lock:
-            mine = [instance_id for instance_id, instance in self._instances.items()
-                    if _owner(instance.directory).get("token") == token]
+        """Kills and removes the build's instances, this process's and any a dead worker left in
+        the run directory, and the AMIs it made that did not become AVAILABLE."""
+        run = self.settings.run_root
+        mine = [entry.name for entry in (run.iterdir() if run.exists() else []) if _owner(entry).get("token") == token]
         for instance_id in mine:
             self._remove_instance(instance_id)
         for ami in self.images.all():
