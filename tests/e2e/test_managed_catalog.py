@@ -81,6 +81,9 @@ def test_windows_recipe_of_managed_components(client):
         components=[{"componentArn": f"{MANAGED}:component/{name}/x.x.x"}
                     for name in ("chocolatey", "python-3-windows", "reboot-test-windows")])["imageRecipeArn"]
     assert client.get_image_recipe(imageRecipeArn=recipe)["imageRecipe"]["platform"] == "Windows"
+    image = wait_done(client, create_image(client, recipe, infrastructure(client)))
+    assert image["state"]["status"] == "AVAILABLE", image["state"]
+    assert image["platform"] == "Windows"
 
 
 def test_container_recipe_on_managed_container_image(client):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..domain.ami_names import ami_name, ami_name_templates
 from ..toe.executor import RunOutcome, TargetError
 from ..toe.modules import ModuleResult, RunnerSettings, StepCall
+from ..toe.modules.platforms import WINDOWS_ONLY_ACTIONS
 from .backend import BuildContext, StepControl, StepResult
 from .components import run_components
 from .plan import ComponentRun
@@ -77,7 +78,8 @@ class SimulatedBackend:
 
     def run_components(self, context: BuildContext, control: StepControl, target_id: str,
                        components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
-        return self._begin(context, control) or _run_components(control, target_id, components, phases)
+        return self._begin(context, control) or _run_components(control, target_id, components, phases,
+                                                                context.platform)
 
     def run_command(self, context: BuildContext, control: StepControl, target_id: str, action: str) -> StepResult:
         return self._begin(context, control) or StepResult(
@@ -149,11 +151,15 @@ class _NoTarget:
 def _simulated_step(call: StepCall) -> ModuleResult | None:
     """Failure injection inside a component: a step whose inputs (variables substituted) contain
     `oib:fail` fails. Nested documents live on a target the simulated backend does not have, so
-    ExecuteDocument succeeds without running them."""
+    ExecuteDocument succeeds without running them, and so do the Windows-only modules
+    (ExecutePowerShell, ...) on a Windows image: the runner drives no Windows target, but a
+    simulated one runs nothing anyway."""
     if FAIL_MARKER in str(call.inputs):
         return ModuleResult(False, message=f"The step asked the simulated backend to fail ({FAIL_MARKER}).",
                             exit_code=1)
     if call.action == "ExecuteDocument":
+        return ModuleResult(True)
+    if call.action in WINDOWS_ONLY_ACTIONS and call.settings.platform == "Windows":
         return ModuleResult(True)
     return None
 
@@ -162,9 +168,10 @@ _DRY_RUN = RunnerSettings(dry_run=True, dry_step_result=_simulated_step)
 
 
 def _run_components(control: StepControl, target_id: str, components: list[ComponentRun],
-                    phases: tuple[str, ...]) -> StepResult:
+                    phases: tuple[str, ...], platform: str) -> StepResult:
     """Each component's phases, in recipe order, interpreted by the component runner in a dry run
-    (variables, loops, conditions and chaining as a real build, no command run); every step the
-    runner reports goes to the build log as it goes."""
-    return run_components(_NoTarget(), _DRY_RUN, control, components, phases,
+    (variables, loops, conditions and chaining as a real build, no command run) for the image's
+    platform, so that a Windows image's PowerShell steps are simulated like a Linux image's shell
+    steps; every step the runner reports goes to the build log as it goes."""
+    return run_components(_NoTarget(), replace(_DRY_RUN, platform=platform), control, components, phases,
                           command_id=lambda key: _token(target_id, key))
