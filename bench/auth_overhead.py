@@ -10,15 +10,25 @@ and without.
 
     python bench/auth_overhead.py            # 2000 creates per mode
     python bench/auth_overhead.py -n 500
+    python bench/auth_overhead.py --http     # also: boto3 over HTTP against two `oib serve`
+
+With --http it also starts `oib serve --auth none` and `oib serve --auth sigv4` (fresh SQLite
+stores, simulated backend) and sends them the same serial boto3 CreateImagePipeline calls in
+alternating blocks, measuring each server process's CPU per call (/proc/<pid>/stat): verification
+against everything a request costs the server over HTTP.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from botocore.auth import SigV4Auth
@@ -74,9 +84,74 @@ def prepare(auth: str, directory: str, n: int) -> tuple[ImageBuilderApp, list]:
     return app, requests
 
 
+def _server_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def over_http(n: int) -> dict[str, float]:
+    """Server CPU µs per boto3 create_image_pipeline, `--auth none` against `--auth sigv4`."""
+    import socket
+
+    import boto3
+    from botocore.config import Config
+
+    servers, clients = {}, {}
+    with tempfile.TemporaryDirectory() as directory:
+        try:
+            for mode in ("none", "sigv4"):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", 0))
+                    port = sock.getsockname()[1]
+                env = {**os.environ, "OIB_DATA_DIR": f"{directory}/{mode}", "OIB_DATABASE_URL": "", "OIB_PORT": str(port),
+                       "OIB_AUTH": mode, "OIB_LOG_LEVEL": "warning", "OIB_BACKEND": "simulated", "OIB_NO_WORKER": "1"}
+                key = {"accessKeyId": "111111111111", "secretAccessKey": "secret"}
+                if mode == "sigv4":
+                    created = subprocess.run([sys.executable, "-m", "openimagebuilder.server.cli", "credentials", "create",
+                                              "--account-id", "111111111111"], env=env, capture_output=True, text=True,
+                                             check=True)
+                    key = json.loads(created.stdout)
+                servers[mode] = subprocess.Popen([sys.executable, "-m", "openimagebuilder.server.cli", "serve"], env=env)
+                url = f"http://127.0.0.1:{port}"
+                for _ in range(300):
+                    try:
+                        urllib.request.urlopen(f"{url}/_oib/health", timeout=1)
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                clients[mode] = boto3.client("imagebuilder", endpoint_url=url, region_name="us-east-1",
+                                             aws_access_key_id=key["accessKeyId"],
+                                             aws_secret_access_key=key["secretAccessKey"],
+                                             config=Config(retries={"total_max_attempts": 1}))
+            targets = {}
+            for mode, client in clients.items():
+                recipe = client.create_image_recipe(name="recipe", semanticVersion="1.0.0", parentImage=PARENT_IMAGE,
+                                                    components=[{"componentArn": COMPONENT}])["imageRecipeArn"]
+                infra = client.create_infrastructure_configuration(
+                    name="infra", instanceProfileName="builder")["infrastructureConfigurationArn"]
+                targets[mode] = (recipe, infra)
+            spent = {"none": 0.0, "sigv4": 0.0}
+            for number, start in enumerate(range(0, n, BLOCK)):
+                for mode in ("none", "sigv4") if number % 2 == 0 else ("sigv4", "none"):
+                    before = _server_cpu(servers[mode].pid)
+                    for i in range(start, min(n, start + BLOCK)):
+                        clients[mode].create_image_pipeline(name=f"p-{i}", imageRecipeArn=targets[mode][0],
+                                                            infrastructureConfigurationArn=targets[mode][1])
+                    spent[mode] += _server_cpu(servers[mode].pid) - before
+        finally:
+            for server in servers.values():
+                server.terminate()
+                server.wait(30)
+    none, sigv4 = spent["none"] / n, spent["sigv4"] / n
+    return {"http_server_cpu_us_auth_none": round(none * 1e6, 1),
+            "http_server_cpu_us_auth_sigv4": round(sigv4 * 1e6, 1),
+            "http_overhead_fraction": round(sigv4 / none - 1, 3)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=2000, help="creates per mode")
+    parser.add_argument("--http", action="store_true", help="also measure two `oib serve` over HTTP with boto3")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as none_dir, tempfile.TemporaryDirectory() as sigv4_dir:
         apps = {"none": prepare("none", none_dir, args.n), "sigv4": prepare("sigv4", sigv4_dir, args.n)}
@@ -114,6 +189,8 @@ def main() -> int:
         "verify_us_key_cached": round(cached * 1e6, 1),
         "verify_us_key_derived": round(uncached * 1e6, 1),
     }
+    if args.http:
+        result.update(over_http(args.n))
     print(json.dumps(result, indent=2))
     return 0
 
