@@ -35,7 +35,7 @@ class ServiceOptions:
 
     def settings_values(self) -> dict[str, Any]:
         return {"clock": self.clock, "step_seconds": self.step_seconds, "fail_steps": ",".join(self.fail_steps),
-                "account_id": self.account_id, "backend": "simulated", **self.extra}
+                "account_id": self.account_id, "backend": "simulated", "auth": "none", **self.extra}
 
 
 class OibService:
