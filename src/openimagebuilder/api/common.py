@@ -4,13 +4,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..domain.arn import parse_arn
 from ..domain.semver import Version, parse_version, parse_version_filter
-from ..protocol import errors
-from ..protocol.errors import invalid_parameter
-from ..protocol.model import service_model
+from ..protocol.errors import ServiceError, invalid_parameter
+from ..protocol.generated import (
+    InvalidVersionNumberException,
+    LatestVersionReferences,
+    ResourceAlreadyExistsException,
+    ResourceDependencyException,
+)
 from ..service.context import Context
 from ..service.resources import (  # noqa: F401 - the handlers' lookups
     SHARED,
@@ -38,8 +42,8 @@ RESOURCE_LABELS = {
 }
 
 
-def already_exists(resource_type: str, arn: str) -> errors.ServiceError:
-    return errors.ERROR_CLASSES["ResourceAlreadyExistsException"](
+def already_exists(resource_type: str, arn: str) -> ServiceError:
+    return ResourceAlreadyExistsException(
         f"The following resource '{RESOURCE_LABELS[resource_type]}' already exists: '{arn}'.")
 
 
@@ -52,8 +56,8 @@ def insert_new(ctx: Context, resource: Resource) -> Resource:
         raise already_exists(resource.kind, resource.arn) from None
 
 
-def in_use(arn: str) -> errors.ServiceError:
-    return errors.ERROR_CLASSES["ResourceDependencyException"](
+def in_use(arn: str) -> ServiceError:
+    return ResourceDependencyException(
         f"Resource dependency error: The resource ARN '{arn}' has other resources depended on it.")
 
 
@@ -73,7 +77,7 @@ def new_semantic_version(text: str) -> Version:
         raise invalid_parameter("semanticVersion", r"semanticVersion must match pattern ^[0-9]+\.[0-9]+\.[0-9]+$")
     version = parse_version(text)
     if version is None:
-        raise errors.ERROR_CLASSES["InvalidVersionNumberException"](
+        raise InvalidVersionNumberException(
             f"The semantic version '{text}' is not valid. Each of major, minor and patch must be an "
             "integer from 0 to 1073741823 of at most 10 digits.")
     return version
@@ -121,7 +125,7 @@ FilterFields = Mapping[str, Callable[[Resource], Any]]
 Matcher = Callable[[str, str], Callable[[str], bool]]
 
 
-def filter_predicate(params: dict[str, Any], fields: FilterFields,
+def filter_predicate(params: Mapping[str, Any], fields: FilterFields,
                      matchers: Mapping[str, Matcher] = MappingProxyType({})) -> Callable[[Resource], bool]:
     """`filters` as the List operations take them: every filter must match (AND); a filter
     matches when the resource's value matches any of its values (OR), and a field whose value is
@@ -180,25 +184,33 @@ def version_arn_of(resource: Resource) -> str:
     return str(arn.version_arn()) if arn.build is not None else resource.arn
 
 
-def project(values: Mapping[str, Any], shape_name: str) -> dict[str, Any]:
+Shape = TypeVar("Shape", bound=Mapping[str, Any])  # a structure's TypedDict from protocol/generated.py
+
+
+def project(values: Mapping[str, Any], shape: type[Shape]) -> Shape:
     """The entries of `values` that are members of a model shape (request → resource document,
     resource → summary), leaving out unset ones."""
-    members = _members(shape_name)
-    return {key: value for key, value in values.items() if key in members and value is not None}
+    members = _members(shape)
+    return cast(Shape, {key: value for key, value in values.items() if key in members and value is not None})
 
 
-def _members(shape_name: str) -> frozenset[str]:
-    cached = _MEMBER_CACHE.get(shape_name)
+def shaped(document: Mapping[str, Any], shape: type[Shape]) -> Shape:
+    """A stored document as the model shape it holds: documents are kept keyed by the shape's
+    member names, so this only tells the type checker."""
+    return cast(Shape, document)
+
+
+def _members(shape: type) -> frozenset[str]:
+    cached = _MEMBER_CACHE.get(shape)
     if cached is None:
-        cached = frozenset(service_model().shape_for(shape_name).members)
-        _MEMBER_CACHE[shape_name] = cached
+        cached = _MEMBER_CACHE[shape] = frozenset(shape.__annotations__)
     return cached
 
 
-_MEMBER_CACHE: dict[str, frozenset[str]] = {}  # immutable model facts, filled once per shape
+_MEMBER_CACHE: dict[type, frozenset[str]] = {}  # immutable model facts, filled once per shape
 
 
-def latest_version_references(resource: Resource) -> dict[str, str] | None:
+def latest_version_references(resource: Resource) -> LatestVersionReferences | None:
     """LatestVersionReferences: "wildcard version ARNs that always reference the latest version of
     the resource" (documented) — overall (x.x.x), within its major (1.x.x), its minor (1.2.x) and
     its patch level (1.2.3, whose newest build)."""

@@ -19,9 +19,26 @@ from ..domain.component_document import (
     parse_component_document,
 )
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import (
+    Component,
+    ComponentStatus,
+    ComponentSummary,
+    ComponentVersion,
+    CreateComponentRequest,
+    CreateComponentResponse,
+    DeleteComponentRequest,
+    DeleteComponentResponse,
+    GetComponentRequest,
+    GetComponentResponse,
+    ListComponentBuildVersionsRequest,
+    ListComponentBuildVersionsResponse,
+    ListComponentsRequest,
+    ListComponentsResponse,
+    Ownership,
+)
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import SHARED, document_field, find, latest_version_references, project
+from .common import SHARED, document_field, find, latest_version_references, project, shaped
 from .registry import operation
 from .versioned import (
     BuildFamily,
@@ -36,15 +53,14 @@ from .versioned import (
 
 FAMILY = BuildFamily("component", "component", content_members=(
     "name", "description", "changeDescription", "platform", "supportedOsVersions", "data", "kmsKeyId"))
-ACTIVE = "ACTIVE"
-DEPRECATED = "DEPRECATED"
 # ListComponents `owner` → the owner to scan (Shared: what other accounts' policies share with the
 # caller). Nothing is sold to an account here, so ThirdParty and AWSMarketplace list nothing.
-SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({"Self": None, "Amazon": AWS_OWNER, "Shared": SHARED})
+SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType(
+    {Ownership.SELF: None, Ownership.AMAZON: AWS_OWNER, Ownership.SHARED: SHARED})
 
 
 def _status(resource: Resource) -> str:
-    return str((resource.document.get("state") or {}).get("status") or ACTIVE)
+    return str((resource.document.get("state") or {}).get("status") or ComponentStatus.ACTIVE)
 
 
 # ListComponents' `filters` documentation lists exactly these names.
@@ -63,7 +79,7 @@ FILTERS = MappingProxyType({
 
 # -- CreateComponent ------------------------------------------------------------------------------
 @operation("CreateComponent")
-def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create(ctx: Context, params: CreateComponentRequest) -> CreateComponentResponse:
     resource = create_build(ctx, FAMILY, params, _component_members)
     return {"componentBuildVersionArn": resource.arn, "latestVersionReferences": latest_version_references(resource)}
 
@@ -75,14 +91,14 @@ def _parse_document(data: str, platform: str) -> ComponentDocument:
         raise invalid_parameter("data", error.message) from None
 
 
-def _component_members(params: dict[str, Any], data: str) -> dict[str, Any]:
+def _component_members(params: Mapping[str, Any], data: str) -> dict[str, Any]:
     """A component's own members of the Component shape (the rest are in `create_build`)."""
     parsed = _parse_document(data, params["platform"])
     return {
         "type": parsed.component_type,
         "platform": params["platform"],
         "supportedOsVersions": params.get("supportedOsVersions"),
-        "state": {"status": ACTIVE},
+        "state": {"status": ComponentStatus.ACTIVE},
         "parameters": [_parameter_detail(parameter) for parameter in parsed.parameters] or None,
         "encrypted": True,  # the model: "Image Builder encrypts all component data at rest"
         "obfuscate": False,  # only Marketplace components hide their source
@@ -97,41 +113,41 @@ def _parameter_detail(parameter: ComponentParameter) -> dict[str, Any]:
 
 # -- GetComponent ---------------------------------------------------------------------------------
 @operation("GetComponent")
-def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def get(ctx: Context, params: GetComponentRequest) -> GetComponentResponse:
     resource = find(ctx, params["componentBuildVersionArn"], "componentBuildVersionArn")
-    return {"component": resource.document, "latestVersionReferences": latest_version_references(resource)}
+    return {"component": shaped(resource.document, Component), "latestVersionReferences": latest_version_references(resource)}
 
 
 # -- ListComponents -------------------------------------------------------------------------------
 @operation("ListComponents")
-def list_components(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    owner = params.get("owner") or "Self"
+def list_components(ctx: Context, params: ListComponentsRequest) -> ListComponentsResponse:
+    owner = params.get("owner") or Ownership.SELF
     if owner not in SCANNED_OWNERS:
         return {"componentVersionList": []}
     keep = list_filter(FAMILY, params, FILTERS)
     if not any(item.get("name") == "status" for item in params.get("filters") or []):
         keep = _active_and(keep)
     page, token = list_versions(ctx, FAMILY, params, SCANNED_OWNERS[owner], keep)
-    return {"componentVersionList": [{**version_entry(resource, "ComponentVersion"), "status": _status(resource)}
+    return {"componentVersionList": [{**version_entry(resource, ComponentVersion), "status": _status(resource)}
                                      for resource in page], "nextToken": token}
 
 
 def _active_and(keep: Callable[[Resource], bool]) -> Callable[[Resource], bool]:
     # Documented: without a `status` filter, deprecated components are left out.
-    return lambda resource: _status(resource) != DEPRECATED and keep(resource)
+    return lambda resource: _status(resource) != ComponentStatus.DEPRECATED and keep(resource)
 
 
 # -- ListComponentBuildVersions -------------------------------------------------------------------
 @operation("ListComponentBuildVersions")
-def list_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_build_versions(ctx: Context, params: ListComponentBuildVersionsRequest) -> ListComponentBuildVersionsResponse:
     # Documented: only the account's own components.
     page, token = list_builds(ctx, FAMILY, params, "componentVersionArn", include_managed=False,
-                              keep=lambda build: _status(build) != DEPRECATED)
-    return {"componentSummaryList": [project(build.document, "ComponentSummary") for build in page],
+                              keep=lambda build: _status(build) != ComponentStatus.DEPRECATED)
+    return {"componentSummaryList": [project(build.document, ComponentSummary) for build in page],
             "nextToken": token}
 
 
 # -- DeleteComponent ------------------------------------------------------------------------------
 @operation("DeleteComponent")
-def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def delete(ctx: Context, params: DeleteComponentRequest) -> DeleteComponentResponse:
     return {"componentBuildVersionArn": delete_build(ctx, FAMILY, params["componentBuildVersionArn"])}

@@ -11,15 +11,30 @@ from typing import Any
 
 from ..domain.arn import name_to_id
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import (
+    AmiDistributionConfiguration,
+    ContainerDistributionConfiguration,
+    CreateDistributionConfigurationRequest,
+    CreateDistributionConfigurationResponse,
+    DeleteDistributionConfigurationRequest,
+    DeleteDistributionConfigurationResponse,
+    Distribution,
+    DistributionConfiguration,
+    DistributionConfigurationSummary,
+    GetDistributionConfigurationRequest,
+    GetDistributionConfigurationResponse,
+    ListDistributionConfigurationsRequest,
+    ListDistributionConfigurationsResponse,
+    UpdateDistributionConfigurationRequest,
+    UpdateDistributionConfigurationResponse,
+)
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
+from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project, shaped
 from .pagination import paginate
 from .registry import operation
 
 KIND = "distribution-configuration"
-SHAPE = "DistributionConfiguration"
-SUMMARY_SHAPE = "DistributionConfigurationSummary"
 # Required in the output but documented as unused and not settable; AWS reports its maximum.
 TIMEOUT_MINUTES = 720
 FILTERS = {"name": document_field("name")}
@@ -37,7 +52,7 @@ KEPT_ON_UPDATE = ("arn", "name", "dateCreated", "tags", "timeoutMinutes")
 
 
 # -- semantic checks --------------------------------------------------------------------------
-def validate_distributions(distributions: list[dict[str, Any]]) -> None:
+def validate_distributions(distributions: list[Distribution]) -> None:
     if not distributions:
         raise invalid_parameter("distributions", "'distributions' must contain at least 1 items.")
     first_index_of_region: dict[str, int] = {}
@@ -53,7 +68,7 @@ def validate_distributions(distributions: list[dict[str, Any]]) -> None:
         _validate_distribution(distribution, path)
 
 
-def _validate_distribution(distribution: dict[str, Any], path: str) -> None:
+def _validate_distribution(distribution: Distribution, path: str) -> None:
     if not any(distribution.get(member) is not None for member in OUTPUT_MEMBERS):
         raise invalid_parameter(
             path, "One or more outputs should be provided for each region in a distribution configuration.")
@@ -65,7 +80,7 @@ def _validate_distribution(distribution: dict[str, Any], path: str) -> None:
         _validate_container(container, f"{path}.containerDistributionConfiguration")
 
 
-def _validate_ami(ami: dict[str, Any], path: str) -> None:
+def _validate_ami(ami: AmiDistributionConfiguration, path: str) -> None:
     name = ami.get("name")
     # Every build writes an AMI of this name; without the build date the second build collides.
     if name is not None and not BUILD_DATE_TAG.search(name):
@@ -79,7 +94,7 @@ def _validate_ami(ami: dict[str, Any], path: str) -> None:
                 f"The user group '{group}' is not supported. The only supported value is '{PUBLIC_USER_GROUP}'.")
 
 
-def _validate_container(container: dict[str, Any], path: str) -> None:
+def _validate_container(container: ContainerDistributionConfiguration, path: str) -> None:
     repository = container["targetRepository"]["repositoryName"]
     host = repository.split("/", 1)[0]
     if REGISTRY_HOST.match(host):
@@ -89,48 +104,49 @@ def _validate_container(container: dict[str, Any], path: str) -> None:
 
 
 # -- name filter ------------------------------------------------------------------------------
-def _summary(resource: Resource) -> dict[str, Any]:
-    summary = project(resource.document, SUMMARY_SHAPE)
+def _summary(resource: Resource) -> DistributionConfigurationSummary:
+    summary = project(resource.document, DistributionConfigurationSummary)
     summary["regions"] = [distribution["region"] for distribution in resource.document.get("distributions", [])]
     return summary
 
 
 # -- operations -------------------------------------------------------------------------------
 @operation("CreateDistributionConfiguration")
-def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create(ctx: Context, params: CreateDistributionConfigurationRequest) -> CreateDistributionConfigurationResponse:
     validate_distributions(params["distributions"])
     name_id = name_to_id(params["name"])
     arn = str(ctx.arn(KIND, name_id))
     now = ctx.now()
-    document = {**project(params, SHAPE), "arn": arn, "timeoutMinutes": TIMEOUT_MINUTES, "dateCreated": now,
+    document = {**project(params, DistributionConfiguration), "arn": arn, "timeoutMinutes": TIMEOUT_MINUTES, "dateCreated": now,
                 "tags": params.get("tags") or {}}
     insert_new(ctx, Resource(KIND, arn, name_id, document, now))
     return {"distributionConfigurationArn": arn}
 
 
 @operation("GetDistributionConfiguration")
-def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"distributionConfiguration": get_owned(ctx, params["distributionConfigurationArn"]).document}
+def get(ctx: Context, params: GetDistributionConfigurationRequest) -> GetDistributionConfigurationResponse:
+    resource = get_owned(ctx, params["distributionConfigurationArn"])
+    return {"distributionConfiguration": shaped(resource.document, DistributionConfiguration)}
 
 
 @operation("UpdateDistributionConfiguration")
-def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def update(ctx: Context, params: UpdateDistributionConfigurationRequest) -> UpdateDistributionConfigurationResponse:
     resource = get_owned(ctx, params["distributionConfigurationArn"], for_update=True)
     validate_distributions(params["distributions"])
-    kept = {key: resource.document[key] for key in KEPT_ON_UPDATE if key in resource.document}
+    kept: dict[str, Any] = {key: resource.document[key] for key in KEPT_ON_UPDATE if key in resource.document}
     # Update replaces the configuration: an omitted description is removed (documented).
-    document = {**project(params, SHAPE), **kept, "dateUpdated": ctx.now()}
+    document = {**project(params, DistributionConfiguration), **kept, "dateUpdated": ctx.now()}
     ctx.repo.replace_document(resource.arn, document)
     return {"distributionConfigurationArn": resource.arn}
 
 
 @operation("DeleteDistributionConfiguration")
-def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def delete(ctx: Context, params: DeleteDistributionConfigurationRequest) -> DeleteDistributionConfigurationResponse:
     return {"distributionConfigurationArn": delete_owned(ctx, params["distributionConfigurationArn"])}
 
 
 @operation("ListDistributionConfigurations")
-def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_(ctx: Context, params: ListDistributionConfigurationsRequest) -> ListDistributionConfigurationsResponse:
     page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), filter_predicate(params, FILTERS))
     return {"distributionConfigurationSummaryList": [_summary(resource) for resource in page],
             "nextToken": token}

@@ -6,9 +6,13 @@ with the documented shapes, after their filters and tokens are checked as AWS do
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import (
+    ListImageScanFindingAggregationsRequest,
+    ListImageScanFindingAggregationsResponse,
+    ListImageScanFindingsRequest,
+    ListImageScanFindingsResponse,
+)
 from ..service.context import Context
 from .pagination import paginate_list
 from .registry import operation
@@ -25,7 +29,7 @@ def _check_filter(name: str | None, allowed: tuple[str, ...], path: str) -> None
 
 
 @operation("ListImageScanFindings")
-def list_image_scan_findings(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_image_scan_findings(ctx: Context, params: ListImageScanFindingsRequest) -> ListImageScanFindingsResponse:
     for index, item in enumerate(params.get("filters") or []):
         _check_filter(item.get("name"), FINDING_FILTERS, f"filters[{index}].name")
     page, token = paginate_list(ctx, params, [])
@@ -33,7 +37,8 @@ def list_image_scan_findings(ctx: Context, params: dict[str, Any]) -> dict[str, 
 
 
 @operation("ListImageScanFindingAggregations")
-def list_image_scan_finding_aggregations(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_image_scan_finding_aggregations(ctx: Context,
+                                         params: ListImageScanFindingAggregationsRequest) -> ListImageScanFindingAggregationsResponse:
     # Documented: the aggregation type is the filter's name; without a filter, accountId.
     item = params.get("filter")
     if item is not None:

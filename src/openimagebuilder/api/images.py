@@ -4,10 +4,41 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from ..domain.arn import AWS_OWNER, parse_arn
-from ..protocol import errors
+from ..protocol.generated import (
+    BuildType,
+    CancelImageCreationRequest,
+    CancelImageCreationResponse,
+    CreateImageRequest,
+    CreateImageResponse,
+    DeleteImageRequest,
+    DeleteImageResponse,
+    DistributeImageRequest,
+    DistributeImageResponse,
+    GetImageRequest,
+    GetImageResponse,
+    Image,
+    ImageStatus,
+    ImageSummary,
+    ImageVersion,
+    InvalidRequestException,
+    ListImageBuildVersionsRequest,
+    ListImageBuildVersionsResponse,
+    ListImagePackagesRequest,
+    ListImagePackagesResponse,
+    ListImagePipelineImagesRequest,
+    ListImagePipelineImagesResponse,
+    ListImagesRequest,
+    ListImagesResponse,
+    Ownership,
+    ResourceInUseException,
+    RetryImageRequest,
+    RetryImageResponse,
+    StartImagePipelineExecutionRequest,
+    StartImagePipelineExecutionResponse,
+)
 from ..service import distribute, retry
 from ..service.build_configuration import build_configuration
 from ..service.builds import KIND, start_build
@@ -15,6 +46,7 @@ from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
     SHARED,
+    Shape,
     check_deletable,
     document_field,
     filter_predicate,
@@ -22,6 +54,7 @@ from .common import (
     get_owned,
     latest_version_references,
     project,
+    shaped,
     version_arn_of,
 )
 from .common import scan as scan_resources
@@ -29,17 +62,18 @@ from .pagination import paginate, paginate_list
 from .registry import operation
 from .versioned import build_version, version_matcher
 
-TERMINAL_STATES = frozenset({"AVAILABLE", "FAILED", "CANCELLED", "DEPRECATED", "DISABLED", "DELETED"})
+TERMINAL_STATES = frozenset({ImageStatus.AVAILABLE, ImageStatus.FAILED, ImageStatus.CANCELLED, ImageStatus.DEPRECATED,
+                             ImageStatus.DISABLED, ImageStatus.DELETED})
 IMAGE_FILTERS = {**{name: document_field(name) for name in ("name", "osVersion", "platform", "type")},
                  "version": build_version}
 PIPELINE_IMAGE_FILTERS = {"name": document_field("name"), "version": build_version}
 VERSION_MATCHER = {"version": version_matcher}  # wildcards and the build node, as for components
-OWNER_SCANS = {"Self": None, "Amazon": AWS_OWNER, "Shared": SHARED}
+OWNER_SCANS: dict[str, str | None] = {Ownership.SELF: None, Ownership.AMAZON: AWS_OWNER, Ownership.SHARED: SHARED}
 
 
 @operation("CreateImage")
-def create_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    image_arn = start_build(ctx, build_configuration(ctx, params), build_type="USER_INITIATED",
+def create_image(ctx: Context, params: CreateImageRequest) -> CreateImageResponse:
+    image_arn = start_build(ctx, build_configuration(ctx, params), build_type=BuildType.USER_INITIATED,
                             tags=params.get("tags") or {})
     image = ctx.repo.get(image_arn)
     return {"imageBuildVersionArn": image_arn,
@@ -47,39 +81,40 @@ def create_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("StartImagePipelineExecution")
-def start_pipeline_execution(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def start_pipeline_execution(ctx: Context,
+                             params: StartImagePipelineExecutionRequest) -> StartImagePipelineExecutionResponse:
     # Documented: works whether the pipeline is ENABLED or DISABLED.
     pipeline = get_owned(ctx, params["imagePipelineArn"], for_update=True)
     build = build_configuration(ctx, pipeline.document)
-    image_arn = start_build(ctx, build, build_type="USER_INITIATED", tags=params.get("tags") or {},
+    image_arn = start_build(ctx, build, build_type=BuildType.USER_INITIATED, tags=params.get("tags") or {},
                             pipeline=pipeline)
     return {"imageBuildVersionArn": image_arn}
 
 
 @operation("GetImage")
-def get_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def get_image(ctx: Context, params: GetImageRequest) -> GetImageResponse:
     image = find(ctx, params["imageBuildVersionArn"], "imageBuildVersionArn")
-    return {"image": _with_build_version(image, dict(image.document)),
+    return {"image": _with_build_version(image, shaped(image.document, Image)),
             "latestVersionReferences": latest_version_references(image)}
 
 
 @operation("CancelImageCreation")
-def cancel_image_creation(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def cancel_image_creation(ctx: Context, params: CancelImageCreationRequest) -> CancelImageCreationResponse:
     image = get_owned(ctx, params["imageBuildVersionArn"])
     status = image.document["state"]["status"]
     # The job may have finished since the image was read (another process's engine): then the
     # update finds no job and the build is refused like any finished one.
     if status in TERMINAL_STATES or not ctx.executions.wake_job(image.arn, ctx.epoch(), cancel=True):
-        raise errors.ERROR_CLASSES["ResourceInUseException"](
+        raise ResourceInUseException(
             f"The image '{image.arn}' cannot be cancelled because its status is {status}.")
     return {"imageBuildVersionArn": image.arn}
 
 
 @operation("DeleteImage")
-def delete_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def delete_image(ctx: Context, params: DeleteImageRequest) -> DeleteImageResponse:
     image = get_owned(ctx, params["imageBuildVersionArn"], for_update=True)  # as delete_owned: lock, then check
     if ctx.executions.job(image.arn) is not None:
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             f"The image '{image.arn}' is still being built. Cancel the build (CancelImageCreation) before deleting it.")
     check_deletable(ctx, image)
     ctx.repo.delete(image.arn)
@@ -89,7 +124,7 @@ def delete_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("ListImagePackages")
-def list_image_packages(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_image_packages(ctx: Context, params: ListImagePackagesRequest) -> ListImagePackagesResponse:
     image = get_owned(ctx, params["imageBuildVersionArn"])
     page, token = paginate_list(ctx, params, image.document.get("packages") or [])
     return {"imagePackageList": page, "nextToken": token}
@@ -97,7 +132,7 @@ def list_image_packages(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 # -- lists ------------------------------------------------------------------------------------
 def _status(image: Resource) -> str:
-    return (image.document.get("state") or {}).get("status", "")
+    return str((image.document.get("state") or {}).get("status", ""))
 
 
 def _listed(image: Resource) -> bool:
@@ -106,20 +141,24 @@ def _listed(image: Resource) -> bool:
     return _status(image) != "DELETED"
 
 
-def _summary(image: Resource) -> dict[str, Any]:
-    summary = project(image.document, "ImageSummary")
-    summary["owner"] = image.owner if image.owner != AWS_OWNER else "Amazon"
+def _summary(image: Resource) -> ImageSummary:
+    summary = project(image.document, ImageSummary)
+    summary["owner"] = _owner(image)
     return _with_build_version(image, summary)
 
 
-def _with_build_version(image: Resource, output: dict[str, Any]) -> dict[str, Any]:
+def _owner(image: Resource) -> str:
+    return image.owner if image.owner != AWS_OWNER else Ownership.AMAZON
+
+
+def _with_build_version(image: Resource, output: Shape) -> Shape:
     """`output` with its `version` as `X.Y.Z/build`: the members whose shape is
     VersionNumberWithBuild (GetImage's image, ImageSummary in ListImageBuildVersions and
     ListImagePipelineImages) carry the build, as AWS's get-image example shows. The stored
     document keeps `X.Y.Z`, which ListImages' ImageVersion (shape VersionNumber), the `version`
     filters and copies of the image use."""
     if output.get("version") and image.build:
-        output["version"] = f"{output['version']}/{image.build}"
+        return cast(Shape, {**output, "version": f"{output['version']}/{image.build}"})
     return output
 
 
@@ -131,8 +170,8 @@ def _newest_per(images: Iterable[Resource], key: Callable[[Resource], Any]) -> I
 
 
 @operation("ListImages")
-def list_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    owner = params.get("owner") or "Self"
+def list_images(ctx: Context, params: ListImagesRequest) -> ListImagesResponse:
+    owner = params.get("owner") or Ownership.SELF
     if owner not in OWNER_SCANS:
         return {"imageVersionList": []}
     keep = filter_predicate(params, IMAGE_FILTERS, VERSION_MATCHER)
@@ -150,14 +189,14 @@ def list_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     page, token = paginate(ctx, params, scan)
     versions = []
     for image in page:
-        entry = project(image.document, "ImageVersion")
-        entry.update(arn=version_arn_of(image), owner=image.owner if image.owner != AWS_OWNER else "Amazon")
+        entry = project(image.document, ImageVersion)
+        entry["arn"], entry["owner"] = version_arn_of(image), _owner(image)
         versions.append(entry)
     return {"imageVersionList": versions, "nextToken": token}
 
 
 @operation("ListImageBuildVersions")
-def list_image_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_image_build_versions(ctx: Context, params: ListImageBuildVersionsRequest) -> ListImageBuildVersionsResponse:
     keep = filter_predicate(params, IMAGE_FILTERS, VERSION_MATCHER)
     version_arn = params.get("imageVersionArn")
     arn = parse_arn(version_arn) if version_arn else None
@@ -174,7 +213,7 @@ def list_image_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str,
 
 
 @operation("ListImagePipelineImages")
-def list_image_pipeline_images(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_image_pipeline_images(ctx: Context, params: ListImagePipelineImagesRequest) -> ListImagePipelineImagesResponse:
     # Documented: an unknown pipeline lists nothing (no error).
     pipeline_arn = params["imagePipelineArn"]
     keep = filter_predicate(params, PIPELINE_IMAGE_FILTERS, VERSION_MATCHER)
@@ -185,12 +224,12 @@ def list_image_pipeline_images(ctx: Context, params: dict[str, Any]) -> dict[str
 
 
 @operation("RetryImage")
-def retry_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def retry_image(ctx: Context, params: RetryImageRequest) -> RetryImageResponse:
     image = get_owned(ctx, params["imageBuildVersionArn"], for_update=True)
     retry.retry_image(ctx, image)
     return {"imageBuildVersionArn": image.arn, "clientToken": params["clientToken"]}
 
 
 @operation("DistributeImage")
-def distribute_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def distribute_image(ctx: Context, params: DistributeImageRequest) -> DistributeImageResponse:
     return {"imageBuildVersionArn": distribute.distribute_image(ctx, params), "clientToken": params["clientToken"]}

@@ -2,11 +2,17 @@
 image resource from a disk image, usable as a parent image)."""
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
 
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import (
+    ImportComponentRequest,
+    ImportComponentResponse,
+    ImportDiskImageRequest,
+    ImportDiskImageResponse,
+    ImportVmImageRequest,
+    ImportVmImageResponse,
+)
 from ..service import imports
 from ..service.context import Context
 from .common import resolve
@@ -33,10 +39,11 @@ def shell_document(name: str, script: str, component_type: str, platform: str) -
 
 
 @operation("ImportComponent")
-def import_component(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def import_component(ctx: Context, params: ImportComponentRequest) -> ImportComponentResponse:
     request = dict(params)
-    if (params.get("data") is None) != (params.get("uri") is None):   # both or neither: create_build says so
-        script = params["data"] if params.get("data") is not None else ctx.inputs.text(params["uri"], "uri", "data")
+    data, uri = params.get("data"), params.get("uri")
+    if (data is None) != (uri is None):   # both or neither: create_build says so
+        script = data if data is not None else ctx.inputs.text(str(uri), "uri", "data")
         request.pop("uri", None)
         request["data"] = shell_document(params["name"], script, params["type"], params["platform"])
     resource = create_build(ctx, FAMILY, request, _component_members)
@@ -46,7 +53,7 @@ def import_component(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("ImportVmImage")
-def import_vm_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def import_vm_image(ctx: Context, params: ImportVmImageRequest) -> ImportVmImageResponse:
     task = params["vmImportTaskId"]
     if not task.startswith("file:"):
         # There is no EC2 here, so no VM import task: only a disk the service can read.
@@ -60,7 +67,7 @@ def import_vm_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("ImportDiskImage")
-def import_disk_image(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def import_disk_image(ctx: Context, params: ImportDiskImageRequest) -> ImportDiskImageResponse:
     infrastructure, _ = resolve(ctx, params["infrastructureConfigurationArn"], "infrastructureConfigurationArn")
     source = imports.disk_source(ctx, params["uri"], "uri", ISO_EXTENSIONS)
     arn = imports.import_image(ctx, params, build_type="IMPORT_ISO", source=source, members={

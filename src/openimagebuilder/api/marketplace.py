@@ -6,10 +6,13 @@ ForbiddenException, any other ARN is not a Marketplace resource (InvalidRequestE
 """
 from __future__ import annotations
 
-from typing import Any
-
 from ..domain.arn import parse_arn
-from ..protocol import errors
+from ..protocol.generated import (
+    ForbiddenException,
+    GetMarketplaceResourceRequest,
+    GetMarketplaceResourceResponse,
+    InvalidRequestException,
+)
 from ..service.context import Context
 from .registry import operation
 
@@ -18,13 +21,14 @@ from .registry import operation
 MARKETPLACE_OWNERS = ("aws-marketplace", "third-party")
 
 
+
 @operation("GetMarketplaceResource")
-def get_marketplace_resource(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def get_marketplace_resource(ctx: Context, params: GetMarketplaceResourceRequest) -> GetMarketplaceResourceResponse:
     text = params["resourceArn"]
     arn = parse_arn(text)
     if arn is None or arn.resource_type != "component" or arn.owner not in MARKETPLACE_OWNERS:
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             f"The resource '{text}' is not an AWS Marketplace component.")
-    raise errors.ERROR_CLASSES["ForbiddenException"](
+    raise ForbiddenException(
         f"You are not entitled to the AWS Marketplace resource '{text}'. This service has no AWS Marketplace "
         "subscriptions.")

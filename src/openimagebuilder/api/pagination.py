@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
 
-from ..protocol import errors
+from ..protocol.generated import InvalidPaginationTokenException
 from ..service.context import Context
 from ..store.repository import Resource
 
@@ -31,7 +31,7 @@ def encode_token(ctx: Context, key: str, row_id: int) -> str:
 
 
 def decode_token(ctx: Context, token: str) -> tuple[str, int]:
-    invalid = errors.ERROR_CLASSES["InvalidPaginationTokenException"](
+    invalid = InvalidPaginationTokenException(
         "The pagination token is not valid.")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -48,7 +48,7 @@ def decode_token(ctx: Context, token: str) -> tuple[str, int]:
 
 def paginate(
     ctx: Context,
-    params: dict[str, Any],
+    params: Mapping[str, Any],
     scan: Callable[[tuple[str, int] | None], Iterable[Resource]],
     keep: Callable[[Resource], bool] = lambda resource: True,
 ) -> tuple[list[Resource], str | None]:
@@ -66,7 +66,7 @@ def paginate(
     return page, None
 
 
-def paginate_list(ctx: Context, params: dict[str, Any], items: list[Any]) -> tuple[list[Any], str | None]:
+def paginate_list(ctx: Context, params: Mapping[str, Any], items: list[Any]) -> tuple[list[Any], str | None]:
     """One page of a short list held in memory (e.g. one image's workflow executions), with a
     signed offset as the token."""
     limit = params.get("maxResults") or DEFAULT_PAGE_SIZE

@@ -8,19 +8,33 @@ the scheduler.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..domain.arn import Arn, name_to_id
+from ..protocol.generated import (
+    CreateImagePipelineRequest,
+    CreateImagePipelineResponse,
+    DeleteImagePipelineRequest,
+    DeleteImagePipelineResponse,
+    GetImagePipelineRequest,
+    GetImagePipelineResponse,
+    ImagePipeline,
+    ListImagePipelinesRequest,
+    ListImagePipelinesResponse,
+    PipelineStatus,
+    UpdateImagePipelineRequest,
+    UpdateImagePipelineResponse,
+)
 from ..service.build_configuration import build_configuration, invalid_request
 from ..service.context import Context
 from ..service.schedules import complete_schedule, reschedule
 from ..store.repository import Resource
-from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project
+from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project, shaped
 from .pagination import paginate
 from .registry import operation
 
 KIND = "image-pipeline"
-SHAPE = "ImagePipeline"
 FILTERS = {name: document_field(name) for name in (
     "description", "distributionConfigurationArn", "imageRecipeArn", "infrastructureConfigurationArn",
     "name", "status")}
@@ -28,19 +42,19 @@ FILTERS = {name: document_field(name) for name in (
 PIPELINE_MEMBERS = ("description", "schedule", "status", "imageTags")
 
 
-def _configuration(ctx: Context, params: dict[str, Any]) -> tuple[dict[str, Any], list[Arn]]:
+def _configuration(ctx: Context, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Arn]]:
     """The pipeline's configuration with AWS's defaults, and the ARNs it refers to."""
     build = build_configuration(ctx, params)
     configuration = {**build.members, **{member: params[member] for member in PIPELINE_MEMBERS
                                          if params.get(member) is not None}}
-    configuration["status"] = params.get("status") or "ENABLED"
+    configuration["status"] = params.get("status") or PipelineStatus.ENABLED
     if params.get("schedule"):
         configuration["schedule"] = complete_schedule(params["schedule"])
     return configuration, build.references
 
 
 @operation("CreateImagePipeline")
-def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create(ctx: Context, params: CreateImagePipelineRequest) -> CreateImagePipelineResponse:
     name_id = name_to_id(params["name"])
     arn = str(ctx.arn(KIND, name_id))
     configuration, references = _configuration(ctx, params)
@@ -54,12 +68,12 @@ def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("GetImagePipeline")
-def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"imagePipeline": get_owned(ctx, params["imagePipelineArn"]).document}
+def get(ctx: Context, params: GetImagePipelineRequest) -> GetImagePipelineResponse:
+    return {"imagePipeline": shaped(get_owned(ctx, params["imagePipelineArn"]).document, ImagePipeline)}
 
 
 @operation("UpdateImagePipeline")
-def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def update(ctx: Context, params: UpdateImagePipelineRequest) -> UpdateImagePipelineResponse:
     pipeline = get_owned(ctx, params["imagePipelineArn"], for_update=True)
     was_container = bool(pipeline.document.get("containerRecipeArn"))
     if was_container != bool(params.get("containerRecipeArn")) and (
@@ -68,8 +82,8 @@ def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     configuration, references = _configuration(ctx, params)
     # Update replaces the whole configuration; identity, history and tags stay.
     # consecutiveFailures is not kept: an update resets it (documented).
-    kept = {key: pipeline.document[key] for key in ("arn", "name", "dateCreated", "tags", "dateLastRun",
-                                                      "lastRunStatus", "lastImageArn") if key in pipeline.document}
+    kept: dict[str, Any] = {key: pipeline.document[key] for key in (
+        "arn", "name", "dateCreated", "tags", "dateLastRun", "lastRunStatus", "lastImageArn") if key in pipeline.document}
     schedule_changed = configuration.get("schedule") != pipeline.document.get("schedule")
     pipeline.document = {**configuration, **kept, "dateUpdated": ctx.now()}
     ctx.repo.set_references(pipeline.arn, references)
@@ -78,13 +92,13 @@ def update(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("DeleteImagePipeline")
-def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def delete(ctx: Context, params: DeleteImagePipelineRequest) -> DeleteImagePipelineResponse:
     arn = delete_owned(ctx, params["imagePipelineArn"])
     ctx.schedules.remove(arn)
     return {"imagePipelineArn": arn}
 
 
 @operation("ListImagePipelines")
-def list_(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_(ctx: Context, params: ListImagePipelinesRequest) -> ListImagePipelinesResponse:
     page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), filter_predicate(params, FILTERS))
-    return {"imagePipelineList": [project(resource.document, SHAPE) for resource in page], "nextToken": token}
+    return {"imagePipelineList": [project(resource.document, ImagePipeline) for resource in page], "nextToken": token}

@@ -6,12 +6,13 @@ it); what it shares is found by those accounts' lookups (service/resources.py).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..domain.arn import parse_arn
 from ..domain.policies import PolicyError, parse_policy
-from ..protocol import errors
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import ResourceNotFoundException
 from ..service.context import Context
 from ..store import policies
 from ..store.repository import Resource
@@ -31,7 +32,7 @@ def _own(ctx: Context, arn_text: str, kind: str, for_update: bool = False) -> Re
     return resource
 
 
-def _put(ctx: Context, params: dict[str, Any], member: str, kind: str) -> dict[str, Any]:
+def _put(ctx: Context, params: Mapping[str, Any], member: str, kind: str) -> dict[str, Any]:
     resource = _own(ctx, params[member], kind, for_update=True)
     try:
         policy = parse_policy(params["policy"], kind, resource.arn)
@@ -41,11 +42,11 @@ def _put(ctx: Context, params: dict[str, Any], member: str, kind: str) -> dict[s
     return {member: resource.arn}
 
 
-def _get(ctx: Context, params: dict[str, Any], member: str, kind: str) -> dict[str, Any]:
+def _get(ctx: Context, params: Mapping[str, Any], member: str, kind: str) -> dict[str, Any]:
     resource = _own(ctx, params[member], kind)
     policy = policies.get_policy(ctx.repo, resource.arn)
     if policy is None:
-        raise errors.ERROR_CLASSES["ResourceNotFoundException"](
+        raise ResourceNotFoundException(
             f"The resource ARN '{resource.arn}' does not have a policy.")
     return {"policy": policy}
 

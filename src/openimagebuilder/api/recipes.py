@@ -10,15 +10,46 @@ differs (parent image forms, container-only members) has its own functions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from ..domain.arn import AWS_OWNER, Arn, name_to_id, parse_arn
 from ..domain.semver import Version, sort_key
-from ..protocol import errors
-from ..protocol.errors import invalid_parameter
+from ..protocol.errors import ServiceError, invalid_parameter
+from ..protocol.generated import (
+    ComponentConfiguration,
+    ComponentParameter,
+    ComponentStatus,
+    ContainerRecipe,
+    ContainerRecipeSummary,
+    CreateContainerRecipeRequest,
+    CreateContainerRecipeResponse,
+    CreateImageRecipeRequest,
+    CreateImageRecipeResponse,
+    DeleteContainerRecipeRequest,
+    DeleteContainerRecipeResponse,
+    DeleteImageRecipeRequest,
+    DeleteImageRecipeResponse,
+    GetContainerRecipeRequest,
+    GetContainerRecipeResponse,
+    GetImageRecipeRequest,
+    GetImageRecipeResponse,
+    ImageRecipe,
+    ImageRecipeSummary,
+    ImageType,
+    InvalidParameterCombinationException,
+    InvalidRequestException,
+    ListContainerRecipesRequest,
+    ListContainerRecipesResponse,
+    ListImageRecipesRequest,
+    ListImageRecipesResponse,
+    Ownership,
+    Platform,
+    ServiceQuotaExceededException,
+    TargetContainerRepository,
+)
 from ..service.context import Context
 from ..service.parent_images import resolve_parent_image
 from ..store.repository import Resource
@@ -39,10 +70,10 @@ from .common import scan as scan_resources
 from .pagination import paginate
 from .registry import operation
 
-DEFAULT_PLATFORM = "Linux"
+DEFAULT_PLATFORM = Platform.LINUX
 MAX_COMPONENTS = 20  # AWS's default quota of build and test components per recipe
-INACTIVE_COMPONENT_STATES = frozenset({"DEPRECATED", "DISABLED"})
-CONTAINER_PLATFORMS = frozenset({"Linux", "Windows"})
+INACTIVE_COMPONENT_STATES = frozenset({ComponentStatus.DEPRECATED, ComponentStatus.DISABLED})
+CONTAINER_PLATFORMS = frozenset({Platform.LINUX, Platform.WINDOWS})
 
 _AMI_ID = re.compile(r"^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _MARKETPLACE_PRODUCT = re.compile(r"^prod-[a-z0-9]+$")
@@ -58,10 +89,12 @@ _ECR_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+
 
 @dataclass(frozen=True)
 class Family:
-    """What distinguishes image recipes from container recipes on the wire."""
+    """What distinguishes image recipes from container recipes on the wire. The helpers shared by
+    both families build responses under these member names, so each operation casts the result to
+    its response type."""
     kind: str            # ARN resource type
-    shape: str           # the Get output's resource shape
-    summary_shape: str
+    shape: type[Mapping[str, Any]]  # the Get output's resource shape
+    summary_shape: type[Mapping[str, Any]]
     arn_member: str      # request/response member holding the recipe ARN
     get_member: str      # Get output member holding the recipe
     list_member: str
@@ -70,17 +103,17 @@ class Family:
 
 
 IMAGE = Family(
-    kind="image-recipe", shape="ImageRecipe", summary_shape="ImageRecipeSummary",
+    kind="image-recipe", shape=ImageRecipe, summary_shape=ImageRecipeSummary,
     arn_member="imageRecipeArn", get_member="imageRecipe", list_member="imageRecipeSummaryList",
     filters=MappingProxyType({name: document_field(name) for name in ("name", "parentImage", "platform")}),
-    list_owners=frozenset({"Self", "Shared", "Amazon", "ThirdParty", "AWSMarketplace"}))
+    list_owners=frozenset(Ownership))
 CONTAINER = Family(
-    kind="container-recipe", shape="ContainerRecipe", summary_shape="ContainerRecipeSummary",
+    kind="container-recipe", shape=ContainerRecipe, summary_shape=ContainerRecipeSummary,
     arn_member="containerRecipeArn", get_member="containerRecipe", list_member="containerRecipeSummaryList",
     filters=MappingProxyType({name: document_field(name)
                               for name in ("containerType", "name", "parentImage", "platform")}),
     # Documented: "For container recipes, the valid owner values are Self, Shared, and Amazon."
-    list_owners=frozenset({"Self", "Shared", "Amazon"}))
+    list_owners=frozenset({Ownership.SELF, Ownership.SHARED, Ownership.AMAZON}))
 
 
 @dataclass(frozen=True)
@@ -98,14 +131,14 @@ class ResolvedComponent:
     resource: Resource
 
 
-def _invalid_combination(path: str, detail: str) -> errors.ServiceError:
+def _invalid_combination(path: str, detail: str) -> ServiceError:
     # AWS uses the invalid-parameter wording with this code when parameters contradict each other (seen).
-    return errors.ERROR_CLASSES["InvalidParameterCombinationException"](
+    return InvalidParameterCombinationException(
         f"The value supplied for parameter '{path}' is not valid. {detail}")
 
 
 # -- shared by both families ---------------------------------------------------------------------
-def _new_arn(ctx: Context, family: Family, params: dict[str, Any]) -> tuple[str, str, Version]:
+def _new_arn(ctx: Context, family: Family, params: Mapping[str, Any]) -> tuple[str, str, Version]:
     """The ARN a Create gives the recipe (the insert refuses one that exists already)."""
     version = new_semantic_version(params["semanticVersion"])
     name_id = name_to_id(params["name"])
@@ -120,14 +153,14 @@ def _image_parent(ctx: Context, text: str, image_type: str) -> tuple[Resource, P
     image, arn = resolve_parent_image(ctx, text, "parentImage")
     found_type = image.document.get("type")
     if found_type is not None and found_type != image_type:
-        wanted = "an AMI" if image_type == "AMI" else "a container"
+        wanted = "an AMI" if image_type == ImageType.AMI else "a container"
         raise invalid_parameter("parentImage", f"The image '{image.arn}' is not {wanted} image.")
     return image, Parent(image.document.get("platform"), image.document.get("osVersion"), arn)
 
 
-def _resolve_components(ctx: Context, items: list[dict[str, Any]]) -> list[ResolvedComponent]:
+def _resolve_components(ctx: Context, items: list[ComponentConfiguration]) -> list[ResolvedComponent]:
     if len(items) > MAX_COMPONENTS:
-        raise errors.ERROR_CLASSES["ServiceQuotaExceededException"](
+        raise ServiceQuotaExceededException(
             f"A recipe can contain at most {MAX_COMPONENTS} build and test components; {len(items)} were given.")
     resolved: list[ResolvedComponent] = []
     seen: set[tuple[str, str]] = set()
@@ -148,7 +181,7 @@ def _resolve_components(ctx: Context, items: list[dict[str, Any]]) -> list[Resol
     return resolved
 
 
-def _check_component_parameters(component: Resource, given: list[dict[str, Any]], path: str) -> None:
+def _check_component_parameters(component: Resource, given: list[ComponentParameter], path: str) -> None:
     declared = {parameter["name"]: parameter for parameter in component.document.get("parameters") or []}
     names: list[str] = []
     for index, parameter in enumerate(given):
@@ -206,32 +239,32 @@ def _store(ctx: Context, family: Family, arn: str, name_id: str, version: Versio
     return {family.arn_member: arn, "latestVersionReferences": latest_version_references(resource)}
 
 
-def _base_document(ctx: Context, family: Family, params: dict[str, Any], arn: str, version: Version,
+def _base_document(ctx: Context, family: Family, params: Mapping[str, Any], arn: str, version: Version,
                    platform: str) -> dict[str, Any]:
     return {**project(params, family.shape), "arn": arn, "platform": platform, "owner": ctx.account_id,
             "version": str(version), "dateCreated": ctx.now(), "tags": params.get("tags") or {}}
 
 
-def _get(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
+def _get(ctx: Context, family: Family, params: Mapping[str, Any]) -> dict[str, Any]:
     resource = find(ctx, params[family.arn_member], family.arn_member)
     return {family.get_member: resource.document,
             "latestVersionReferences": latest_version_references(resource)}
 
 
-def _delete(ctx: Context, family: Family, params: dict[str, Any]) -> dict[str, Any]:
+def _delete(ctx: Context, family: Family, params: Mapping[str, Any]) -> dict[str, Any]:
     return {family.arn_member: delete_owned(ctx, params[family.arn_member])}
 
 
-def _list(ctx: Context, family: Family, params: dict[str, Any],
-          summarize: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    owner = params.get("owner") or "Self"
+def _list(ctx: Context, family: Family, params: Mapping[str, Any],
+          summarize: Callable[[dict[str, Any]], Mapping[str, Any]]) -> dict[str, Any]:
+    owner = params.get("owner") or Ownership.SELF
     if owner not in family.list_owners:
         raise invalid_parameter("owner", f"The owner '{owner}' is not supported. Supported owners: "
                                 f"[{', '.join(sorted(family.list_owners))}].")
     keep = filter_predicate(params, family.filters)
-    if owner not in ("Self", "Amazon", "Shared"):
+    if owner not in (Ownership.SELF, Ownership.AMAZON, Ownership.SHARED):
         return {family.list_member: []}  # nothing is sold to an account in this service
-    scan_owner = {"Amazon": AWS_OWNER, "Shared": SHARED}.get(owner)
+    scan_owner = {Ownership.AMAZON: AWS_OWNER, Ownership.SHARED: SHARED}.get(owner)
     page, token = paginate(ctx, params, lambda after: scan_resources(ctx, family.kind, after, scan_owner), keep)
     return {family.list_member: [summarize(resource.document) for resource in page], "nextToken": token}
 
@@ -239,7 +272,7 @@ def _list(ctx: Context, family: Family, params: dict[str, Any],
 # -- image recipes -------------------------------------------------------------------------------
 def _image_recipe_parent(ctx: Context, text: str) -> Parent:
     if text.startswith("arn:"):
-        return _image_parent(ctx, text, "AMI")[1]
+        return _image_parent(ctx, text, ImageType.AMI)[1]
     if _AMI_ID.match(text) or (text.startswith("ssm:") and len(text) > len("ssm:")) or _MARKETPLACE_PRODUCT.match(text):
         # Stored as given: without EC2 there is nothing to look the image up in.
         return Parent(None, None, None)
@@ -247,9 +280,9 @@ def _image_recipe_parent(ctx: Context, text: str) -> Parent:
                             "parameter prefixed with 'ssm:', or an AWS Marketplace product ID.")
 
 
-def _check_image_recipe_options(params: dict[str, Any], platform: str) -> None:
+def _check_image_recipe_options(params: Mapping[str, Any], platform: str) -> None:
     agent = (params.get("additionalInstanceConfiguration") or {}).get("systemsManagerAgent")
-    if agent is not None and platform == "Windows":  # documented: rejected for Windows base images
+    if agent is not None and platform == Platform.WINDOWS:  # documented: rejected for Windows base images
         raise invalid_parameter("additionalInstanceConfiguration.systemsManagerAgent",
                                 "The Systems Manager agent settings apply to Linux and macOS build instances only.")
     watermarks = params.get("amiWatermarks") or []
@@ -259,40 +292,41 @@ def _check_image_recipe_options(params: dict[str, Any], platform: str) -> None:
 
 
 @operation("CreateImageRecipe")
-def create_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create_image_recipe(ctx: Context, params: CreateImageRecipeRequest) -> CreateImageRecipeResponse:
     arn, name_id, version = _new_arn(ctx, IMAGE, params)
     parent = _image_recipe_parent(ctx, params["parentImage"])
     components = _resolve_components(ctx, params.get("components") or [])
     platform = _recipe_platform(parent, components)
     _check_compatible(components, platform, parent.os_version)
     _check_image_recipe_options(params, platform)
-    return _store(ctx, IMAGE, arn, name_id, version, _base_document(ctx, IMAGE, params, arn, version, platform),
-                  components, parent)
+    return cast(CreateImageRecipeResponse, _store(
+        ctx, IMAGE, arn, name_id, version, _base_document(ctx, IMAGE, params, arn, version, platform), components,
+        parent))
 
 
 @operation("GetImageRecipe")
-def get_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _get(ctx, IMAGE, params)
+def get_image_recipe(ctx: Context, params: GetImageRecipeRequest) -> GetImageRecipeResponse:
+    return cast(GetImageRecipeResponse, _get(ctx, IMAGE, params))
 
 
 @operation("ListImageRecipes")
-def list_image_recipes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _list(ctx, IMAGE, params, lambda document: project(document, IMAGE.summary_shape))
+def list_image_recipes(ctx: Context, params: ListImageRecipesRequest) -> ListImageRecipesResponse:
+    return cast(ListImageRecipesResponse, _list(ctx, IMAGE, params, lambda document: project(document, ImageRecipeSummary)))
 
 
 @operation("DeleteImageRecipe")
-def delete_image_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _delete(ctx, IMAGE, params)
+def delete_image_recipe(ctx: Context, params: DeleteImageRecipeRequest) -> DeleteImageRecipeResponse:
+    return cast(DeleteImageRecipeResponse, _delete(ctx, IMAGE, params))
 
 
 # -- container recipes ---------------------------------------------------------------------------
-def _container_recipe_parent(ctx: Context, params: dict[str, Any]) -> Parent:
+def _container_recipe_parent(ctx: Context, params: Mapping[str, Any]) -> Parent:
     text = params["parentImage"]
     override, os_override = params.get("platformOverride"), params.get("imageOsVersionOverride")
     if override is not None and override not in CONTAINER_PLATFORMS:
         raise invalid_parameter("platformOverride", "Container recipes support only the Linux and Windows platforms.")
     if text.startswith("arn:"):
-        image, parent = _image_parent(ctx, text, "DOCKER")
+        image, parent = _image_parent(ctx, text, ImageType.DOCKER)
         # Documented: the overrides describe registry images; an Image Builder image brings its own.
         for member, value in (("platformOverride", override), ("imageOsVersionOverride", os_override)):
             if value is not None:
@@ -314,20 +348,20 @@ def _container_recipe_parent(ctx: Context, params: dict[str, Any]) -> Parent:
         raise _invalid_combination("parentImage", "You must specify a platform override when using ECR "
                                    "Repositories as your parent image.")
     platform = override or DEFAULT_PLATFORM
-    if platform == "Windows" and os_override is None:  # seen on AWS
+    if platform == Platform.WINDOWS and os_override is None:  # seen on AWS
         raise _invalid_combination("parentImage", "You must specify an image OsVersion override when using ECR "
                                    "Repositories as your parent image for Windows Platform.")
     return Parent(platform, os_override, None)
 
 
-def _dockerfile_template(ctx: Context, params: dict[str, Any]) -> str:
+def _dockerfile_template(ctx: Context, params: Mapping[str, Any]) -> str:
     """The template: dockerfileTemplateData, or the content of the S3 object dockerfileTemplateUri
     names, which AWS reads once at creation and keeps in the recipe (read before the transaction,
     service/s3_inputs.py)."""
     has_data = params.get("dockerfileTemplateData") is not None
     has_uri = params.get("dockerfileTemplateUri") is not None
     if has_data == has_uri:
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             "You must specify exactly one of dockerfileTemplateData or dockerfileTemplateUri.")
     if has_uri:
         return ctx.inputs.text(params["dockerfileTemplateUri"], "dockerfileTemplateUri",
@@ -335,7 +369,7 @@ def _dockerfile_template(ctx: Context, params: dict[str, Any]) -> str:
     return str(params["dockerfileTemplateData"])
 
 
-def _check_target_repository(repository: dict[str, Any]) -> None:
+def _check_target_repository(repository: TargetContainerRepository) -> None:
     name = repository["repositoryName"]
     first, _, rest = name.partition("/")
     # Documented: the repository name only, never the registry host (Docker's rule for spotting one).
@@ -347,15 +381,15 @@ def _check_target_repository(repository: dict[str, Any]) -> None:
                                 "name: lower-case letters, digits and . _ - / separators, 2 to 256 characters.")
 
 
-def _check_instance_image(params: dict[str, Any]) -> None:
+def _check_instance_image(params: Mapping[str, Any]) -> None:
     image = (params.get("instanceConfiguration") or {}).get("image")
     if image is not None and not (_AMI_ID.match(image) or (image.startswith("ssm:") and len(image) > len("ssm:"))):
         raise invalid_parameter("instanceConfiguration.image",
                                 "The instance image must be an AMI ID or an SSM parameter prefixed with 'ssm:'.")
 
 
-def _container_summary(document: dict[str, Any]) -> dict[str, Any]:
-    summary = project(document, CONTAINER.summary_shape)
+def _container_summary(document: dict[str, Any]) -> ContainerRecipeSummary:
+    summary = project(document, ContainerRecipeSummary)
     instance_image = (document.get("instanceConfiguration") or {}).get("image")
     if instance_image is not None:
         summary["instanceImage"] = instance_image
@@ -363,7 +397,7 @@ def _container_summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("CreateContainerRecipe")
-def create_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create_container_recipe(ctx: Context, params: CreateContainerRecipeRequest) -> CreateContainerRecipeResponse:
     arn, name_id, version = _new_arn(ctx, CONTAINER, params)
     template = _dockerfile_template(ctx, params)
     _check_target_repository(params["targetRepository"])
@@ -378,19 +412,20 @@ def create_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, A
     if params.get("imageOsVersionOverride") is not None:
         # Not returned by Get, but builds need it to pick compatible components and workflows.
         document["imageOsVersionOverride"] = params["imageOsVersionOverride"]
-    return _store(ctx, CONTAINER, arn, name_id, version, document, components, parent)
+    return cast(CreateContainerRecipeResponse, _store(ctx, CONTAINER, arn, name_id, version, document, components,
+                                                      parent))
 
 
 @operation("GetContainerRecipe")
-def get_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _get(ctx, CONTAINER, params)
+def get_container_recipe(ctx: Context, params: GetContainerRecipeRequest) -> GetContainerRecipeResponse:
+    return cast(GetContainerRecipeResponse, _get(ctx, CONTAINER, params))
 
 
 @operation("ListContainerRecipes")
-def list_container_recipes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _list(ctx, CONTAINER, params, _container_summary)
+def list_container_recipes(ctx: Context, params: ListContainerRecipesRequest) -> ListContainerRecipesResponse:
+    return cast(ListContainerRecipesResponse, _list(ctx, CONTAINER, params, _container_summary))
 
 
 @operation("DeleteContainerRecipe")
-def delete_container_recipe(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return _delete(ctx, CONTAINER, params)
+def delete_container_recipe(ctx: Context, params: DeleteContainerRecipeRequest) -> DeleteContainerRecipeResponse:
+    return cast(DeleteContainerRecipeResponse, _delete(ctx, CONTAINER, params))

@@ -2,21 +2,25 @@
 operations that only read."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from ..service.context import Context
 
+# How the dispatcher calls a handler: the parsed request in, the response members out.
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
+# How a handler is written: with the operation's request and response types from
+# protocol/generated.py (TypedDicts, which are plain dicts at run time).
+TypedHandler = TypeVar("TypedHandler", bound=Callable[[Context, Any], Mapping[str, Any]])
 
 HANDLERS: dict[str, Handler] = {}
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
+def operation(name: str) -> Callable[[TypedHandler], TypedHandler]:
+    def register(handler: TypedHandler) -> TypedHandler:
         if name in HANDLERS:
             raise RuntimeError(f"two handlers for {name}")
-        HANDLERS[name] = handler
+        HANDLERS[name] = cast(Handler, handler)
         return handler
     return register
 

@@ -9,18 +9,23 @@ winner's build (identical content → already exists; different → the next num
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..domain.arn import name_to_id, parse_arn
 from ..domain.semver import Version, parse_build_version, parse_build_version_filter, sort_key
-from ..protocol import errors
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import (
+    ForbiddenException,
+    InvalidParameterCombinationException,
+    InvalidRequestException,
+)
 from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
     FilterFields,
+    Shape,
     already_exists,
     delete_owned,
     filter_predicate,
@@ -49,10 +54,10 @@ class BuildFamily:
 
 # -- Create<Family> -----------------------------------------------------------------------------
 # (params, document text) → the family's own members of the resource as Get returns it.
-Describe = Callable[[dict[str, Any], str], dict[str, Any]]
+Describe = Callable[[Mapping[str, Any], str], dict[str, Any]]
 
 
-def create_build(ctx: Context, family: BuildFamily, params: dict[str, Any], describe: Describe,
+def create_build(ctx: Context, family: BuildFamily, params: Mapping[str, Any], describe: Describe,
                  subtype: str = "") -> Resource:
     """Create<Family>: checks in the order that decides which error a bad request gets (data/uri,
     version, then the document, which `describe` parses), then stores the next build."""
@@ -74,17 +79,17 @@ def create_build(ctx: Context, family: BuildFamily, params: dict[str, Any], desc
                      {key: value for key, value in document.items() if value is not None}, subtype)
 
 
-def _document_text(ctx: Context, params: dict[str, Any]) -> str:
+def _document_text(ctx: Context, params: Mapping[str, Any]) -> str:
     """The document text: `data`, or the S3 object `uri` names, read before the transaction
     (service/s3_inputs.py). Exactly one of them."""
     has_data, has_uri = params.get("data") is not None, params.get("uri") is not None
     if has_data and has_uri:
-        raise errors.ERROR_CLASSES["InvalidParameterCombinationException"](
+        raise InvalidParameterCombinationException(
             "You cannot specify both 'data' and 'uri'. Specify exactly one of them.")
     if has_uri:
         return ctx.inputs.text(params["uri"], "uri", "data")
     if not has_data:
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             "You must specify exactly one of 'data' or 'uri'.")
     return str(params["data"])
 
@@ -117,11 +122,11 @@ def _next_build_number(ctx: Context, family: BuildFamily, name_id: str, subtype:
 
 
 # -- List<Family>s ------------------------------------------------------------------------------
-def list_filter(family: BuildFamily, params: dict[str, Any], fields: FilterFields) -> Callable[[Resource], bool]:
+def list_filter(family: BuildFamily, params: Mapping[str, Any], fields: FilterFields) -> Callable[[Resource], bool]:
     """The List operation's `filters`, where `version` takes wildcards (`1.x.x`). By name the list
     has one entry per name, so a version filter contradicts it."""
     if params.get("byName") and any(item.get("name") == "version" for item in params.get("filters") or []):
-        raise errors.ERROR_CLASSES["InvalidParameterCombinationException"](
+        raise InvalidParameterCombinationException(
             f"The value supplied for parameter 'filters' is not valid. You cannot list {family.label.capitalize()}s "
             "by name and filter by version in the same request.")
     return filter_predicate(params, fields, {"version": version_matcher})
@@ -145,7 +150,7 @@ def version_matcher(value: str, path: str) -> Callable[[str], bool]:
     return lambda text: (found := parse_build_version(text)) is not None and wanted.matches(*found)
 
 
-def list_versions(ctx: Context, family: BuildFamily, params: dict[str, Any], owner: str | None,
+def list_versions(ctx: Context, family: BuildFamily, params: Mapping[str, Any], owner: str | None,
                   keep: Callable[[Resource], bool]) -> Page:
     """One entry per version (per name with `byName`): its newest build that `keep` accepts."""
     group = _name_of if params.get("byName") else _version_of
@@ -172,13 +177,13 @@ def _newest_of_each(builds: Iterable[Resource], key: Callable[[Resource], Any]) 
         yield newest
 
 
-def version_entry(resource: Resource, shape: str) -> dict[str, Any]:
+def version_entry(resource: Resource, shape: type[Shape]) -> Shape:
     # List entries name versions, not builds (seen on AWS).
-    return {**project(resource.document, shape), "arn": version_arn_of(resource)}
+    return cast(Shape, {**project(resource.document, shape), "arn": version_arn_of(resource)})
 
 
 # -- List<Family>BuildVersions ------------------------------------------------------------------
-def list_builds(ctx: Context, family: BuildFamily, params: dict[str, Any], parameter: str, *,
+def list_builds(ctx: Context, family: BuildFamily, params: Mapping[str, Any], parameter: str, *,
                 include_managed: bool, keep: Callable[[Resource], bool] = lambda build: True) -> Page:
     """The builds `params[parameter]`, a (wildcard) version ARN, selects; documented: without an
     ARN, the builds of every resource of the family the account owns."""
@@ -205,6 +210,6 @@ def _builds_of_version(ctx: Context, text: str, parameter: str, include_managed:
 def delete_build(ctx: Context, family: BuildFamily, arn_text: str) -> str:
     arn = parse_arn(arn_text)
     if arn is not None and arn.is_aws_managed:
-        raise errors.ERROR_CLASSES["ForbiddenException"](
+        raise ForbiddenException(
             f"The {family.label} '{arn_text}' is managed by AWS and cannot be deleted.")
     return delete_owned(ctx, arn_text)

@@ -18,9 +18,25 @@ from ..domain.workflow_document import (
     parse_workflow_document,
 )
 from ..protocol.errors import invalid_parameter
+from ..protocol.generated import (
+    CreateWorkflowRequest,
+    CreateWorkflowResponse,
+    DeleteWorkflowRequest,
+    DeleteWorkflowResponse,
+    GetWorkflowRequest,
+    GetWorkflowResponse,
+    ListWorkflowBuildVersionsRequest,
+    ListWorkflowBuildVersionsResponse,
+    ListWorkflowsRequest,
+    ListWorkflowsResponse,
+    Ownership,
+    Workflow,
+    WorkflowSummary,
+    WorkflowVersion,
+)
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import document_field, find, latest_version_references, project
+from .common import document_field, find, latest_version_references, project, shaped
 from .registry import operation
 from .versioned import (
     BuildFamily,
@@ -36,11 +52,11 @@ from .versioned import (
 # The type is part of the ARN, so it is never a difference in content.
 FAMILY = BuildFamily("workflow", "workflow", content_members=(
     "name", "description", "changeDescription", "data", "kmsKeyId"))
-ACTIVE_STATE: Mapping[str, str] = MappingProxyType({"status": "ACTIVE"})
+ACTIVE_STATE: Mapping[str, str] = MappingProxyType({"status": "ACTIVE"})  # not in WorkflowStatus (see _presented)
 # ListWorkflows `owner` → the repository owner to scan. The model documents that Shared and
 # ThirdParty are rejected for workflows and that AWSMarketplace returns nothing.
-SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({"Self": None, "Amazon": AWS_OWNER})
-EMPTY_OWNERS = frozenset({"AWSMarketplace"})
+SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({Ownership.SELF: None, Ownership.AMAZON: AWS_OWNER})
+EMPTY_OWNERS = frozenset({Ownership.AWS_MARKETPLACE})
 # ListWorkflows' `filters` documentation lists exactly these names.
 FILTERS = MappingProxyType({**{name: document_field(name) for name in ("name", "description", "type")},
                            "version": build_version})
@@ -48,7 +64,7 @@ FILTERS = MappingProxyType({**{name: document_field(name) for name in ("name", "
 
 # -- CreateWorkflow -------------------------------------------------------------------------------
 @operation("CreateWorkflow")
-def create(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create(ctx: Context, params: CreateWorkflowRequest) -> CreateWorkflowResponse:
     resource = create_build(ctx, FAMILY, params, _workflow_members, subtype=params["type"].lower())
     return {"workflowBuildVersionArn": resource.arn, "latestVersionReferences": latest_version_references(resource)}
 
@@ -60,7 +76,7 @@ def _parse_document(data: str, workflow_type: str) -> WorkflowDocument:
         raise invalid_parameter("data", str(error)) from None
 
 
-def _workflow_members(params: dict[str, Any], data: str) -> dict[str, Any]:
+def _workflow_members(params: Mapping[str, Any], data: str) -> dict[str, Any]:
     """A workflow's own members of the Workflow shape (the rest are in `create_build`)."""
     parsed = _parse_document(data, params["type"])
     return {
@@ -90,40 +106,40 @@ def _default_values(default: object) -> list[str] | None:
 
 # -- GetWorkflow ----------------------------------------------------------------------------------
 @operation("GetWorkflow")
-def get(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def get(ctx: Context, params: GetWorkflowRequest) -> GetWorkflowResponse:
     resource = find(ctx, params["workflowBuildVersionArn"], "workflowBuildVersionArn")
     return {"workflow": _presented(resource), "latestVersionReferences": latest_version_references(resource)}
 
 
-def _presented(resource: Resource) -> dict[str, Any]:
+def _presented(resource: Resource) -> Workflow:
     # The shipped catalog documents carry no state (the model's WorkflowStatus enum lists only
     # DEPRECATED, and the catalog is checked against it); every stored workflow is active until deprecated.
-    return {"state": dict(ACTIVE_STATE), **resource.document}
+    return shaped({"state": dict(ACTIVE_STATE), **resource.document}, Workflow)
 
 
 # -- ListWorkflows --------------------------------------------------------------------------------
 @operation("ListWorkflows")
-def list_workflows(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    owner = params.get("owner") or "Self"
+def list_workflows(ctx: Context, params: ListWorkflowsRequest) -> ListWorkflowsResponse:
+    owner = params.get("owner") or Ownership.SELF
     if owner in EMPTY_OWNERS:
         return {"workflowVersionList": []}
     if owner not in SCANNED_OWNERS:
         raise invalid_parameter(
             "owner", f"Workflows cannot be listed for owner '{owner}'. Use Self, Amazon or AWSMarketplace.")
     page, token = list_versions(ctx, FAMILY, params, SCANNED_OWNERS[owner], list_filter(FAMILY, params, FILTERS))
-    return {"workflowVersionList": [version_entry(resource, "WorkflowVersion") for resource in page],
+    return {"workflowVersionList": [version_entry(resource, WorkflowVersion) for resource in page],
             "nextToken": token}
 
 
 # -- ListWorkflowBuildVersions --------------------------------------------------------------------
 @operation("ListWorkflowBuildVersions")
-def list_build_versions(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def list_build_versions(ctx: Context, params: ListWorkflowBuildVersionsRequest) -> ListWorkflowBuildVersionsResponse:
     page, token = list_builds(ctx, FAMILY, params, "workflowVersionArn", include_managed=True)
-    return {"workflowSummaryList": [project(_presented(build), "WorkflowSummary") for build in page],
+    return {"workflowSummaryList": [project(_presented(build), WorkflowSummary) for build in page],
             "nextToken": token}
 
 
 # -- DeleteWorkflow -------------------------------------------------------------------------------
 @operation("DeleteWorkflow")
-def delete(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def delete(ctx: Context, params: DeleteWorkflowRequest) -> DeleteWorkflowResponse:
     return {"workflowBuildVersionArn": delete_build(ctx, FAMILY, params["workflowBuildVersionArn"])}

@@ -32,7 +32,8 @@ that this file equals the generator's output.
 - Enums: one StrEnum per enum shape. Requests carry plain strings, which compare equal to the
   members; structure members of an enum shape are typed `str` for that reason.
 - Structures: one TypedDict per structure shape (requests, responses and what they contain), keys
-  = model member names; the members the model requires are Required.
+  = model member names; the members the model requires are Required, the others may also be None,
+  which the serializer leaves out as it does an absent member.
 """
 from datetime import datetime
 from enum import StrEnum
@@ -101,7 +102,9 @@ def _structure(shape: StructureShape) -> str:
     for member, member_shape in shape.members.items():
         if not member.isidentifier() or keyword.iskeyword(member):
             raise ValueError(f"member {shape.name}.{member} cannot be a Python name")
-        annotation = _annotation(member_shape)
+        annotation = _annotation(member_shape) if member in required else f"{_annotation(member_shape)} | None"
+        if _refers_to_structure(member_shape):
+            annotation = f'"{annotation}"'  # a forward reference: the structure may be defined further down
         lines.append(f"    {member}: {f'Required[{annotation}]' if member in required else annotation}\n")
     body = "".join(lines) or "    pass\n"
     return f"\n\nclass {shape.name}(TypedDict, total=False):\n{body}"
@@ -109,12 +112,20 @@ def _structure(shape: StructureShape) -> str:
 
 def _annotation(shape: Shape) -> str:
     if isinstance(shape, StructureShape):
-        return f'"{shape.name}"'  # quoted: it may be defined further down
+        return str(shape.name)
     if isinstance(shape, ListShape):
         return f"list[{_annotation(shape.member)}]"
     if isinstance(shape, MapShape):
         return f"dict[{_annotation(shape.key)}, {_annotation(shape.value)}]"
     return _SCALARS[shape.type_name]
+
+
+def _refers_to_structure(shape: Shape) -> bool:
+    if isinstance(shape, ListShape):
+        return _refers_to_structure(shape.member)
+    if isinstance(shape, MapShape):
+        return _refers_to_structure(shape.value)
+    return isinstance(shape, StructureShape)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,8 @@ that this file equals the generator's output.
 - Enums: one StrEnum per enum shape. Requests carry plain strings, which compare equal to the
   members; structure members of an enum shape are typed `str` for that reason.
 - Structures: one TypedDict per structure shape (requests, responses and what they contain), keys
-  = model member names; the members the model requires are Required.
+  = model member names; the members the model requires are Required, the others may also be None,
+  which the serializer leaves out as it does an absent member.
 """
 from datetime import datetime
 from enum import StrEnum
@@ -408,31 +409,31 @@ class WorkflowType(StrEnum):
 
 
 class AccountAggregation(TypedDict, total=False):
-    accountId: str
-    severityCounts: "SeverityCounts"
+    accountId: str | None
+    severityCounts: "SeverityCounts | None"
 
 
 class AdditionalInstanceConfiguration(TypedDict, total=False):
-    systemsManagerAgent: "SystemsManagerAgent"
-    userDataOverride: str
+    systemsManagerAgent: "SystemsManagerAgent | None"
+    userDataOverride: str | None
 
 
 class Ami(TypedDict, total=False):
-    region: str
-    image: str
-    name: str
-    description: str
-    state: "ImageState"
-    accountId: str
+    region: str | None
+    image: str | None
+    name: str | None
+    description: str | None
+    state: "ImageState | None"
+    accountId: str | None
 
 
 class AmiDistributionConfiguration(TypedDict, total=False):
-    name: str
-    description: str
-    targetAccountIds: list[str]
-    amiTags: dict[str, str]
-    kmsKeyId: str
-    launchPermission: "LaunchPermissionConfiguration"
+    name: str | None
+    description: str | None
+    targetAccountIds: list[str] | None
+    amiTags: dict[str, str] | None
+    kmsKeyId: str | None
+    launchPermission: "LaunchPermissionConfiguration | None"
 
 
 class AutoDisablePolicy(TypedDict, total=False):
@@ -441,7 +442,7 @@ class AutoDisablePolicy(TypedDict, total=False):
 
 class AutoScalingGroupConfiguration(TypedDict, total=False):
     name: Required[str]
-    capacityWaitTimeoutSeconds: int
+    capacityWaitTimeoutSeconds: int | None
 
 
 class CancelImageCreationRequest(TypedDict, total=False):
@@ -450,9 +451,9 @@ class CancelImageCreationRequest(TypedDict, total=False):
 
 
 class CancelImageCreationResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    imageBuildVersionArn: str
+    requestId: str | None
+    clientToken: str | None
+    imageBuildVersionArn: str | None
 
 
 class CancelLifecycleExecutionRequest(TypedDict, total=False):
@@ -461,42 +462,42 @@ class CancelLifecycleExecutionRequest(TypedDict, total=False):
 
 
 class CancelLifecycleExecutionResponse(TypedDict, total=False):
-    lifecycleExecutionId: str
+    lifecycleExecutionId: str | None
 
 
 class Component(TypedDict, total=False):
-    arn: str
-    name: str
-    version: str
-    description: str
-    changeDescription: str
-    type: str
-    platform: str
-    supportedOsVersions: list[str]
-    state: "ComponentState"
-    parameters: list["ComponentParameterDetail"]
-    owner: str
-    data: str
-    kmsKeyId: str
-    encrypted: bool
-    dateCreated: str
-    tags: dict[str, str]
-    publisher: str
-    obfuscate: bool
-    productCodes: list["ProductCodeListItem"]
+    arn: str | None
+    name: str | None
+    version: str | None
+    description: str | None
+    changeDescription: str | None
+    type: str | None
+    platform: str | None
+    supportedOsVersions: list[str] | None
+    state: "ComponentState | None"
+    parameters: "list[ComponentParameterDetail] | None"
+    owner: str | None
+    data: str | None
+    kmsKeyId: str | None
+    encrypted: bool | None
+    dateCreated: str | None
+    tags: dict[str, str] | None
+    publisher: str | None
+    obfuscate: bool | None
+    productCodes: "list[ProductCodeListItem] | None"
 
 
 class ComponentConfiguration(TypedDict, total=False):
     componentArn: Required[str]
-    parameters: list["ComponentParameter"]
+    parameters: "list[ComponentParameter] | None"
 
 
 class ComponentFailureContext(TypedDict, total=False):
-    componentArn: str
-    phaseName: str
-    stepName: str
-    action: str
-    errorMessage: str
+    componentArn: str | None
+    phaseName: str | None
+    stepName: str | None
+    action: str | None
+    errorMessage: str | None
 
 
 class ComponentParameter(TypedDict, total=False):
@@ -507,309 +508,309 @@ class ComponentParameter(TypedDict, total=False):
 class ComponentParameterDetail(TypedDict, total=False):
     name: Required[str]
     type: Required[str]
-    defaultValue: list[str]
-    description: str
+    defaultValue: list[str] | None
+    description: str | None
 
 
 class ComponentState(TypedDict, total=False):
-    status: str
-    reason: str
+    status: str | None
+    reason: str | None
 
 
 class ComponentSummary(TypedDict, total=False):
-    arn: str
-    name: str
-    version: str
-    platform: str
-    supportedOsVersions: list[str]
-    state: "ComponentState"
-    type: str
-    owner: str
-    description: str
-    changeDescription: str
-    dateCreated: str
-    tags: dict[str, str]
-    publisher: str
-    obfuscate: bool
+    arn: str | None
+    name: str | None
+    version: str | None
+    platform: str | None
+    supportedOsVersions: list[str] | None
+    state: "ComponentState | None"
+    type: str | None
+    owner: str | None
+    description: str | None
+    changeDescription: str | None
+    dateCreated: str | None
+    tags: dict[str, str] | None
+    publisher: str | None
+    obfuscate: bool | None
 
 
 class ComponentVersion(TypedDict, total=False):
-    arn: str
-    name: str
-    version: str
-    description: str
-    platform: str
-    supportedOsVersions: list[str]
-    type: str
-    owner: str
-    dateCreated: str
-    status: str
-    productCodes: list["ProductCodeListItem"]
+    arn: str | None
+    name: str | None
+    version: str | None
+    description: str | None
+    platform: str | None
+    supportedOsVersions: list[str] | None
+    type: str | None
+    owner: str | None
+    dateCreated: str | None
+    status: str | None
+    productCodes: "list[ProductCodeListItem] | None"
 
 
 class Container(TypedDict, total=False):
-    region: str
-    imageUris: list[str]
+    region: str | None
+    imageUris: list[str] | None
 
 
 class ContainerDistributionConfiguration(TypedDict, total=False):
-    description: str
-    containerTags: list[str]
+    description: str | None
+    containerTags: list[str] | None
     targetRepository: Required["TargetContainerRepository"]
 
 
 class ContainerRecipe(TypedDict, total=False):
-    arn: str
-    containerType: str
-    name: str
-    description: str
-    platform: str
-    owner: str
-    version: str
-    components: list["ComponentConfiguration"]
-    instanceConfiguration: "InstanceConfiguration"
-    dockerfileTemplateData: str
-    kmsKeyId: str
-    encrypted: bool
-    parentImage: str
-    dateCreated: str
-    tags: dict[str, str]
-    workingDirectory: str
-    targetRepository: "TargetContainerRepository"
+    arn: str | None
+    containerType: str | None
+    name: str | None
+    description: str | None
+    platform: str | None
+    owner: str | None
+    version: str | None
+    components: "list[ComponentConfiguration] | None"
+    instanceConfiguration: "InstanceConfiguration | None"
+    dockerfileTemplateData: str | None
+    kmsKeyId: str | None
+    encrypted: bool | None
+    parentImage: str | None
+    dateCreated: str | None
+    tags: dict[str, str] | None
+    workingDirectory: str | None
+    targetRepository: "TargetContainerRepository | None"
 
 
 class ContainerRecipeSummary(TypedDict, total=False):
-    arn: str
-    containerType: str
-    name: str
-    platform: str
-    owner: str
-    parentImage: str
-    dateCreated: str
-    instanceImage: str
-    tags: dict[str, str]
+    arn: str | None
+    containerType: str | None
+    name: str | None
+    platform: str | None
+    owner: str | None
+    parentImage: str | None
+    dateCreated: str | None
+    instanceImage: str | None
+    tags: dict[str, str] | None
 
 
 class CreateComponentRequest(TypedDict, total=False):
     name: Required[str]
     semanticVersion: Required[str]
-    description: str
-    changeDescription: str
+    description: str | None
+    changeDescription: str | None
     platform: Required[str]
-    supportedOsVersions: list[str]
-    data: str
-    uri: str
-    kmsKeyId: str
-    tags: dict[str, str]
+    supportedOsVersions: list[str] | None
+    data: str | None
+    uri: str | None
+    kmsKeyId: str | None
+    tags: dict[str, str] | None
     clientToken: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateComponentResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    componentBuildVersionArn: str
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    clientToken: str | None
+    componentBuildVersionArn: str | None
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class CreateContainerRecipeRequest(TypedDict, total=False):
     containerType: Required[str]
     name: Required[str]
-    description: str
+    description: str | None
     semanticVersion: Required[str]
-    components: list["ComponentConfiguration"]
-    instanceConfiguration: "InstanceConfiguration"
-    dockerfileTemplateData: str
-    dockerfileTemplateUri: str
-    platformOverride: str
-    imageOsVersionOverride: str
+    components: "list[ComponentConfiguration] | None"
+    instanceConfiguration: "InstanceConfiguration | None"
+    dockerfileTemplateData: str | None
+    dockerfileTemplateUri: str | None
+    platformOverride: str | None
+    imageOsVersionOverride: str | None
     parentImage: Required[str]
-    tags: dict[str, str]
-    workingDirectory: str
+    tags: dict[str, str] | None
+    workingDirectory: str | None
     targetRepository: Required["TargetContainerRepository"]
-    kmsKeyId: str
+    kmsKeyId: str | None
     clientToken: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateContainerRecipeResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    containerRecipeArn: str
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    clientToken: str | None
+    containerRecipeArn: str | None
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class CreateDistributionConfigurationRequest(TypedDict, total=False):
     name: Required[str]
-    description: str
-    distributions: Required[list["Distribution"]]
-    tags: dict[str, str]
+    description: str | None
+    distributions: Required["list[Distribution]"]
+    tags: dict[str, str] | None
     clientToken: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateDistributionConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    distributionConfigurationArn: str
+    requestId: str | None
+    clientToken: str | None
+    distributionConfigurationArn: str | None
 
 
 class CreateImagePipelineRequest(TypedDict, total=False):
     name: Required[str]
-    description: str
-    imageRecipeArn: str
-    containerRecipeArn: str
+    description: str | None
+    imageRecipeArn: str | None
+    containerRecipeArn: str | None
     infrastructureConfigurationArn: Required[str]
-    distributionConfigurationArn: str
-    imageTestsConfiguration: "ImageTestsConfiguration"
-    enhancedImageMetadataEnabled: bool
-    schedule: "Schedule"
-    status: str
-    tags: dict[str, str]
-    imageTags: dict[str, str]
+    distributionConfigurationArn: str | None
+    imageTestsConfiguration: "ImageTestsConfiguration | None"
+    enhancedImageMetadataEnabled: bool | None
+    schedule: "Schedule | None"
+    status: str | None
+    tags: dict[str, str] | None
+    imageTags: dict[str, str] | None
     clientToken: Required[str]
-    imageScanningConfiguration: "ImageScanningConfiguration"
-    workflows: list["WorkflowConfiguration"]
-    executionRole: str
-    loggingConfiguration: "PipelineLoggingConfiguration"
-    dryRun: bool
+    imageScanningConfiguration: "ImageScanningConfiguration | None"
+    workflows: "list[WorkflowConfiguration] | None"
+    executionRole: str | None
+    loggingConfiguration: "PipelineLoggingConfiguration | None"
+    dryRun: bool | None
 
 
 class CreateImagePipelineResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    imagePipelineArn: str
+    requestId: str | None
+    clientToken: str | None
+    imagePipelineArn: str | None
 
 
 class CreateImageRecipeRequest(TypedDict, total=False):
     name: Required[str]
-    description: str
+    description: str | None
     semanticVersion: Required[str]
-    components: list["ComponentConfiguration"]
+    components: "list[ComponentConfiguration] | None"
     parentImage: Required[str]
-    blockDeviceMappings: list["InstanceBlockDeviceMapping"]
-    tags: dict[str, str]
-    workingDirectory: str
-    additionalInstanceConfiguration: "AdditionalInstanceConfiguration"
-    amiTags: dict[str, str]
-    amiWatermarks: list[str]
+    blockDeviceMappings: "list[InstanceBlockDeviceMapping] | None"
+    tags: dict[str, str] | None
+    workingDirectory: str | None
+    additionalInstanceConfiguration: "AdditionalInstanceConfiguration | None"
+    amiTags: dict[str, str] | None
+    amiWatermarks: list[str] | None
     clientToken: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateImageRecipeResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    imageRecipeArn: str
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    clientToken: str | None
+    imageRecipeArn: str | None
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class CreateImageRequest(TypedDict, total=False):
-    imageRecipeArn: str
-    containerRecipeArn: str
-    distributionConfigurationArn: str
+    imageRecipeArn: str | None
+    containerRecipeArn: str | None
+    distributionConfigurationArn: str | None
     infrastructureConfigurationArn: Required[str]
-    imageTestsConfiguration: "ImageTestsConfiguration"
-    enhancedImageMetadataEnabled: bool
-    tags: dict[str, str]
+    imageTestsConfiguration: "ImageTestsConfiguration | None"
+    enhancedImageMetadataEnabled: bool | None
+    tags: dict[str, str] | None
     clientToken: Required[str]
-    imageScanningConfiguration: "ImageScanningConfiguration"
-    workflows: list["WorkflowConfiguration"]
-    executionRole: str
-    loggingConfiguration: "ImageLoggingConfiguration"
+    imageScanningConfiguration: "ImageScanningConfiguration | None"
+    workflows: "list[WorkflowConfiguration] | None"
+    executionRole: str | None
+    loggingConfiguration: "ImageLoggingConfiguration | None"
 
 
 class CreateImageResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    imageBuildVersionArn: str
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    clientToken: str | None
+    imageBuildVersionArn: str | None
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class CreateInfrastructureConfigurationRequest(TypedDict, total=False):
     name: Required[str]
-    description: str
-    instanceTypes: list[str]
+    description: str | None
+    instanceTypes: list[str] | None
     instanceProfileName: Required[str]
-    securityGroupIds: list[str]
-    subnetId: str
-    logging: "Logging"
-    keyPair: str
-    terminateInstanceOnFailure: bool
-    terminateInstanceOnCompletion: bool
-    snsTopicArn: str
-    resourceTags: dict[str, str]
-    instanceMetadataOptions: "InstanceMetadataOptions"
-    tags: dict[str, str]
-    placement: "Placement"
-    parentInstance: "ParentInstanceConfiguration"
+    securityGroupIds: list[str] | None
+    subnetId: str | None
+    logging: "Logging | None"
+    keyPair: str | None
+    terminateInstanceOnFailure: bool | None
+    terminateInstanceOnCompletion: bool | None
+    snsTopicArn: str | None
+    resourceTags: dict[str, str] | None
+    instanceMetadataOptions: "InstanceMetadataOptions | None"
+    tags: dict[str, str] | None
+    placement: "Placement | None"
+    parentInstance: "ParentInstanceConfiguration | None"
     clientToken: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateInfrastructureConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    infrastructureConfigurationArn: str
+    requestId: str | None
+    clientToken: str | None
+    infrastructureConfigurationArn: str | None
 
 
 class CreateLifecyclePolicyRequest(TypedDict, total=False):
     name: Required[str]
-    description: str
-    status: str
+    description: str | None
+    status: str | None
     executionRole: Required[str]
     resourceType: Required[str]
-    policyDetails: Required[list["LifecyclePolicyDetail"]]
+    policyDetails: Required["list[LifecyclePolicyDetail]"]
     resourceSelection: Required["LifecyclePolicyResourceSelection"]
-    tags: dict[str, str]
+    tags: dict[str, str] | None
     clientToken: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateLifecyclePolicyResponse(TypedDict, total=False):
-    clientToken: str
-    lifecyclePolicyArn: str
+    clientToken: str | None
+    lifecyclePolicyArn: str | None
 
 
 class CreateWorkflowRequest(TypedDict, total=False):
     name: Required[str]
     semanticVersion: Required[str]
-    description: str
-    changeDescription: str
-    data: str
-    uri: str
-    kmsKeyId: str
-    tags: dict[str, str]
+    description: str | None
+    changeDescription: str | None
+    data: str | None
+    uri: str | None
+    kmsKeyId: str | None
+    tags: dict[str, str] | None
     clientToken: Required[str]
     type: Required[str]
-    dryRun: bool
+    dryRun: bool | None
 
 
 class CreateWorkflowResponse(TypedDict, total=False):
-    clientToken: str
-    workflowBuildVersionArn: str
-    latestVersionReferences: "LatestVersionReferences"
+    clientToken: str | None
+    workflowBuildVersionArn: str | None
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class CvssScore(TypedDict, total=False):
-    baseScore: float
-    scoringVector: str
-    version: str
-    source: str
+    baseScore: float | None
+    scoringVector: str | None
+    version: str | None
+    source: str | None
 
 
 class CvssScoreAdjustment(TypedDict, total=False):
-    metric: str
-    reason: str
+    metric: str | None
+    reason: str | None
 
 
 class CvssScoreDetails(TypedDict, total=False):
-    scoreSource: str
-    cvssSource: str
-    version: str
-    score: float
-    scoringVector: str
-    adjustments: list["CvssScoreAdjustment"]
+    scoreSource: str | None
+    cvssSource: str | None
+    version: str | None
+    score: float | None
+    scoringVector: str | None
+    adjustments: "list[CvssScoreAdjustment] | None"
 
 
 class DeleteComponentRequest(TypedDict, total=False):
@@ -817,8 +818,8 @@ class DeleteComponentRequest(TypedDict, total=False):
 
 
 class DeleteComponentResponse(TypedDict, total=False):
-    requestId: str
-    componentBuildVersionArn: str
+    requestId: str | None
+    componentBuildVersionArn: str | None
 
 
 class DeleteContainerRecipeRequest(TypedDict, total=False):
@@ -826,8 +827,8 @@ class DeleteContainerRecipeRequest(TypedDict, total=False):
 
 
 class DeleteContainerRecipeResponse(TypedDict, total=False):
-    requestId: str
-    containerRecipeArn: str
+    requestId: str | None
+    containerRecipeArn: str | None
 
 
 class DeleteDistributionConfigurationRequest(TypedDict, total=False):
@@ -835,8 +836,8 @@ class DeleteDistributionConfigurationRequest(TypedDict, total=False):
 
 
 class DeleteDistributionConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    distributionConfigurationArn: str
+    requestId: str | None
+    distributionConfigurationArn: str | None
 
 
 class DeleteImagePipelineRequest(TypedDict, total=False):
@@ -844,8 +845,8 @@ class DeleteImagePipelineRequest(TypedDict, total=False):
 
 
 class DeleteImagePipelineResponse(TypedDict, total=False):
-    requestId: str
-    imagePipelineArn: str
+    requestId: str | None
+    imagePipelineArn: str | None
 
 
 class DeleteImageRecipeRequest(TypedDict, total=False):
@@ -853,8 +854,8 @@ class DeleteImageRecipeRequest(TypedDict, total=False):
 
 
 class DeleteImageRecipeResponse(TypedDict, total=False):
-    requestId: str
-    imageRecipeArn: str
+    requestId: str | None
+    imageRecipeArn: str | None
 
 
 class DeleteImageRequest(TypedDict, total=False):
@@ -862,8 +863,8 @@ class DeleteImageRequest(TypedDict, total=False):
 
 
 class DeleteImageResponse(TypedDict, total=False):
-    requestId: str
-    imageBuildVersionArn: str
+    requestId: str | None
+    imageBuildVersionArn: str | None
 
 
 class DeleteInfrastructureConfigurationRequest(TypedDict, total=False):
@@ -871,8 +872,8 @@ class DeleteInfrastructureConfigurationRequest(TypedDict, total=False):
 
 
 class DeleteInfrastructureConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    infrastructureConfigurationArn: str
+    requestId: str | None
+    infrastructureConfigurationArn: str | None
 
 
 class DeleteLifecyclePolicyRequest(TypedDict, total=False):
@@ -880,7 +881,7 @@ class DeleteLifecyclePolicyRequest(TypedDict, total=False):
 
 
 class DeleteLifecyclePolicyResponse(TypedDict, total=False):
-    lifecyclePolicyArn: str
+    lifecyclePolicyArn: str | None
 
 
 class DeleteWorkflowRequest(TypedDict, total=False):
@@ -888,97 +889,97 @@ class DeleteWorkflowRequest(TypedDict, total=False):
 
 
 class DeleteWorkflowResponse(TypedDict, total=False):
-    workflowBuildVersionArn: str
+    workflowBuildVersionArn: str | None
 
 
 class DistributeImageRequest(TypedDict, total=False):
     sourceImage: Required[str]
     distributionConfigurationArn: Required[str]
     executionRole: Required[str]
-    tags: dict[str, str]
+    tags: dict[str, str] | None
     clientToken: Required[str]
-    loggingConfiguration: "ImageLoggingConfiguration"
+    loggingConfiguration: "ImageLoggingConfiguration | None"
 
 
 class DistributeImageResponse(TypedDict, total=False):
-    clientToken: str
-    imageBuildVersionArn: str
+    clientToken: str | None
+    imageBuildVersionArn: str | None
 
 
 class Distribution(TypedDict, total=False):
     region: Required[str]
-    amiDistributionConfiguration: "AmiDistributionConfiguration"
-    containerDistributionConfiguration: "ContainerDistributionConfiguration"
-    licenseConfigurationArns: list[str]
-    launchTemplateConfigurations: list["LaunchTemplateConfiguration"]
-    s3ExportConfiguration: "S3ExportConfiguration"
-    fastLaunchConfigurations: list["FastLaunchConfiguration"]
-    ssmParameterConfigurations: list["SsmParameterConfiguration"]
+    amiDistributionConfiguration: "AmiDistributionConfiguration | None"
+    containerDistributionConfiguration: "ContainerDistributionConfiguration | None"
+    licenseConfigurationArns: list[str] | None
+    launchTemplateConfigurations: "list[LaunchTemplateConfiguration] | None"
+    s3ExportConfiguration: "S3ExportConfiguration | None"
+    fastLaunchConfigurations: "list[FastLaunchConfiguration] | None"
+    ssmParameterConfigurations: "list[SsmParameterConfiguration] | None"
 
 
 class DistributionConfiguration(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    distributions: list["Distribution"]
+    arn: str | None
+    name: str | None
+    description: str | None
+    distributions: "list[Distribution] | None"
     timeoutMinutes: Required[int]
-    dateCreated: str
-    dateUpdated: str
-    tags: dict[str, str]
+    dateCreated: str | None
+    dateUpdated: str | None
+    tags: dict[str, str] | None
 
 
 class DistributionConfigurationSummary(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    dateCreated: str
-    dateUpdated: str
-    tags: dict[str, str]
-    regions: list[str]
+    arn: str | None
+    name: str | None
+    description: str | None
+    dateCreated: str | None
+    dateUpdated: str | None
+    tags: dict[str, str] | None
+    regions: list[str] | None
 
 
 class DistributionFailureContext(TypedDict, total=False):
-    errorMessage: str
-    regionFailures: list["RegionFailure"]
+    errorMessage: str | None
+    regionFailures: "list[RegionFailure] | None"
 
 
 class EbsInstanceBlockDeviceSpecification(TypedDict, total=False):
-    encrypted: bool
-    deleteOnTermination: bool
-    iops: int
-    kmsKeyId: str
-    snapshotId: str
-    volumeSize: int
-    volumeType: str
-    throughput: int
+    encrypted: bool | None
+    deleteOnTermination: bool | None
+    iops: int | None
+    kmsKeyId: str | None
+    snapshotId: str | None
+    volumeSize: int | None
+    volumeType: str | None
+    throughput: int | None
 
 
 class EcrConfiguration(TypedDict, total=False):
-    repositoryName: str
-    containerTags: list[str]
+    repositoryName: str | None
+    containerTags: list[str] | None
 
 
 class FastLaunchConfiguration(TypedDict, total=False):
     enabled: Required[bool]
-    snapshotConfiguration: "FastLaunchSnapshotConfiguration"
-    maxParallelLaunches: int
-    launchTemplate: "FastLaunchLaunchTemplateSpecification"
-    accountId: str
+    snapshotConfiguration: "FastLaunchSnapshotConfiguration | None"
+    maxParallelLaunches: int | None
+    launchTemplate: "FastLaunchLaunchTemplateSpecification | None"
+    accountId: str | None
 
 
 class FastLaunchLaunchTemplateSpecification(TypedDict, total=False):
-    launchTemplateId: str
-    launchTemplateName: str
-    launchTemplateVersion: str
+    launchTemplateId: str | None
+    launchTemplateName: str | None
+    launchTemplateVersion: str | None
 
 
 class FastLaunchSnapshotConfiguration(TypedDict, total=False):
-    targetResourceCount: int
+    targetResourceCount: int | None
 
 
 class Filter(TypedDict, total=False):
-    name: str
-    values: list[str]
+    name: str | None
+    values: list[str] | None
 
 
 class GetComponentPolicyRequest(TypedDict, total=False):
@@ -986,8 +987,8 @@ class GetComponentPolicyRequest(TypedDict, total=False):
 
 
 class GetComponentPolicyResponse(TypedDict, total=False):
-    requestId: str
-    policy: str
+    requestId: str | None
+    policy: str | None
 
 
 class GetComponentRequest(TypedDict, total=False):
@@ -995,9 +996,9 @@ class GetComponentRequest(TypedDict, total=False):
 
 
 class GetComponentResponse(TypedDict, total=False):
-    requestId: str
-    component: "Component"
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    component: "Component | None"
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class GetContainerRecipePolicyRequest(TypedDict, total=False):
@@ -1005,8 +1006,8 @@ class GetContainerRecipePolicyRequest(TypedDict, total=False):
 
 
 class GetContainerRecipePolicyResponse(TypedDict, total=False):
-    requestId: str
-    policy: str
+    requestId: str | None
+    policy: str | None
 
 
 class GetContainerRecipeRequest(TypedDict, total=False):
@@ -1014,9 +1015,9 @@ class GetContainerRecipeRequest(TypedDict, total=False):
 
 
 class GetContainerRecipeResponse(TypedDict, total=False):
-    requestId: str
-    containerRecipe: "ContainerRecipe"
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    containerRecipe: "ContainerRecipe | None"
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class GetDistributionConfigurationRequest(TypedDict, total=False):
@@ -1024,8 +1025,8 @@ class GetDistributionConfigurationRequest(TypedDict, total=False):
 
 
 class GetDistributionConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    distributionConfiguration: "DistributionConfiguration"
+    requestId: str | None
+    distributionConfiguration: "DistributionConfiguration | None"
 
 
 class GetImagePipelineRequest(TypedDict, total=False):
@@ -1033,8 +1034,8 @@ class GetImagePipelineRequest(TypedDict, total=False):
 
 
 class GetImagePipelineResponse(TypedDict, total=False):
-    requestId: str
-    imagePipeline: "ImagePipeline"
+    requestId: str | None
+    imagePipeline: "ImagePipeline | None"
 
 
 class GetImagePolicyRequest(TypedDict, total=False):
@@ -1042,8 +1043,8 @@ class GetImagePolicyRequest(TypedDict, total=False):
 
 
 class GetImagePolicyResponse(TypedDict, total=False):
-    requestId: str
-    policy: str
+    requestId: str | None
+    policy: str | None
 
 
 class GetImageRecipePolicyRequest(TypedDict, total=False):
@@ -1051,8 +1052,8 @@ class GetImageRecipePolicyRequest(TypedDict, total=False):
 
 
 class GetImageRecipePolicyResponse(TypedDict, total=False):
-    requestId: str
-    policy: str
+    requestId: str | None
+    policy: str | None
 
 
 class GetImageRecipeRequest(TypedDict, total=False):
@@ -1060,9 +1061,9 @@ class GetImageRecipeRequest(TypedDict, total=False):
 
 
 class GetImageRecipeResponse(TypedDict, total=False):
-    requestId: str
-    imageRecipe: "ImageRecipe"
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    imageRecipe: "ImageRecipe | None"
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class GetImageRequest(TypedDict, total=False):
@@ -1070,9 +1071,9 @@ class GetImageRequest(TypedDict, total=False):
 
 
 class GetImageResponse(TypedDict, total=False):
-    requestId: str
-    image: "Image"
-    latestVersionReferences: "LatestVersionReferences"
+    requestId: str | None
+    image: "Image | None"
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class GetInfrastructureConfigurationRequest(TypedDict, total=False):
@@ -1080,8 +1081,8 @@ class GetInfrastructureConfigurationRequest(TypedDict, total=False):
 
 
 class GetInfrastructureConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    infrastructureConfiguration: "InfrastructureConfiguration"
+    requestId: str | None
+    infrastructureConfiguration: "InfrastructureConfiguration | None"
 
 
 class GetLifecycleExecutionRequest(TypedDict, total=False):
@@ -1089,7 +1090,7 @@ class GetLifecycleExecutionRequest(TypedDict, total=False):
 
 
 class GetLifecycleExecutionResponse(TypedDict, total=False):
-    lifecycleExecution: "LifecycleExecution"
+    lifecycleExecution: "LifecycleExecution | None"
 
 
 class GetLifecyclePolicyRequest(TypedDict, total=False):
@@ -1097,19 +1098,19 @@ class GetLifecyclePolicyRequest(TypedDict, total=False):
 
 
 class GetLifecyclePolicyResponse(TypedDict, total=False):
-    lifecyclePolicy: "LifecyclePolicy"
+    lifecyclePolicy: "LifecyclePolicy | None"
 
 
 class GetMarketplaceResourceRequest(TypedDict, total=False):
     resourceType: Required[str]
     resourceArn: Required[str]
-    resourceLocation: str
+    resourceLocation: str | None
 
 
 class GetMarketplaceResourceResponse(TypedDict, total=False):
-    resourceArn: str
-    url: str
-    data: str
+    resourceArn: str | None
+    url: str | None
+    data: str | None
 
 
 class GetWorkflowExecutionRequest(TypedDict, total=False):
@@ -1117,20 +1118,20 @@ class GetWorkflowExecutionRequest(TypedDict, total=False):
 
 
 class GetWorkflowExecutionResponse(TypedDict, total=False):
-    requestId: str
-    workflowBuildVersionArn: str
-    workflowExecutionId: str
-    imageBuildVersionArn: str
-    type: str
-    status: str
-    message: str
-    totalStepCount: int
-    totalStepsSucceeded: int
-    totalStepsFailed: int
-    totalStepsSkipped: int
-    startTime: str
-    endTime: str
-    parallelGroup: str
+    requestId: str | None
+    workflowBuildVersionArn: str | None
+    workflowExecutionId: str | None
+    imageBuildVersionArn: str | None
+    type: str | None
+    status: str | None
+    message: str | None
+    totalStepCount: int | None
+    totalStepsSucceeded: int | None
+    totalStepsFailed: int | None
+    totalStepsSkipped: int | None
+    startTime: str | None
+    endTime: str | None
+    parallelGroup: str | None
 
 
 class GetWorkflowRequest(TypedDict, total=False):
@@ -1138,8 +1139,8 @@ class GetWorkflowRequest(TypedDict, total=False):
 
 
 class GetWorkflowResponse(TypedDict, total=False):
-    workflow: "Workflow"
-    latestVersionReferences: "LatestVersionReferences"
+    workflow: "Workflow | None"
+    latestVersionReferences: "LatestVersionReferences | None"
 
 
 class GetWorkflowStepExecutionRequest(TypedDict, total=False):
@@ -1147,450 +1148,450 @@ class GetWorkflowStepExecutionRequest(TypedDict, total=False):
 
 
 class GetWorkflowStepExecutionResponse(TypedDict, total=False):
-    requestId: str
-    stepExecutionId: str
-    workflowBuildVersionArn: str
-    workflowExecutionId: str
-    imageBuildVersionArn: str
-    name: str
-    description: str
-    action: str
-    status: str
-    rollbackStatus: str
-    message: str
-    inputs: str
-    outputs: str
-    startTime: str
-    endTime: str
-    onFailure: str
-    timeoutSeconds: int
-    attemptNumber: int
-    maxAttempts: int
+    requestId: str | None
+    stepExecutionId: str | None
+    workflowBuildVersionArn: str | None
+    workflowExecutionId: str | None
+    imageBuildVersionArn: str | None
+    name: str | None
+    description: str | None
+    action: str | None
+    status: str | None
+    rollbackStatus: str | None
+    message: str | None
+    inputs: str | None
+    outputs: str | None
+    startTime: str | None
+    endTime: str | None
+    onFailure: str | None
+    timeoutSeconds: int | None
+    attemptNumber: int | None
+    maxAttempts: int | None
 
 
 class Image(TypedDict, total=False):
-    arn: str
-    type: str
-    name: str
-    version: str
-    platform: str
-    enhancedImageMetadataEnabled: bool
-    osVersion: str
-    state: "ImageState"
-    imageRecipe: "ImageRecipe"
-    containerRecipe: "ContainerRecipe"
-    sourcePipelineName: str
-    sourcePipelineArn: str
-    infrastructureConfiguration: "InfrastructureConfiguration"
-    distributionConfiguration: "DistributionConfiguration"
-    imageTestsConfiguration: "ImageTestsConfiguration"
-    dateCreated: str
-    outputResources: "OutputResources"
-    tags: dict[str, str]
-    buildType: str
-    imageSource: str
-    scanState: "ImageScanState"
-    imageScanningConfiguration: "ImageScanningConfiguration"
-    deprecationTime: Timestamp
-    lifecycleExecutionId: str
-    executionRole: str
-    workflows: list["WorkflowConfiguration"]
-    loggingConfiguration: "ImageLoggingConfiguration"
+    arn: str | None
+    type: str | None
+    name: str | None
+    version: str | None
+    platform: str | None
+    enhancedImageMetadataEnabled: bool | None
+    osVersion: str | None
+    state: "ImageState | None"
+    imageRecipe: "ImageRecipe | None"
+    containerRecipe: "ContainerRecipe | None"
+    sourcePipelineName: str | None
+    sourcePipelineArn: str | None
+    infrastructureConfiguration: "InfrastructureConfiguration | None"
+    distributionConfiguration: "DistributionConfiguration | None"
+    imageTestsConfiguration: "ImageTestsConfiguration | None"
+    dateCreated: str | None
+    outputResources: "OutputResources | None"
+    tags: dict[str, str] | None
+    buildType: str | None
+    imageSource: str | None
+    scanState: "ImageScanState | None"
+    imageScanningConfiguration: "ImageScanningConfiguration | None"
+    deprecationTime: Timestamp | None
+    lifecycleExecutionId: str | None
+    executionRole: str | None
+    workflows: "list[WorkflowConfiguration] | None"
+    loggingConfiguration: "ImageLoggingConfiguration | None"
 
 
 class ImageAggregation(TypedDict, total=False):
-    imageBuildVersionArn: str
-    severityCounts: "SeverityCounts"
+    imageBuildVersionArn: str | None
+    severityCounts: "SeverityCounts | None"
 
 
 class ImageFailureContext(TypedDict, total=False):
-    imageStatus: str
-    workflowExecutionId: str
-    workflowArn: str
-    stepExecutionId: str
-    failedStep: str
-    componentFailure: "ComponentFailureContext"
-    distributionFailure: "DistributionFailureContext"
+    imageStatus: str | None
+    workflowExecutionId: str | None
+    workflowArn: str | None
+    stepExecutionId: str | None
+    failedStep: str | None
+    componentFailure: "ComponentFailureContext | None"
+    distributionFailure: "DistributionFailureContext | None"
 
 
 class ImageLoggingConfiguration(TypedDict, total=False):
-    logGroupName: str
+    logGroupName: str | None
 
 
 class ImagePackage(TypedDict, total=False):
-    packageName: str
-    packageVersion: str
+    packageName: str | None
+    packageVersion: str | None
 
 
 class ImagePipeline(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    platform: str
-    enhancedImageMetadataEnabled: bool
-    imageRecipeArn: str
-    containerRecipeArn: str
-    infrastructureConfigurationArn: str
-    distributionConfigurationArn: str
-    imageTestsConfiguration: "ImageTestsConfiguration"
-    schedule: "Schedule"
-    status: str
-    dateCreated: str
-    dateUpdated: str
-    dateLastRun: str
-    lastRunStatus: str
-    dateNextRun: str
-    tags: dict[str, str]
-    imageScanningConfiguration: "ImageScanningConfiguration"
-    imageTags: dict[str, str]
-    executionRole: str
-    workflows: list["WorkflowConfiguration"]
-    loggingConfiguration: "PipelineLoggingConfiguration"
-    consecutiveFailures: int
+    arn: str | None
+    name: str | None
+    description: str | None
+    platform: str | None
+    enhancedImageMetadataEnabled: bool | None
+    imageRecipeArn: str | None
+    containerRecipeArn: str | None
+    infrastructureConfigurationArn: str | None
+    distributionConfigurationArn: str | None
+    imageTestsConfiguration: "ImageTestsConfiguration | None"
+    schedule: "Schedule | None"
+    status: str | None
+    dateCreated: str | None
+    dateUpdated: str | None
+    dateLastRun: str | None
+    lastRunStatus: str | None
+    dateNextRun: str | None
+    tags: dict[str, str] | None
+    imageScanningConfiguration: "ImageScanningConfiguration | None"
+    imageTags: dict[str, str] | None
+    executionRole: str | None
+    workflows: "list[WorkflowConfiguration] | None"
+    loggingConfiguration: "PipelineLoggingConfiguration | None"
+    consecutiveFailures: int | None
 
 
 class ImagePipelineAggregation(TypedDict, total=False):
-    imagePipelineArn: str
-    severityCounts: "SeverityCounts"
+    imagePipelineArn: str | None
+    severityCounts: "SeverityCounts | None"
 
 
 class ImageRecipe(TypedDict, total=False):
-    arn: str
-    type: str
-    name: str
-    description: str
-    platform: str
-    owner: str
-    version: str
-    components: list["ComponentConfiguration"]
-    parentImage: str
-    blockDeviceMappings: list["InstanceBlockDeviceMapping"]
-    dateCreated: str
-    tags: dict[str, str]
-    workingDirectory: str
-    additionalInstanceConfiguration: "AdditionalInstanceConfiguration"
-    amiTags: dict[str, str]
-    amiWatermarks: list[str]
+    arn: str | None
+    type: str | None
+    name: str | None
+    description: str | None
+    platform: str | None
+    owner: str | None
+    version: str | None
+    components: "list[ComponentConfiguration] | None"
+    parentImage: str | None
+    blockDeviceMappings: "list[InstanceBlockDeviceMapping] | None"
+    dateCreated: str | None
+    tags: dict[str, str] | None
+    workingDirectory: str | None
+    additionalInstanceConfiguration: "AdditionalInstanceConfiguration | None"
+    amiTags: dict[str, str] | None
+    amiWatermarks: list[str] | None
 
 
 class ImageRecipeSummary(TypedDict, total=False):
-    arn: str
-    name: str
-    platform: str
-    owner: str
-    parentImage: str
-    dateCreated: str
-    tags: dict[str, str]
+    arn: str | None
+    name: str | None
+    platform: str | None
+    owner: str | None
+    parentImage: str | None
+    dateCreated: str | None
+    tags: dict[str, str] | None
 
 
 class ImageScanFinding(TypedDict, total=False):
-    awsAccountId: str
-    imageBuildVersionArn: str
-    imagePipelineArn: str
-    type: str
-    description: str
-    title: str
-    remediation: "Remediation"
-    severity: str
-    firstObservedAt: Timestamp
-    updatedAt: Timestamp
-    inspectorScore: float
-    inspectorScoreDetails: "InspectorScoreDetails"
-    packageVulnerabilityDetails: "PackageVulnerabilityDetails"
-    fixAvailable: str
+    awsAccountId: str | None
+    imageBuildVersionArn: str | None
+    imagePipelineArn: str | None
+    type: str | None
+    description: str | None
+    title: str | None
+    remediation: "Remediation | None"
+    severity: str | None
+    firstObservedAt: Timestamp | None
+    updatedAt: Timestamp | None
+    inspectorScore: float | None
+    inspectorScoreDetails: "InspectorScoreDetails | None"
+    packageVulnerabilityDetails: "PackageVulnerabilityDetails | None"
+    fixAvailable: str | None
 
 
 class ImageScanFindingAggregation(TypedDict, total=False):
-    accountAggregation: "AccountAggregation"
-    imageAggregation: "ImageAggregation"
-    imagePipelineAggregation: "ImagePipelineAggregation"
-    vulnerabilityIdAggregation: "VulnerabilityIdAggregation"
+    accountAggregation: "AccountAggregation | None"
+    imageAggregation: "ImageAggregation | None"
+    imagePipelineAggregation: "ImagePipelineAggregation | None"
+    vulnerabilityIdAggregation: "VulnerabilityIdAggregation | None"
 
 
 class ImageScanFindingsFilter(TypedDict, total=False):
-    name: str
-    values: list[str]
+    name: str | None
+    values: list[str] | None
 
 
 class ImageScanState(TypedDict, total=False):
-    status: str
-    reason: str
+    status: str | None
+    reason: str | None
 
 
 class ImageScanningConfiguration(TypedDict, total=False):
-    imageScanningEnabled: bool
-    ecrConfiguration: "EcrConfiguration"
-    imageScanningTypes: list[str]
-    scanResultCondition: "ScanResultCondition"
+    imageScanningEnabled: bool | None
+    ecrConfiguration: "EcrConfiguration | None"
+    imageScanningTypes: list[str] | None
+    scanResultCondition: "ScanResultCondition | None"
 
 
 class ImageState(TypedDict, total=False):
-    status: str
-    reason: str
-    failureContext: "ImageFailureContext"
+    status: str | None
+    reason: str | None
+    failureContext: "ImageFailureContext | None"
 
 
 class ImageSummary(TypedDict, total=False):
-    arn: str
-    name: str
-    type: str
-    version: str
-    platform: str
-    osVersion: str
-    state: "ImageState"
-    owner: str
-    dateCreated: str
-    outputResources: "OutputResources"
-    tags: dict[str, str]
-    buildType: str
-    imageSource: str
-    deprecationTime: Timestamp
-    lifecycleExecutionId: str
-    loggingConfiguration: "ImageLoggingConfiguration"
+    arn: str | None
+    name: str | None
+    type: str | None
+    version: str | None
+    platform: str | None
+    osVersion: str | None
+    state: "ImageState | None"
+    owner: str | None
+    dateCreated: str | None
+    outputResources: "OutputResources | None"
+    tags: dict[str, str] | None
+    buildType: str | None
+    imageSource: str | None
+    deprecationTime: Timestamp | None
+    lifecycleExecutionId: str | None
+    loggingConfiguration: "ImageLoggingConfiguration | None"
 
 
 class ImageTestsConfiguration(TypedDict, total=False):
-    imageTestsEnabled: bool
-    timeoutMinutes: int
+    imageTestsEnabled: bool | None
+    timeoutMinutes: int | None
 
 
 class ImageVersion(TypedDict, total=False):
-    arn: str
-    name: str
-    type: str
-    version: str
-    platform: str
-    osVersion: str
-    owner: str
-    dateCreated: str
-    buildType: str
-    imageSource: str
+    arn: str | None
+    name: str | None
+    type: str | None
+    version: str | None
+    platform: str | None
+    osVersion: str | None
+    owner: str | None
+    dateCreated: str | None
+    buildType: str | None
+    imageSource: str | None
 
 
 class ImportComponentRequest(TypedDict, total=False):
     name: Required[str]
     semanticVersion: Required[str]
-    description: str
-    changeDescription: str
+    description: str | None
+    changeDescription: str | None
     type: Required[str]
     format: Required[str]
     platform: Required[str]
-    data: str
-    uri: str
-    kmsKeyId: str
-    tags: dict[str, str]
+    data: str | None
+    uri: str | None
+    kmsKeyId: str | None
+    tags: dict[str, str] | None
     clientToken: Required[str]
 
 
 class ImportComponentResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    componentBuildVersionArn: str
+    requestId: str | None
+    clientToken: str | None
+    componentBuildVersionArn: str | None
 
 
 class ImportDiskImageRequest(TypedDict, total=False):
     name: Required[str]
     semanticVersion: Required[str]
-    description: str
+    description: str | None
     platform: Required[str]
     osVersion: Required[str]
-    executionRole: str
+    executionRole: str | None
     infrastructureConfigurationArn: Required[str]
     uri: Required[str]
-    loggingConfiguration: "ImageLoggingConfiguration"
-    tags: dict[str, str]
-    registerImageOptions: "RegisterImageOptions"
-    windowsConfiguration: "WindowsConfiguration"
+    loggingConfiguration: "ImageLoggingConfiguration | None"
+    tags: dict[str, str] | None
+    registerImageOptions: "RegisterImageOptions | None"
+    windowsConfiguration: "WindowsConfiguration | None"
     clientToken: Required[str]
 
 
 class ImportDiskImageResponse(TypedDict, total=False):
-    clientToken: str
-    imageBuildVersionArn: str
+    clientToken: str | None
+    imageBuildVersionArn: str | None
 
 
 class ImportVmImageRequest(TypedDict, total=False):
     name: Required[str]
     semanticVersion: Required[str]
-    description: str
+    description: str | None
     platform: Required[str]
-    osVersion: str
+    osVersion: str | None
     vmImportTaskId: Required[str]
-    loggingConfiguration: "ImageLoggingConfiguration"
-    tags: dict[str, str]
+    loggingConfiguration: "ImageLoggingConfiguration | None"
+    tags: dict[str, str] | None
     clientToken: Required[str]
 
 
 class ImportVmImageResponse(TypedDict, total=False):
-    requestId: str
-    imageArn: str
-    clientToken: str
+    requestId: str | None
+    imageArn: str | None
+    clientToken: str | None
 
 
 class InfrastructureConfiguration(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    instanceTypes: list[str]
-    instanceProfileName: str
-    securityGroupIds: list[str]
-    subnetId: str
-    logging: "Logging"
-    keyPair: str
-    terminateInstanceOnFailure: bool
-    snsTopicArn: str
-    dateCreated: str
-    dateUpdated: str
-    resourceTags: dict[str, str]
-    instanceMetadataOptions: "InstanceMetadataOptions"
-    tags: dict[str, str]
-    placement: "Placement"
-    terminateInstanceOnCompletion: bool
-    parentInstance: "ParentInstanceConfiguration"
+    arn: str | None
+    name: str | None
+    description: str | None
+    instanceTypes: list[str] | None
+    instanceProfileName: str | None
+    securityGroupIds: list[str] | None
+    subnetId: str | None
+    logging: "Logging | None"
+    keyPair: str | None
+    terminateInstanceOnFailure: bool | None
+    snsTopicArn: str | None
+    dateCreated: str | None
+    dateUpdated: str | None
+    resourceTags: dict[str, str] | None
+    instanceMetadataOptions: "InstanceMetadataOptions | None"
+    tags: dict[str, str] | None
+    placement: "Placement | None"
+    terminateInstanceOnCompletion: bool | None
+    parentInstance: "ParentInstanceConfiguration | None"
 
 
 class InfrastructureConfigurationSummary(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    dateCreated: str
-    dateUpdated: str
-    resourceTags: dict[str, str]
-    tags: dict[str, str]
-    instanceTypes: list[str]
-    instanceProfileName: str
-    placement: "Placement"
+    arn: str | None
+    name: str | None
+    description: str | None
+    dateCreated: str | None
+    dateUpdated: str | None
+    resourceTags: dict[str, str] | None
+    tags: dict[str, str] | None
+    instanceTypes: list[str] | None
+    instanceProfileName: str | None
+    placement: "Placement | None"
 
 
 class InspectorScoreDetails(TypedDict, total=False):
-    adjustedCvss: "CvssScoreDetails"
+    adjustedCvss: "CvssScoreDetails | None"
 
 
 class InstanceBlockDeviceMapping(TypedDict, total=False):
-    deviceName: str
-    ebs: "EbsInstanceBlockDeviceSpecification"
-    virtualName: str
-    noDevice: str
+    deviceName: str | None
+    ebs: "EbsInstanceBlockDeviceSpecification | None"
+    virtualName: str | None
+    noDevice: str | None
 
 
 class InstanceConfiguration(TypedDict, total=False):
-    image: str
-    blockDeviceMappings: list["InstanceBlockDeviceMapping"]
+    image: str | None
+    blockDeviceMappings: "list[InstanceBlockDeviceMapping] | None"
 
 
 class InstanceMetadataOptions(TypedDict, total=False):
-    httpTokens: str
-    httpPutResponseHopLimit: int
+    httpTokens: str | None
+    httpPutResponseHopLimit: int | None
 
 
 class LatestVersionReferences(TypedDict, total=False):
-    latestVersionArn: str
-    latestMajorVersionArn: str
-    latestMinorVersionArn: str
-    latestPatchVersionArn: str
+    latestVersionArn: str | None
+    latestMajorVersionArn: str | None
+    latestMinorVersionArn: str | None
+    latestPatchVersionArn: str | None
 
 
 class LaunchPermissionConfiguration(TypedDict, total=False):
-    userIds: list[str]
-    userGroups: list[str]
-    organizationArns: list[str]
-    organizationalUnitArns: list[str]
+    userIds: list[str] | None
+    userGroups: list[str] | None
+    organizationArns: list[str] | None
+    organizationalUnitArns: list[str] | None
 
 
 class LaunchTemplateConfiguration(TypedDict, total=False):
     launchTemplateId: Required[str]
-    accountId: str
-    setDefaultVersion: bool
+    accountId: str | None
+    setDefaultVersion: bool | None
 
 
 class LifecycleExecution(TypedDict, total=False):
-    lifecycleExecutionId: str
-    lifecyclePolicyArn: str
-    resourcesImpactedSummary: "LifecycleExecutionResourcesImpactedSummary"
-    state: "LifecycleExecutionState"
-    startTime: Timestamp
-    endTime: Timestamp
+    lifecycleExecutionId: str | None
+    lifecyclePolicyArn: str | None
+    resourcesImpactedSummary: "LifecycleExecutionResourcesImpactedSummary | None"
+    state: "LifecycleExecutionState | None"
+    startTime: Timestamp | None
+    endTime: Timestamp | None
 
 
 class LifecycleExecutionResource(TypedDict, total=False):
-    accountId: str
-    resourceId: str
-    state: "LifecycleExecutionResourceState"
-    action: "LifecycleExecutionResourceAction"
-    region: str
-    snapshots: list["LifecycleExecutionSnapshotResource"]
-    imageUris: list[str]
-    startTime: Timestamp
-    endTime: Timestamp
+    accountId: str | None
+    resourceId: str | None
+    state: "LifecycleExecutionResourceState | None"
+    action: "LifecycleExecutionResourceAction | None"
+    region: str | None
+    snapshots: "list[LifecycleExecutionSnapshotResource] | None"
+    imageUris: list[str] | None
+    startTime: Timestamp | None
+    endTime: Timestamp | None
 
 
 class LifecycleExecutionResourceAction(TypedDict, total=False):
-    name: str
-    reason: str
+    name: str | None
+    reason: str | None
 
 
 class LifecycleExecutionResourceState(TypedDict, total=False):
-    status: str
-    reason: str
+    status: str | None
+    reason: str | None
 
 
 class LifecycleExecutionResourcesImpactedSummary(TypedDict, total=False):
-    hasImpactedResources: bool
+    hasImpactedResources: bool | None
 
 
 class LifecycleExecutionSnapshotResource(TypedDict, total=False):
-    snapshotId: str
-    state: "LifecycleExecutionResourceState"
+    snapshotId: str | None
+    state: "LifecycleExecutionResourceState | None"
 
 
 class LifecycleExecutionState(TypedDict, total=False):
-    status: str
-    reason: str
+    status: str | None
+    reason: str | None
 
 
 class LifecyclePolicy(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    status: str
-    executionRole: str
-    resourceType: str
-    policyDetails: list["LifecyclePolicyDetail"]
-    resourceSelection: "LifecyclePolicyResourceSelection"
-    dateCreated: Timestamp
-    dateUpdated: Timestamp
-    dateLastRun: Timestamp
-    tags: dict[str, str]
+    arn: str | None
+    name: str | None
+    description: str | None
+    status: str | None
+    executionRole: str | None
+    resourceType: str | None
+    policyDetails: "list[LifecyclePolicyDetail] | None"
+    resourceSelection: "LifecyclePolicyResourceSelection | None"
+    dateCreated: Timestamp | None
+    dateUpdated: Timestamp | None
+    dateLastRun: Timestamp | None
+    tags: dict[str, str] | None
 
 
 class LifecyclePolicyDetail(TypedDict, total=False):
     action: Required["LifecyclePolicyDetailAction"]
     filter: Required["LifecyclePolicyDetailFilter"]
-    exclusionRules: "LifecyclePolicyDetailExclusionRules"
+    exclusionRules: "LifecyclePolicyDetailExclusionRules | None"
 
 
 class LifecyclePolicyDetailAction(TypedDict, total=False):
     type: Required[str]
-    includeResources: "LifecyclePolicyDetailActionIncludeResources"
+    includeResources: "LifecyclePolicyDetailActionIncludeResources | None"
 
 
 class LifecyclePolicyDetailActionIncludeResources(TypedDict, total=False):
-    amis: bool
-    snapshots: bool
-    containers: bool
+    amis: bool | None
+    snapshots: bool | None
+    containers: bool | None
 
 
 class LifecyclePolicyDetailExclusionRules(TypedDict, total=False):
-    tagMap: dict[str, str]
-    amis: "LifecyclePolicyDetailExclusionRulesAmis"
+    tagMap: dict[str, str] | None
+    amis: "LifecyclePolicyDetailExclusionRulesAmis | None"
 
 
 class LifecyclePolicyDetailExclusionRulesAmis(TypedDict, total=False):
-    isPublic: bool
-    regions: list[str]
-    sharedAccounts: list[str]
-    lastLaunched: "LifecyclePolicyDetailExclusionRulesAmisLastLaunched"
-    tagMap: dict[str, str]
+    isPublic: bool | None
+    regions: list[str] | None
+    sharedAccounts: list[str] | None
+    lastLaunched: "LifecyclePolicyDetailExclusionRulesAmisLastLaunched | None"
+    tagMap: dict[str, str] | None
 
 
 class LifecyclePolicyDetailExclusionRulesAmisLastLaunched(TypedDict, total=False):
@@ -1601,13 +1602,13 @@ class LifecyclePolicyDetailExclusionRulesAmisLastLaunched(TypedDict, total=False
 class LifecyclePolicyDetailFilter(TypedDict, total=False):
     type: Required[str]
     value: Required[int]
-    unit: str
-    retainAtLeast: int
+    unit: str | None
+    retainAtLeast: int | None
 
 
 class LifecyclePolicyResourceSelection(TypedDict, total=False):
-    recipes: list["LifecyclePolicyResourceSelectionRecipe"]
-    tagMap: dict[str, str]
+    recipes: "list[LifecyclePolicyResourceSelectionRecipe] | None"
+    tagMap: dict[str, str] | None
 
 
 class LifecyclePolicyResourceSelectionRecipe(TypedDict, total=False):
@@ -1616,217 +1617,217 @@ class LifecyclePolicyResourceSelectionRecipe(TypedDict, total=False):
 
 
 class LifecyclePolicySummary(TypedDict, total=False):
-    arn: str
-    name: str
-    description: str
-    status: str
-    executionRole: str
-    resourceType: str
-    dateCreated: Timestamp
-    dateUpdated: Timestamp
-    dateLastRun: Timestamp
-    tags: dict[str, str]
+    arn: str | None
+    name: str | None
+    description: str | None
+    status: str | None
+    executionRole: str | None
+    resourceType: str | None
+    dateCreated: Timestamp | None
+    dateUpdated: Timestamp | None
+    dateLastRun: Timestamp | None
+    tags: dict[str, str] | None
 
 
 class ListComponentBuildVersionsRequest(TypedDict, total=False):
-    componentVersionArn: str
-    maxResults: int
-    nextToken: str
+    componentVersionArn: str | None
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListComponentBuildVersionsResponse(TypedDict, total=False):
-    requestId: str
-    componentSummaryList: list["ComponentSummary"]
-    nextToken: str
+    requestId: str | None
+    componentSummaryList: "list[ComponentSummary] | None"
+    nextToken: str | None
 
 
 class ListComponentsRequest(TypedDict, total=False):
-    owner: str
-    filters: list["Filter"]
-    byName: bool
-    maxResults: int
-    nextToken: str
+    owner: str | None
+    filters: "list[Filter] | None"
+    byName: bool | None
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListComponentsResponse(TypedDict, total=False):
-    requestId: str
-    componentVersionList: list["ComponentVersion"]
-    nextToken: str
+    requestId: str | None
+    componentVersionList: "list[ComponentVersion] | None"
+    nextToken: str | None
 
 
 class ListContainerRecipesRequest(TypedDict, total=False):
-    owner: str
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    owner: str | None
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListContainerRecipesResponse(TypedDict, total=False):
-    requestId: str
-    containerRecipeSummaryList: list["ContainerRecipeSummary"]
-    nextToken: str
+    requestId: str | None
+    containerRecipeSummaryList: "list[ContainerRecipeSummary] | None"
+    nextToken: str | None
 
 
 class ListDistributionConfigurationsRequest(TypedDict, total=False):
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListDistributionConfigurationsResponse(TypedDict, total=False):
-    requestId: str
-    distributionConfigurationSummaryList: list["DistributionConfigurationSummary"]
-    nextToken: str
+    requestId: str | None
+    distributionConfigurationSummaryList: "list[DistributionConfigurationSummary] | None"
+    nextToken: str | None
 
 
 class ListImageBuildVersionsRequest(TypedDict, total=False):
-    imageVersionArn: str
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    imageVersionArn: str | None
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListImageBuildVersionsResponse(TypedDict, total=False):
-    requestId: str
-    imageSummaryList: list["ImageSummary"]
-    nextToken: str
+    requestId: str | None
+    imageSummaryList: "list[ImageSummary] | None"
+    nextToken: str | None
 
 
 class ListImagePackagesRequest(TypedDict, total=False):
     imageBuildVersionArn: Required[str]
-    maxResults: int
-    nextToken: str
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListImagePackagesResponse(TypedDict, total=False):
-    requestId: str
-    imagePackageList: list["ImagePackage"]
-    nextToken: str
+    requestId: str | None
+    imagePackageList: "list[ImagePackage] | None"
+    nextToken: str | None
 
 
 class ListImagePipelineImagesRequest(TypedDict, total=False):
     imagePipelineArn: Required[str]
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListImagePipelineImagesResponse(TypedDict, total=False):
-    requestId: str
-    imageSummaryList: list["ImageSummary"]
-    nextToken: str
+    requestId: str | None
+    imageSummaryList: "list[ImageSummary] | None"
+    nextToken: str | None
 
 
 class ListImagePipelinesRequest(TypedDict, total=False):
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListImagePipelinesResponse(TypedDict, total=False):
-    requestId: str
-    imagePipelineList: list["ImagePipeline"]
-    nextToken: str
+    requestId: str | None
+    imagePipelineList: "list[ImagePipeline] | None"
+    nextToken: str | None
 
 
 class ListImageRecipesRequest(TypedDict, total=False):
-    owner: str
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    owner: str | None
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListImageRecipesResponse(TypedDict, total=False):
-    requestId: str
-    imageRecipeSummaryList: list["ImageRecipeSummary"]
-    nextToken: str
+    requestId: str | None
+    imageRecipeSummaryList: "list[ImageRecipeSummary] | None"
+    nextToken: str | None
 
 
 class ListImageScanFindingAggregationsRequest(TypedDict, total=False):
-    filter: "Filter"
-    nextToken: str
+    filter: "Filter | None"
+    nextToken: str | None
 
 
 class ListImageScanFindingAggregationsResponse(TypedDict, total=False):
-    requestId: str
-    aggregationType: str
-    responses: list["ImageScanFindingAggregation"]
-    nextToken: str
+    requestId: str | None
+    aggregationType: str | None
+    responses: "list[ImageScanFindingAggregation] | None"
+    nextToken: str | None
 
 
 class ListImageScanFindingsRequest(TypedDict, total=False):
-    filters: list["ImageScanFindingsFilter"]
-    maxResults: int
-    nextToken: str
+    filters: "list[ImageScanFindingsFilter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListImageScanFindingsResponse(TypedDict, total=False):
-    requestId: str
-    findings: list["ImageScanFinding"]
-    nextToken: str
+    requestId: str | None
+    findings: "list[ImageScanFinding] | None"
+    nextToken: str | None
 
 
 class ListImagesRequest(TypedDict, total=False):
-    owner: str
-    filters: list["Filter"]
-    byName: bool
-    maxResults: int
-    nextToken: str
-    includeDeprecated: bool
+    owner: str | None
+    filters: "list[Filter] | None"
+    byName: bool | None
+    maxResults: int | None
+    nextToken: str | None
+    includeDeprecated: bool | None
 
 
 class ListImagesResponse(TypedDict, total=False):
-    requestId: str
-    imageVersionList: list["ImageVersion"]
-    nextToken: str
+    requestId: str | None
+    imageVersionList: "list[ImageVersion] | None"
+    nextToken: str | None
 
 
 class ListInfrastructureConfigurationsRequest(TypedDict, total=False):
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListInfrastructureConfigurationsResponse(TypedDict, total=False):
-    requestId: str
-    infrastructureConfigurationSummaryList: list["InfrastructureConfigurationSummary"]
-    nextToken: str
+    requestId: str | None
+    infrastructureConfigurationSummaryList: "list[InfrastructureConfigurationSummary] | None"
+    nextToken: str | None
 
 
 class ListLifecycleExecutionResourcesRequest(TypedDict, total=False):
     lifecycleExecutionId: Required[str]
-    parentResourceId: str
-    maxResults: int
-    nextToken: str
+    parentResourceId: str | None
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListLifecycleExecutionResourcesResponse(TypedDict, total=False):
-    lifecycleExecutionId: str
-    lifecycleExecutionState: "LifecycleExecutionState"
-    resources: list["LifecycleExecutionResource"]
-    nextToken: str
+    lifecycleExecutionId: str | None
+    lifecycleExecutionState: "LifecycleExecutionState | None"
+    resources: "list[LifecycleExecutionResource] | None"
+    nextToken: str | None
 
 
 class ListLifecycleExecutionsRequest(TypedDict, total=False):
-    maxResults: int
-    nextToken: str
+    maxResults: int | None
+    nextToken: str | None
     resourceArn: Required[str]
 
 
 class ListLifecycleExecutionsResponse(TypedDict, total=False):
-    lifecycleExecutions: list["LifecycleExecution"]
-    nextToken: str
+    lifecycleExecutions: "list[LifecycleExecution] | None"
+    nextToken: str | None
 
 
 class ListLifecyclePoliciesRequest(TypedDict, total=False):
-    filters: list["Filter"]
-    maxResults: int
-    nextToken: str
+    filters: "list[Filter] | None"
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListLifecyclePoliciesResponse(TypedDict, total=False):
-    lifecyclePolicySummaryList: list["LifecyclePolicySummary"]
-    nextToken: str
+    lifecyclePolicySummaryList: "list[LifecyclePolicySummary] | None"
+    nextToken: str | None
 
 
 class ListTagsForResourceRequest(TypedDict, total=False):
@@ -1834,93 +1835,93 @@ class ListTagsForResourceRequest(TypedDict, total=False):
 
 
 class ListTagsForResourceResponse(TypedDict, total=False):
-    tags: dict[str, str]
+    tags: dict[str, str] | None
 
 
 class ListWaitingWorkflowStepsRequest(TypedDict, total=False):
-    maxResults: int
-    nextToken: str
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListWaitingWorkflowStepsResponse(TypedDict, total=False):
-    steps: list["WorkflowStepExecution"]
-    nextToken: str
+    steps: "list[WorkflowStepExecution] | None"
+    nextToken: str | None
 
 
 class ListWorkflowBuildVersionsRequest(TypedDict, total=False):
-    workflowVersionArn: str
-    maxResults: int
-    nextToken: str
+    workflowVersionArn: str | None
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListWorkflowBuildVersionsResponse(TypedDict, total=False):
-    workflowSummaryList: list["WorkflowSummary"]
-    nextToken: str
+    workflowSummaryList: "list[WorkflowSummary] | None"
+    nextToken: str | None
 
 
 class ListWorkflowExecutionsRequest(TypedDict, total=False):
-    maxResults: int
-    nextToken: str
+    maxResults: int | None
+    nextToken: str | None
     imageBuildVersionArn: Required[str]
 
 
 class ListWorkflowExecutionsResponse(TypedDict, total=False):
-    requestId: str
-    workflowExecutions: list["WorkflowExecutionMetadata"]
-    imageBuildVersionArn: str
-    message: str
-    nextToken: str
+    requestId: str | None
+    workflowExecutions: "list[WorkflowExecutionMetadata] | None"
+    imageBuildVersionArn: str | None
+    message: str | None
+    nextToken: str | None
 
 
 class ListWorkflowStepExecutionsRequest(TypedDict, total=False):
-    maxResults: int
-    nextToken: str
+    maxResults: int | None
+    nextToken: str | None
     workflowExecutionId: Required[str]
 
 
 class ListWorkflowStepExecutionsResponse(TypedDict, total=False):
-    requestId: str
-    steps: list["WorkflowStepMetadata"]
-    workflowBuildVersionArn: str
-    workflowExecutionId: str
-    imageBuildVersionArn: str
-    message: str
-    nextToken: str
+    requestId: str | None
+    steps: "list[WorkflowStepMetadata] | None"
+    workflowBuildVersionArn: str | None
+    workflowExecutionId: str | None
+    imageBuildVersionArn: str | None
+    message: str | None
+    nextToken: str | None
 
 
 class ListWorkflowsRequest(TypedDict, total=False):
-    owner: str
-    filters: list["Filter"]
-    byName: bool
-    maxResults: int
-    nextToken: str
+    owner: str | None
+    filters: "list[Filter] | None"
+    byName: bool | None
+    maxResults: int | None
+    nextToken: str | None
 
 
 class ListWorkflowsResponse(TypedDict, total=False):
-    workflowVersionList: list["WorkflowVersion"]
-    nextToken: str
+    workflowVersionList: "list[WorkflowVersion] | None"
+    nextToken: str | None
 
 
 class Logging(TypedDict, total=False):
-    s3Logs: "S3Logs"
+    s3Logs: "S3Logs | None"
 
 
 class OutputResources(TypedDict, total=False):
-    amis: list["Ami"]
-    containers: list["Container"]
+    amis: "list[Ami] | None"
+    containers: "list[Container] | None"
 
 
 class PackageVulnerabilityDetails(TypedDict, total=False):
     vulnerabilityId: Required[str]
-    vulnerablePackages: list["VulnerablePackage"]
-    source: str
-    cvss: list["CvssScore"]
-    relatedVulnerabilities: list[str]
-    sourceUrl: str
-    vendorSeverity: str
-    vendorCreatedAt: Timestamp
-    vendorUpdatedAt: Timestamp
-    referenceUrls: list[str]
+    vulnerablePackages: "list[VulnerablePackage] | None"
+    source: str | None
+    cvss: "list[CvssScore] | None"
+    relatedVulnerabilities: list[str] | None
+    sourceUrl: str | None
+    vendorSeverity: str | None
+    vendorCreatedAt: Timestamp | None
+    vendorUpdatedAt: Timestamp | None
+    referenceUrls: list[str] | None
 
 
 class ParentInstanceConfiguration(TypedDict, total=False):
@@ -1928,15 +1929,15 @@ class ParentInstanceConfiguration(TypedDict, total=False):
 
 
 class PipelineLoggingConfiguration(TypedDict, total=False):
-    imageLogGroupName: str
-    pipelineLogGroupName: str
+    imageLogGroupName: str | None
+    pipelineLogGroupName: str | None
 
 
 class Placement(TypedDict, total=False):
-    availabilityZone: str
-    tenancy: str
-    hostId: str
-    hostResourceGroupArn: str
+    availabilityZone: str | None
+    tenancy: str | None
+    hostId: str | None
+    hostResourceGroupArn: str | None
 
 
 class ProductCodeListItem(TypedDict, total=False):
@@ -1950,8 +1951,8 @@ class PutComponentPolicyRequest(TypedDict, total=False):
 
 
 class PutComponentPolicyResponse(TypedDict, total=False):
-    requestId: str
-    componentArn: str
+    requestId: str | None
+    componentArn: str | None
 
 
 class PutContainerRecipePolicyRequest(TypedDict, total=False):
@@ -1960,8 +1961,8 @@ class PutContainerRecipePolicyRequest(TypedDict, total=False):
 
 
 class PutContainerRecipePolicyResponse(TypedDict, total=False):
-    requestId: str
-    containerRecipeArn: str
+    requestId: str | None
+    containerRecipeArn: str | None
 
 
 class PutImagePolicyRequest(TypedDict, total=False):
@@ -1970,8 +1971,8 @@ class PutImagePolicyRequest(TypedDict, total=False):
 
 
 class PutImagePolicyResponse(TypedDict, total=False):
-    requestId: str
-    imageArn: str
+    requestId: str | None
+    imageArn: str | None
 
 
 class PutImageRecipePolicyRequest(TypedDict, total=False):
@@ -1980,44 +1981,44 @@ class PutImageRecipePolicyRequest(TypedDict, total=False):
 
 
 class PutImageRecipePolicyResponse(TypedDict, total=False):
-    requestId: str
-    imageRecipeArn: str
+    requestId: str | None
+    imageRecipeArn: str | None
 
 
 class RegionFailure(TypedDict, total=False):
-    region: str
-    status: str
-    imageConfigurationStep: str
-    errorMessage: str
-    targetAccountId: str
+    region: str | None
+    status: str | None
+    imageConfigurationStep: str | None
+    errorMessage: str | None
+    targetAccountId: str | None
 
 
 class RegisterImageOptions(TypedDict, total=False):
-    secureBootEnabled: bool
-    uefiData: str
+    secureBootEnabled: bool | None
+    uefiData: str | None
 
 
 class Remediation(TypedDict, total=False):
-    recommendation: "RemediationRecommendation"
+    recommendation: "RemediationRecommendation | None"
 
 
 class RemediationRecommendation(TypedDict, total=False):
-    text: str
-    url: str
+    text: str | None
+    url: str | None
 
 
 class ResourceState(TypedDict, total=False):
-    status: str
+    status: str | None
 
 
 class ResourceStateUpdateExclusionRules(TypedDict, total=False):
-    amis: "LifecyclePolicyDetailExclusionRulesAmis"
+    amis: "LifecyclePolicyDetailExclusionRulesAmis | None"
 
 
 class ResourceStateUpdateIncludeResources(TypedDict, total=False):
-    amis: bool
-    snapshots: bool
-    containers: bool
+    amis: bool | None
+    snapshots: bool | None
+    containers: bool | None
 
 
 class RetryImageRequest(TypedDict, total=False):
@@ -2026,90 +2027,90 @@ class RetryImageRequest(TypedDict, total=False):
 
 
 class RetryImageResponse(TypedDict, total=False):
-    clientToken: str
-    imageBuildVersionArn: str
+    clientToken: str | None
+    imageBuildVersionArn: str | None
 
 
 class S3ExportConfiguration(TypedDict, total=False):
     roleName: Required[str]
     diskImageFormat: Required[str]
     s3Bucket: Required[str]
-    s3Prefix: str
+    s3Prefix: str | None
 
 
 class S3Logs(TypedDict, total=False):
-    s3BucketName: str
-    s3KeyPrefix: str
+    s3BucketName: str | None
+    s3KeyPrefix: str | None
 
 
 class ScanResultCondition(TypedDict, total=False):
     maximumSeverityLabel: Required[str]
-    fixAvailable: bool
+    fixAvailable: bool | None
 
 
 class Schedule(TypedDict, total=False):
-    scheduleExpression: str
-    timezone: str
-    pipelineExecutionStartCondition: str
-    autoDisablePolicy: "AutoDisablePolicy"
+    scheduleExpression: str | None
+    timezone: str | None
+    pipelineExecutionStartCondition: str | None
+    autoDisablePolicy: "AutoDisablePolicy | None"
 
 
 class SendWorkflowStepActionRequest(TypedDict, total=False):
     stepExecutionId: Required[str]
     imageBuildVersionArn: Required[str]
     action: Required[str]
-    reason: str
+    reason: str | None
     clientToken: Required[str]
 
 
 class SendWorkflowStepActionResponse(TypedDict, total=False):
-    stepExecutionId: str
-    imageBuildVersionArn: str
-    clientToken: str
+    stepExecutionId: str | None
+    imageBuildVersionArn: str | None
+    clientToken: str | None
 
 
 class SeverityCounts(TypedDict, total=False):
-    all: int
-    critical: int
-    high: int
-    medium: int
+    all: int | None
+    critical: int | None
+    high: int | None
+    medium: int | None
 
 
 class SsmParameterConfiguration(TypedDict, total=False):
-    amiAccountId: str
+    amiAccountId: str | None
     parameterName: Required[str]
-    dataType: str
+    dataType: str | None
 
 
 class StartImagePipelineExecutionRequest(TypedDict, total=False):
     imagePipelineArn: Required[str]
     clientToken: Required[str]
-    tags: dict[str, str]
+    tags: dict[str, str] | None
 
 
 class StartImagePipelineExecutionResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    imageBuildVersionArn: str
+    requestId: str | None
+    clientToken: str | None
+    imageBuildVersionArn: str | None
 
 
 class StartResourceStateUpdateRequest(TypedDict, total=False):
     resourceArn: Required[str]
     state: Required["ResourceState"]
-    executionRole: str
-    includeResources: "ResourceStateUpdateIncludeResources"
-    exclusionRules: "ResourceStateUpdateExclusionRules"
-    updateAt: Timestamp
+    executionRole: str | None
+    includeResources: "ResourceStateUpdateIncludeResources | None"
+    exclusionRules: "ResourceStateUpdateExclusionRules | None"
+    updateAt: Timestamp | None
     clientToken: Required[str]
 
 
 class StartResourceStateUpdateResponse(TypedDict, total=False):
-    lifecycleExecutionId: str
-    resourceArn: str
+    lifecycleExecutionId: str | None
+    resourceArn: str | None
 
 
 class SystemsManagerAgent(TypedDict, total=False):
-    uninstallAfterBuild: bool
+    uninstallAfterBuild: bool | None
 
 
 class TagResourceRequest(TypedDict, total=False):
@@ -2137,98 +2138,98 @@ class UntagResourceResponse(TypedDict, total=False):
 
 class UpdateDistributionConfigurationRequest(TypedDict, total=False):
     distributionConfigurationArn: Required[str]
-    description: str
-    distributions: Required[list["Distribution"]]
+    description: str | None
+    distributions: Required["list[Distribution]"]
     clientToken: Required[str]
 
 
 class UpdateDistributionConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    distributionConfigurationArn: str
+    requestId: str | None
+    clientToken: str | None
+    distributionConfigurationArn: str | None
 
 
 class UpdateImagePipelineRequest(TypedDict, total=False):
     imagePipelineArn: Required[str]
-    description: str
-    imageRecipeArn: str
-    containerRecipeArn: str
+    description: str | None
+    imageRecipeArn: str | None
+    containerRecipeArn: str | None
     infrastructureConfigurationArn: Required[str]
-    distributionConfigurationArn: str
-    imageTestsConfiguration: "ImageTestsConfiguration"
-    enhancedImageMetadataEnabled: bool
-    schedule: "Schedule"
-    status: str
+    distributionConfigurationArn: str | None
+    imageTestsConfiguration: "ImageTestsConfiguration | None"
+    enhancedImageMetadataEnabled: bool | None
+    schedule: "Schedule | None"
+    status: str | None
     clientToken: Required[str]
-    imageScanningConfiguration: "ImageScanningConfiguration"
-    workflows: list["WorkflowConfiguration"]
-    loggingConfiguration: "PipelineLoggingConfiguration"
-    executionRole: str
-    imageTags: dict[str, str]
+    imageScanningConfiguration: "ImageScanningConfiguration | None"
+    workflows: "list[WorkflowConfiguration] | None"
+    loggingConfiguration: "PipelineLoggingConfiguration | None"
+    executionRole: str | None
+    imageTags: dict[str, str] | None
 
 
 class UpdateImagePipelineResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    imagePipelineArn: str
+    requestId: str | None
+    clientToken: str | None
+    imagePipelineArn: str | None
 
 
 class UpdateInfrastructureConfigurationRequest(TypedDict, total=False):
     infrastructureConfigurationArn: Required[str]
-    description: str
-    instanceTypes: list[str]
+    description: str | None
+    instanceTypes: list[str] | None
     instanceProfileName: Required[str]
-    securityGroupIds: list[str]
-    subnetId: str
-    logging: "Logging"
-    keyPair: str
-    terminateInstanceOnFailure: bool
-    terminateInstanceOnCompletion: bool
-    snsTopicArn: str
-    resourceTags: dict[str, str]
-    instanceMetadataOptions: "InstanceMetadataOptions"
-    placement: "Placement"
-    parentInstance: "ParentInstanceConfiguration"
+    securityGroupIds: list[str] | None
+    subnetId: str | None
+    logging: "Logging | None"
+    keyPair: str | None
+    terminateInstanceOnFailure: bool | None
+    terminateInstanceOnCompletion: bool | None
+    snsTopicArn: str | None
+    resourceTags: dict[str, str] | None
+    instanceMetadataOptions: "InstanceMetadataOptions | None"
+    placement: "Placement | None"
+    parentInstance: "ParentInstanceConfiguration | None"
     clientToken: Required[str]
 
 
 class UpdateInfrastructureConfigurationResponse(TypedDict, total=False):
-    requestId: str
-    clientToken: str
-    infrastructureConfigurationArn: str
+    requestId: str | None
+    clientToken: str | None
+    infrastructureConfigurationArn: str | None
 
 
 class UpdateLifecyclePolicyRequest(TypedDict, total=False):
     lifecyclePolicyArn: Required[str]
-    description: str
-    status: str
+    description: str | None
+    status: str | None
     executionRole: Required[str]
     resourceType: Required[str]
-    policyDetails: Required[list["LifecyclePolicyDetail"]]
+    policyDetails: Required["list[LifecyclePolicyDetail]"]
     resourceSelection: Required["LifecyclePolicyResourceSelection"]
     clientToken: Required[str]
 
 
 class UpdateLifecyclePolicyResponse(TypedDict, total=False):
-    lifecyclePolicyArn: str
+    lifecyclePolicyArn: str | None
 
 
 class VulnerabilityIdAggregation(TypedDict, total=False):
-    vulnerabilityId: str
-    severityCounts: "SeverityCounts"
+    vulnerabilityId: str | None
+    severityCounts: "SeverityCounts | None"
 
 
 class VulnerablePackage(TypedDict, total=False):
-    name: str
-    version: str
-    sourceLayerHash: str
-    epoch: int
-    release: str
-    arch: str
-    packageManager: str
-    filePath: str
-    fixedInVersion: str
-    remediation: str
+    name: str | None
+    version: str | None
+    sourceLayerHash: str | None
+    epoch: int | None
+    release: str | None
+    arch: str | None
+    packageManager: str | None
+    filePath: str | None
+    fixedInVersion: str | None
+    remediation: str | None
 
 
 class WindowsConfiguration(TypedDict, total=False):
@@ -2236,42 +2237,42 @@ class WindowsConfiguration(TypedDict, total=False):
 
 
 class Workflow(TypedDict, total=False):
-    arn: str
-    name: str
-    version: str
-    description: str
-    changeDescription: str
-    type: str
-    state: "WorkflowState"
-    owner: str
-    data: str
-    kmsKeyId: str
-    dateCreated: str
-    tags: dict[str, str]
-    parameters: list["WorkflowParameterDetail"]
+    arn: str | None
+    name: str | None
+    version: str | None
+    description: str | None
+    changeDescription: str | None
+    type: str | None
+    state: "WorkflowState | None"
+    owner: str | None
+    data: str | None
+    kmsKeyId: str | None
+    dateCreated: str | None
+    tags: dict[str, str] | None
+    parameters: "list[WorkflowParameterDetail] | None"
 
 
 class WorkflowConfiguration(TypedDict, total=False):
     workflowArn: Required[str]
-    parameters: list["WorkflowParameter"]
-    parallelGroup: str
-    onFailure: str
+    parameters: "list[WorkflowParameter] | None"
+    parallelGroup: str | None
+    onFailure: str | None
 
 
 class WorkflowExecutionMetadata(TypedDict, total=False):
-    workflowBuildVersionArn: str
-    workflowExecutionId: str
-    type: str
-    status: str
-    message: str
-    totalStepCount: int
-    totalStepsSucceeded: int
-    totalStepsFailed: int
-    totalStepsSkipped: int
-    startTime: str
-    endTime: str
-    parallelGroup: str
-    retried: bool
+    workflowBuildVersionArn: str | None
+    workflowExecutionId: str | None
+    type: str | None
+    status: str | None
+    message: str | None
+    totalStepCount: int | None
+    totalStepsSucceeded: int | None
+    totalStepsFailed: int | None
+    totalStepsSkipped: int | None
+    startTime: str | None
+    endTime: str | None
+    parallelGroup: str | None
+    retried: bool | None
 
 
 class WorkflowParameter(TypedDict, total=False):
@@ -2282,59 +2283,59 @@ class WorkflowParameter(TypedDict, total=False):
 class WorkflowParameterDetail(TypedDict, total=False):
     name: Required[str]
     type: Required[str]
-    defaultValue: list[str]
-    description: str
+    defaultValue: list[str] | None
+    description: str | None
 
 
 class WorkflowState(TypedDict, total=False):
-    status: str
-    reason: str
+    status: str | None
+    reason: str | None
 
 
 class WorkflowStepExecution(TypedDict, total=False):
-    stepExecutionId: str
-    imageBuildVersionArn: str
-    workflowExecutionId: str
-    workflowBuildVersionArn: str
-    name: str
-    action: str
-    startTime: str
+    stepExecutionId: str | None
+    imageBuildVersionArn: str | None
+    workflowExecutionId: str | None
+    workflowBuildVersionArn: str | None
+    name: str | None
+    action: str | None
+    startTime: str | None
 
 
 class WorkflowStepMetadata(TypedDict, total=False):
-    stepExecutionId: str
-    name: str
-    description: str
-    action: str
-    status: str
-    rollbackStatus: str
-    message: str
-    inputs: str
-    outputs: str
-    startTime: str
-    endTime: str
-    attemptNumber: int
-    maxAttempts: int
+    stepExecutionId: str | None
+    name: str | None
+    description: str | None
+    action: str | None
+    status: str | None
+    rollbackStatus: str | None
+    message: str | None
+    inputs: str | None
+    outputs: str | None
+    startTime: str | None
+    endTime: str | None
+    attemptNumber: int | None
+    maxAttempts: int | None
 
 
 class WorkflowSummary(TypedDict, total=False):
-    arn: str
-    name: str
-    version: str
-    description: str
-    changeDescription: str
-    type: str
-    owner: str
-    state: "WorkflowState"
-    dateCreated: str
-    tags: dict[str, str]
+    arn: str | None
+    name: str | None
+    version: str | None
+    description: str | None
+    changeDescription: str | None
+    type: str | None
+    owner: str | None
+    state: "WorkflowState | None"
+    dateCreated: str | None
+    tags: dict[str, str] | None
 
 
 class WorkflowVersion(TypedDict, total=False):
-    arn: str
-    name: str
-    version: str
-    description: str
-    type: str
-    owner: str
-    dateCreated: str
+    arn: str | None
+    name: str | None
+    version: str | None
+    description: str | None
+    type: str | None
+    owner: str | None
+    dateCreated: str | None

@@ -4,12 +4,13 @@ as CreateImage and image pipelines both take it: AWS's defaults filled in, every
 resolved (own or AWS-managed), and AWS's errors for anything that would not work."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..domain.arn import Arn, parse_arn
-from ..protocol import errors
-from ..protocol.errors import invalid_parameter
+from ..protocol.errors import ServiceError, invalid_parameter
+from ..protocol.generated import InvalidRequestException
 from ..store.repository import Resource
 from .context import Context
 from .resources import resolve
@@ -34,11 +35,11 @@ class BuildConfiguration:
         return "containerRecipeArn" if "containerRecipeArn" in self.members else "imageRecipeArn"
 
 
-def invalid_request(message: str) -> errors.ServiceError:
-    return errors.ERROR_CLASSES["InvalidRequestException"](message)
+def invalid_request(message: str) -> ServiceError:
+    return InvalidRequestException(message)
 
 
-def build_configuration(ctx: Context, params: dict[str, Any]) -> BuildConfiguration:
+def build_configuration(ctx: Context, params: Mapping[str, Any]) -> BuildConfiguration:
     has_image, has_container = bool(params.get("imageRecipeArn")), bool(params.get("containerRecipeArn"))
     if has_image == has_container:
         raise invalid_request("You must specify exactly one of imageRecipeArn or containerRecipeArn.")

@@ -8,6 +8,7 @@ from the same counter as builds), so GetImage, ListImageBuildVersions and the wa
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..domain.arn import AWS_OWNER, parse_arn
@@ -27,7 +28,7 @@ COPIED_MEMBERS = ("name", "version", "type", "platform", "osVersion", "imageReci
                   "enhancedImageMetadataEnabled")
 
 
-def distribute_image(ctx: Context, params: dict[str, Any]) -> str:
+def distribute_image(ctx: Context, params: Mapping[str, Any]) -> str:
     source, ami = _source(ctx, params["sourceImage"])
     distribution, _ = resolve(ctx, params["distributionConfigurationArn"], "distributionConfigurationArn")
     name_id, version = source.name_id, source.version

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -59,7 +60,7 @@ def fingerprint(path: str) -> str:
     return digest.hexdigest()
 
 
-def import_image(ctx: Context, params: dict[str, Any], *, build_type: str, source: str,
+def import_image(ctx: Context, params: Mapping[str, Any], *, build_type: str, source: str,
                  members: dict[str, Any]) -> str:
     """Creates the image resource (PENDING) and the job that makes it AVAILABLE; its ARN."""
     name_id = name_to_id(params["name"])

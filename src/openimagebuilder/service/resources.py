@@ -6,16 +6,16 @@ from collections.abc import Iterator
 
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
 from ..domain.semver import Version, parse_version, parse_version_filter
-from ..protocol import errors
-from ..protocol.errors import invalid_parameter
+from ..protocol.errors import ServiceError, invalid_parameter
+from ..protocol.generated import ResourceNotFoundException
 from ..store.policies import shared_get, shared_scan, shared_versions
 from ..store.repository import Resource
 from .context import Context
 from .sharing import caller_principals
 
 
-def not_found(arn: str) -> errors.ServiceError:
-    return errors.ERROR_CLASSES["ResourceNotFoundException"](f"The resource ARN '{arn}' does not exist.")
+def not_found(arn: str) -> ServiceError:
+    return ResourceNotFoundException(f"The resource ARN '{arn}' does not exist.")
 
 
 def visible(ctx: Context, arn: Arn) -> bool:

@@ -17,7 +17,7 @@ import orjson
 from ..domain.workflow_document import parsed_workflow_document
 from ..engine.expressions import lookup
 from ..engine.plan import BuildPlan, ComponentRun, Stage
-from ..protocol import errors
+from ..protocol.generated import InvalidRequestException, ResourceInUseException
 from ..store.executions import Execution
 from ..store.repository import Resource
 from .builds import (
@@ -41,20 +41,20 @@ def retry_image(ctx: Context, image: Resource) -> None:
     """Starts the image's build again where its last attempt stopped; `image` is locked FOR UPDATE."""
     status = (image.document.get("state") or {}).get("status")
     if ctx.executions.job(image.arn) is not None:
-        raise errors.ERROR_CLASSES["ResourceInUseException"](
+        raise ResourceInUseException(
             f"The image '{image.arn}' is still being built; only a FAILED or CANCELLED image can be retried.")
     if status not in RETRYABLE:
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             f"The image '{image.arn}' cannot be retried because its status is {status}. Only a FAILED or "
             "CANCELLED image can be retried.")
     if image.document.get("type") != "AMI":
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             f"The image '{image.arn}' cannot be retried: retry is only supported for AMI-based images.")
     every = ctx.executions.workflow_executions(image.arn)
     current = image.document.get(ATTEMPT_KEY)
     executions = [e for e in every if current is None or e.id in current]
     if not executions:
-        raise errors.ERROR_CLASSES["InvalidRequestException"](
+        raise InvalidRequestException(
             f"The image '{image.arn}' cannot be retried: it has no workflow executions.")
     groups = _stage_groups(executions)
     restart = next((index for index, group in enumerate(groups)
