@@ -87,9 +87,9 @@ class ImageBuilderApp:
             return
         if scope["path"] in (HEALTH_PATH, CLOCK_PATH, LOGS_PATH):
             body = await _read_body(receive)
-            status, headers, payload = await asyncio.get_running_loop().run_in_executor(
+            status, reply_headers, payload = await asyncio.get_running_loop().run_in_executor(
                 self.executor, self._control, scope, body)
-            await _respond(send, status, headers, payload)
+            await _respond(send, status, reply_headers, payload)
             return
         body = await _read_body(receive)
         headers = headers_of(scope)
