@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?=
 
-.PHONY: install install-run lint run test test-unit test-e2e bench coverage clean
+.PHONY: install install-run lint generate run test test-unit test-e2e bench coverage clean
 
 # What serving needs only: the first `make run` stays quick.
 $(BIN)/.installed-run: pyproject.toml
@@ -37,6 +37,12 @@ run: install-run
 
 lint: install
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+# protocol/generated.py (errors, enums, request and response types) from botocore's model; a unit
+# test fails when the checked-in file is not this output.
+generate: install
+	$(BIN)/python -m openimagebuilder.protocol.generate
 
 test: install lint
 	$(BIN)/python -m pytest -q
@@ -55,4 +61,4 @@ coverage: install
 	$(BIN)/python -m openimagebuilder.coverage --readme README.md
 
 clean:
-	rm -rf $(VENV) .oib .pytest_cache .hypothesis
+	rm -rf $(VENV) .oib .pytest_cache .hypothesis .mypy_cache
