@@ -1,8 +1,8 @@
 """Image recipes (AMIs) built for real in QEMU machines: `oib serve --backend real` driven through
 boto3, from CreateImageRecipe with a managed parent to an AVAILABLE image whose AMIs are disks in
-the image store, exported with `oib images export` and booted in plain QEMU. Needs root and the VM tools; skipped saying so without them, except under CI=true.
-One server on SQLite: a VM build takes ~15 s of the shared CPUs, so the store matrix is left to the
-simulated tests."""
+the image store, exported with `oib images export` and booted in plain QEMU. Needs root and the
+VM tools; skipped saying so without them, except under CI=true. One server on SQLite: a VM build
+takes ~15 s of the shared CPUs, so the store matrix is left to the simulated tests."""
 from __future__ import annotations
 
 import contextlib
@@ -17,46 +17,14 @@ import pytest
 
 from openimagebuilder.vm.disk import PARTITION_OFFSET
 from tests.conftest import start_server, start_worker, stop_process, unique
+
+# The same documents as the container builds': a build component writes /opt/app/hello.txt, a
+# test component checks it, another looks for a file that is not there, one sleeps.
+from tests.e2e.test_container_builds import BUILD_DOC, FAILING_TEST_DOC, SLOW_DOC, TEST_DOC
 from tests.vm_fixtures import qemu_processes, vm_root_env
 
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
 PARENT = f"arn:aws:imagebuilder:{REGION}:aws:image/amazon-linux-2-x86/x.x.x"
-BUILD_DOC = """name: write
-schemaVersion: 1.0
-phases:
-  - name: build
-    steps:
-      - name: Write
-        action: ExecuteBash
-        inputs:
-          commands:
-            - mkdir -p /opt/app && echo "hello from oib" > /opt/app/hello.txt
-            - echo "wrote the greeting"
-"""
-TEST_DOC = """name: check
-schemaVersion: 1.0
-phases:
-  - name: test
-    steps:
-      - name: Check
-        action: ExecuteBash
-        inputs:
-          commands:
-            - grep -q "hello from oib" /opt/app/hello.txt
-            - echo "the greeting is there"
-"""
-FAILING_TEST_DOC = """name: check-missing
-schemaVersion: 1.0
-phases:
-  - name: test
-    steps:
-      - name: LookForMissingFile
-        action: ExecuteBash
-        inputs:
-          commands:
-            - echo "looking for /opt/app/missing.txt"
-            - cat /opt/app/missing.txt
-"""
 WINDOWS_DOC = """name: hello
 schemaVersion: 1.0
 phases:
@@ -67,18 +35,6 @@ phases:
         inputs:
           commands:
             - Write-Host hello
-"""
-SLOW_DOC = """name: slow
-schemaVersion: 1.0
-phases:
-  - name: build
-    steps:
-      - name: Sleep
-        action: ExecuteBash
-        inputs:
-          commands:
-            - echo started sleeping
-            - sleep 120
 """
 
 
@@ -134,9 +90,18 @@ def _settled(probe, timeout: float = 5.0) -> bool:
     return True
 
 
-def _instances(vm_settings) -> list[str]:
+def _instances(vm_settings, image_arn: str | None = None) -> list[str]:
+    """The instance directories in the run directory (of one build's machines, with `image_arn`)."""
     run = vm_settings.run_root
-    return sorted(entry.name for entry in run.iterdir() if entry.name.startswith("i-")) if run.exists() else []
+    entries = [entry for entry in run.iterdir() if entry.name.startswith("i-")] if run.exists() else []
+    return sorted(entry.name for entry in entries if image_arn is None or _owned_by(entry, image_arn))
+
+
+def _owned_by(entry, image_arn: str) -> bool:
+    try:
+        return image_arn in (entry / "owner.json").read_text()
+    except OSError:
+        return False
 
 
 def _oib(*arguments: str, env: dict[str, str]) -> str:
@@ -185,7 +150,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
         assert (vm_settings.images_dir / ami["image"] / "disk.qcow2").is_file()
     # The test instance booted from the AMI found what the build component wrote.
     assert "wrote the greeting" in log and "the greeting is there" in log
-    assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+    assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
     # `oib images export` hands the disk over: the raw file holds what the component wrote, and
     # the qcow2 boots in plain QEMU into the image's own systemd.
@@ -217,7 +182,7 @@ def test_a_failing_test_component_fails_the_image_with_the_steps_output(vm_serve
     made = [ami for ami in (vm_settings.images_dir.iterdir() if vm_settings.images_dir.exists() else [])
             if image_arn in (ami / "image.json").read_text()]
     assert _settled(lambda: not any(path.exists() for path in made)), made
-    assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+    assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
 
 def test_a_windows_parent_fails_with_the_reason(vm_server):
@@ -244,7 +209,7 @@ def test_cancel_mid_build_stops_the_machine_within_two_seconds(vm_server, vm_set
     assert image["state"]["status"] == "CANCELLED"
     assert time.monotonic() - cancelled_at < 2
     assert _settled(lambda: not qemu_processes(str(vm_settings.run_root)), timeout=2)
-    assert _settled(lambda: _instances(vm_settings) == []), _instances(vm_settings)
+    assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
 
 def test_kill_9_of_the_worker_takes_its_machine_down_and_the_next_worker_cleans_up(vm_settings, tmp_path):
@@ -261,7 +226,7 @@ def test_kill_9_of_the_worker_takes_its_machine_down_and_the_next_worker_cleans_
         while "started sleeping" not in _log(server, image_arn):
             assert time.monotonic() < deadline, (_log(server, image_arn), workers[0].log()[-3000:])
             time.sleep(0.2)
-        [instance] = _instances(vm_settings)
+        [instance] = _instances(vm_settings, image_arn)
         workers[0].stop("kill")
         # QEMU got its parent-death signal with the worker.
         assert _settled(lambda: not qemu_processes(str(vm_settings.run_root)), timeout=2)

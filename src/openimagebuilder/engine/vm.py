@@ -47,22 +47,18 @@ from ..vm.instance import Instance
 from ..vm.qemu import Boot, MachineError
 from ..vm.settings import VmSettings
 from .backend import BuildContext, StepControl, StepResult
+from .build_reaper import BuildReaper, Chore, build_token
 from .components import run_components
 from .container import _INVENTORY, _inventory
 from .plan import ComponentRun
 
 log = logging.getLogger(__name__)
 
-REAP_SECONDS = 0.5
 SWEEP_SECONDS = 60.0
 DELETED_IMAGES_SECONDS = 5.0   # how soon the AMI files of a deleted image (DeleteImage, lifecycle) go
 _AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 _IMAGE_ARN = re.compile(r"^arn:aws[a-z-]*:imagebuilder:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):image/"
                         r"(?P<name>[a-z0-9-_]+)/(?P<version>[0-9x.]+)(?:/(?P<build>\d+))?$")
-
-
-def build_token(image_arn: str) -> str:
-    return hashlib.sha256(image_arn.encode()).hexdigest()[:16]
 
 
 def _id(prefix: str, *parts: str) -> str:
@@ -106,22 +102,22 @@ class VmBackend:
         self.worker_id = worker_id
         self.s3_endpoint_url = s3_endpoint_url
         self.deleted_images = deleted_images
-        self._next_deleted_check = 0.0
         self._instances: dict[str, Instance] = {}
-        self._builds: dict[str, str] = {}          # token → image ARN, builds this process touched
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._reaper: threading.Thread | None = None
-        self._next_sweep = 0.0
+        chores = []
         if running_builds is not None:
-            self._start_reaper()
+            chores.append(Chore(SWEEP_SECONDS, self.sweep, "sweeping the VM run directory"))
+        if deleted_images is not None:
+            chores.append(Chore(DELETED_IMAGES_SECONDS, self.remove_deleted_images,
+                                "removing the AMIs of deleted images"))
+        self.reaper = BuildReaper("oib-vm-reaper", build_running, self._remove_build, chores)
 
     # -- Backend -----------------------------------------------------------------------------------
     def pacing_seconds(self, context: BuildContext) -> float:
         return 0.0
 
     def provision(self, context: BuildContext, control: StepControl, purpose: str) -> StepResult:
-        token = self._track(context)
+        token = self.reaper.track(context.image_arn)
 
         def launch() -> StepResult:
             for stale in (control.handle or {}).get("instances") or []:
@@ -146,7 +142,7 @@ class VmBackend:
 
     def run_components(self, context: BuildContext, control: StepControl, target_id: str,
                        components: list[ComponentRun], phases: tuple[str, ...]) -> StepResult:
-        self._track(context)
+        self.reaper.track(context.image_arn)
 
         def run() -> StepResult:
             if control.handle:
@@ -185,7 +181,7 @@ class VmBackend:
         return self._guarded(context, control, collect)
 
     def snapshot(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
-        token = self._track(context)
+        token = self.reaper.track(context.image_arn)
 
         def snap() -> StepResult:
             instance = self._instance(target_id)
@@ -205,7 +201,7 @@ class VmBackend:
         return self._guarded(context, control, snap)
 
     def distribute(self, context: BuildContext, control: StepControl, image_id: str) -> StepResult:
-        token = self._track(context)
+        token = self.reaper.track(context.image_arn)
 
         def copy() -> StepResult:
             source = self.images.get(image_id)
@@ -232,7 +228,7 @@ class VmBackend:
         return self._guarded(context, control, copy)
 
     def clean_up(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
-        self._track(context)
+        self.reaper.track(context.image_arn)
         self._remove_instance(target_id)
         return StepResult(True, {}, log=[f"Terminated instance {target_id}"])
 
@@ -255,9 +251,7 @@ class VmBackend:
     # -- lifecycle -----------------------------------------------------------------------------------
     def close(self) -> None:
         """Stops the reaper and every machine of this process (QEMU would die with it anyway)."""
-        self._stop.set()
-        if self._reaper is not None:
-            self._reaper.join(timeout=10)
+        self.reaper.close()
         with self._lock:
             instances = list(self._instances)
         for instance_id in instances:
@@ -265,22 +259,7 @@ class VmBackend:
 
     def reap(self) -> int:
         """Removes the instances (and AMIs not made AVAILABLE) of builds that are no longer running."""
-        if self.build_running is None:
-            return 0
-        with self._lock:
-            builds = dict(self._builds)
-        removed = 0
-        for token, image_arn in builds.items():
-            try:
-                if self.build_running(image_arn):
-                    continue
-                removed += self._remove_build(token)
-            except Exception:  # noqa: BLE001 - tried again at the next pass
-                log.exception("cleaning up after %s failed", image_arn)
-                continue
-            with self._lock:
-                self._builds.pop(token, None)
-        return removed
+        return self.reaper.reap()
 
     def sweep(self) -> int:
         """Removes instance directories (and unfinished AMIs) of builds that have no build job any
@@ -321,38 +300,6 @@ class VmBackend:
         return sum(ami.image_arn in gone for ami in amis)
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def _track(self, context: BuildContext) -> str:
-        token = build_token(context.image_arn)
-        with self._lock:
-            self._builds[token] = context.image_arn
-        if self.build_running is not None:
-            self._start_reaper()
-        return token
-
-    def _start_reaper(self) -> None:
-        with self._lock:
-            if self._reaper is None:
-                self._reaper = threading.Thread(target=self._reap_loop, name="oib-vm-reaper", daemon=True)
-                self._reaper.start()
-
-    def _reap_loop(self) -> None:
-        while True:
-            if self.running_builds is not None and time.monotonic() >= self._next_sweep:
-                self._next_sweep = time.monotonic() + SWEEP_SECONDS
-                try:
-                    self.sweep()
-                except Exception:  # noqa: BLE001 - tried again later
-                    log.exception("sweeping the VM run directory failed")
-            if self.deleted_images is not None and time.monotonic() >= self._next_deleted_check:
-                self._next_deleted_check = time.monotonic() + DELETED_IMAGES_SECONDS
-                try:
-                    self.remove_deleted_images()
-                except Exception:  # noqa: BLE001 - tried again later
-                    log.exception("removing the AMIs of deleted images failed")
-            if self._stop.wait(REAP_SECONDS):
-                return
-            self.reap()
-
     def _remove_build(self, token: str) -> int:
         """Kills and removes the build's instances, this process's and any a dead worker left in
         the run directory, and the AMIs it made that did not become AVAILABLE."""
