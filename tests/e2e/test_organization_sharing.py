@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Server, isolated_server, unique
+from tests.conftest import Server, isolated_server, start_server, unique
 from tests.e2e.helpers import error_of
 from tests.e2e.test_resource_policies import ACTIONS, component, recipe_using
 
@@ -93,3 +93,11 @@ def test_only_the_owner_reads_the_policy(org_server):
     member = org_server.client(account_id=ROOT_MEMBER)
     assert error_of(member.get_component_policy, componentArn=arn) == (
         "ResourceNotFoundException", f"The resource ARN '{arn}' does not exist.")
+
+
+def test_a_malformed_membership_file_stops_the_start(tmp_path):
+    members = tmp_path / "organizations.json"
+    members.write_text(json.dumps([{"id": "o-exampleorg01", "accounts": ["1234"]}]))
+    with pytest.raises(RuntimeError) as info:
+        start_server("sqlite", "", tmp_path, {"OIB_ORGANIZATIONS_FILE": str(members)})
+    assert f"OIB_ORGANIZATIONS_FILE {members}: [0].accounts[0] must be a 12-digit account id" in str(info.value)

@@ -17,6 +17,12 @@ def when(text: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment is not None else "—"
 
 
+def clock(text: str | None) -> str:
+    """The time of day alone (the page gives the date elsewhere)."""
+    moment = parse_time(text)
+    return moment.strftime("%H:%M:%S") if moment is not None else "—"
+
+
 def seconds(value: float | None) -> str:
     if value is None:
         return "—"
@@ -37,7 +43,7 @@ class Renderer:
         self.environment = Environment(loader=PackageLoader("openimagebuilder.console", "templates"),
                                        autoescape=True, undefined=ChainableUndefined, trim_blocks=True,
                                        lstrip_blocks=True)
-        self.environment.filters.update(when=when, seconds=seconds, yaml=as_yaml)
+        self.environment.filters.update(when=when, clock=clock, seconds=seconds, yaml=as_yaml)
         self.environment.globals.update(link=link)
 
     def render(self, template: str, title: str, principal: Principal | None, data: dict[str, Any],

@@ -16,6 +16,7 @@ from ..console.routes import Console, is_console_path
 from ..domain.clock import Clock, SystemClock
 from ..engine.runner import BuildEngine
 from ..scheduler.service import PipelineScheduler
+from ..service.sharing import organizations
 from ..store.checkpoint import WalCheckpointer
 from ..store.clock import StoredClock
 from ..store.database import InlineTransactions, create_store_engine, migrate, service_secret, sqlite_url
@@ -44,6 +45,7 @@ def database_url(settings: Settings) -> str:
 class ImageBuilderApp:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
+        organizations()  # a malformed OIB_ORGANIZATIONS_FILE stops the start, not a later shared lookup
         self.engine: Engine = create_store_engine(database_url(settings), pool_size=settings.workers)
         migrate(self.engine)
         manual = settings.clock == "manual"
