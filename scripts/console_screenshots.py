@@ -24,30 +24,21 @@ from urllib.parse import quote
 
 import boto3
 import httpx
+import yaml
 from playwright.sync_api import Page, sync_playwright
 
 ACCOUNT = "123456789012"
 MANAGED = "arn:aws:imagebuilder:us-east-1:aws"
 PARENT = f"{MANAGED}:image/amazon-linux-2-x86/x.x.x"
-APPROVAL = """\
-schemaVersion: 1.0
-steps:
-  - name: LaunchBuildInstance
-    action: LaunchInstance
-    inputs:
-      waitFor: ssmAgent
-  - name: ApproveBuild
-    action: WaitForAction
-  - name: CreateOutputAMI
-    action: CreateImage
-    inputs:
-      instanceId.$: $.stepOutputs.LaunchBuildInstance.instanceId
-  - name: TerminateBuildInstance
-    action: TerminateInstance
-    onFailure: Continue
-    inputs:
-      instanceId.$: $.stepOutputs.LaunchBuildInstance.instanceId
-"""
+# A build workflow that waits for a person between building and making the AMI.
+APPROVAL = {"schemaVersion": 1.0, "steps": [
+    {"name": "LaunchBuildInstance", "action": "LaunchInstance", "inputs": {"waitFor": "ssmAgent"}},
+    {"name": "ApproveBuild", "action": "WaitForAction"},
+    {"name": "CreateOutputAMI", "action": "CreateImage",
+     "inputs": {"instanceId.$": "$.stepOutputs.LaunchBuildInstance.instanceId"}},
+    {"name": "TerminateBuildInstance", "action": "TerminateInstance", "onFailure": "Continue",
+     "inputs": {"instanceId.$": "$.stepOutputs.LaunchBuildInstance.instanceId"}},
+]}
 
 
 def component_document(command: str) -> str:
@@ -69,7 +60,8 @@ def seed(client) -> dict[str, str]:
     agent = client.create_image_recipe(name="monitoring", semanticVersion="1.0.0", parentImage=PARENT,
                                        components=[update, {"componentArn": broken["componentBuildVersionArn"]}])
     infra = client.create_infrastructure_configuration(name="build-infra", instanceProfileName="builder")
-    approval = client.create_workflow(name="approve-build", semanticVersion="1.0.0", type="BUILD", data=APPROVAL)
+    approval = client.create_workflow(name="approve-build", semanticVersion="1.0.0", type="BUILD",
+                                      data=yaml.safe_dump(APPROVAL, sort_keys=False))
     common = {"infrastructureConfigurationArn": infra["infrastructureConfigurationArn"]}
     nightly = client.create_image_pipeline(
         name="web-server-nightly", description="Nightly web server AMI", imageRecipeArn=web["imageRecipeArn"],

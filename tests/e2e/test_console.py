@@ -16,31 +16,13 @@ import httpx
 import pytest
 
 from tests.conftest import isolated_server, new_account_id, unique
-from tests.e2e.helpers import PARENT_IMAGE, ROLE, infrastructure, wait_until
+from tests.e2e.helpers import PARENT_IMAGE, ROLE, infrastructure, wait_until, workflow
 from tests.e2e.test_auth import client_for, create_key
+from tests.e2e.test_executions import PARAMETER_BUILD
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 TIMEOUT_MS = 20_000
 
-APPROVAL_WORKFLOW = """\
-schemaVersion: 1.0
-steps:
-  - name: LaunchBuildInstance
-    action: LaunchInstance
-    inputs:
-      waitFor: ssmAgent
-  - name: ApproveBuild
-    action: WaitForAction
-  - name: CreateOutputAMI
-    action: CreateImage
-    inputs:
-      instanceId.$: $.stepOutputs.LaunchBuildInstance.instanceId
-  - name: TerminateBuildInstance
-    action: TerminateInstance
-    onFailure: Continue
-    inputs:
-      instanceId.$: $.stepOutputs.LaunchBuildInstance.instanceId
-"""
 COMPONENT_DOCUMENT = """\
 schemaVersion: 1.0
 phases:
@@ -112,13 +94,13 @@ def console(browser, server, request) -> Iterator[tuple[Page, Any]]:
 
 def approval_pipeline(client, name: str | None = None) -> str:
     """A pipeline whose builds wait at ApproveBuild (WaitForAction) until answered."""
-    workflow = client.create_workflow(name=unique("approve"), semanticVersion="1.0.0", type="BUILD",
-                                      data=APPROVAL_WORKFLOW)["workflowBuildVersionArn"]
+    paused = {"workflowArn": workflow(client, "BUILD", PARAMETER_BUILD),
+              "parameters": [{"name": "pause", "value": ["true"]}]}
     recipe = client.create_image_recipe(name=unique("recipe"), semanticVersion="1.0.0", parentImage=PARENT_IMAGE,
                                         components=[{"componentArn": _component(client)}])["imageRecipeArn"]
     return client.create_image_pipeline(name=name or unique("approved"), imageRecipeArn=recipe,
                                         infrastructureConfigurationArn=infrastructure(client),
-                                        workflows=[{"workflowArn": workflow}], executionRole=ROLE)["imagePipelineArn"]
+                                        workflows=[paused], executionRole=ROLE)["imagePipelineArn"]
 
 
 def _component(client) -> str:
