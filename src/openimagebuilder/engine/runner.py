@@ -316,6 +316,9 @@ class BuildEngine:
 
     def _output_sink(self, running: _Running) -> Callable[[str], None]:
         def add(line: str) -> None:
+            line = line.rstrip()
+            if not line:
+                return  # a blank line of a step's output would be a log line with an empty tail
             stamp = format_date(self.clock.now())
             with running.lock:
                 running.lines.append((stamp, f"{running.step_name}: {line[:OUTPUT_LINE_LIMIT]}"))
