@@ -54,12 +54,14 @@ def _component(client, document: str, platform: str = "Linux") -> str:
                                    data=document)["componentBuildVersionArn"]
 
 
-def _pipeline(client, components: list[str], parent: str = PARENT, distributions: list[dict] | None = None) -> str:
+def _pipeline(client, components: list[str], parent: str = PARENT, distributions: list[dict] | None = None,
+              instance_types: list[str] | None = None) -> str:
     recipe = client.create_image_recipe(
         name=unique("recipe"), semanticVersion="1.0.0", parentImage=parent,
         components=[{"componentArn": arn} for arn in components])["imageRecipeArn"]
     infra = client.create_infrastructure_configuration(
-        name=unique("infra"), instanceProfileName="profile")["infrastructureConfigurationArn"]
+        name=unique("infra"), instanceProfileName="profile",
+        **({"instanceTypes": instance_types} if instance_types else {}))["infrastructureConfigurationArn"]
     params = {"name": unique("pipeline"), "imageRecipeArn": recipe, "infrastructureConfigurationArn": infra}
     if distributions:
         params["distributionConfigurationArn"] = client.create_distribution_configuration(
@@ -135,7 +137,9 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     pipeline = _pipeline(client, [_component(client, BUILD_DOC), _component(client, TEST_DOC)], distributions=[
         {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
                                                             "description": "built by oib"}},
-        {"region": OTHER_REGION, "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}])
+        {"region": OTHER_REGION,
+         "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}],
+        instance_types=["t2.micro"])
     image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
     image = _wait(client, image_arn)
     log = _log(vm_server, image_arn)
@@ -150,6 +154,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
         assert (vm_settings.images_dir / ami["image"] / "disk.qcow2").is_file()
     # The test instance booted from the AMI found what the build component wrote.
     assert "wrote the greeting" in log and "the greeting is there" in log
+    assert "1 vCPU, 1024 MiB for t2.micro" in log
     assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
     # `oib images export` hands the disk over: the raw file holds what the component wrote, and

@@ -85,7 +85,8 @@ def test_managed_parents_resolve_to_the_debian_base_and_nothing_else_does(parent
 
 
 def test_windows_parents_are_recognised():
-    assert is_managed_windows("arn:aws:imagebuilder:us-east-1:aws:image/windows-server-2022-english-full-base-x86/x.x.x")
+    windows = "arn:aws:imagebuilder:us-east-1:aws:image/windows-server-2022-english-full-base-x86/x.x.x"
+    assert is_managed_windows(windows)
     assert not is_managed_windows("arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2-x86/x.x.x")
 
 
@@ -131,3 +132,17 @@ def test_vm_settings_refuse_what_would_leave_the_host_exposed_or_cannot_run(tmp_
     settings = VmSettings.for_data_dir(tmp_path)
     assert (settings.bases_dir, settings.images_dir, settings.run_root) == (
         tmp_path / "vm" / "bases", tmp_path / "vm" / "images", tmp_path / "vm" / "run")
+
+
+def test_instance_types_size_machines_within_the_hosts_limits(tmp_path):
+    from openimagebuilder.vm.sizes import UnsupportedInstanceType, machine_size
+
+    settings = VmSettings(root=tmp_path, run_root=tmp_path, max_cpus=2, max_memory_mib=2048)
+    assert (machine_size(["t2.micro"], settings).cpus, machine_size(["t2.micro"], settings).memory_mib) == (1, 1024)
+    large = machine_size(["m5.xlarge"], settings)
+    assert (large.cpus, large.memory_mib) == (2, 2048) and "capped" in large.note
+    unknown = machine_size(["x9.huge", "t3.nano"], settings)   # the first one oib knows counts
+    assert (unknown.cpus, unknown.memory_mib) == (2, 512)
+    assert machine_size([], settings).memory_mib == settings.memory_mib
+    with pytest.raises(UnsupportedInstanceType, match="Arm"):
+        machine_size(["t4g.small"], settings)

@@ -46,6 +46,7 @@ from ..vm.images import Ami, ImageStore
 from ..vm.instance import Instance
 from ..vm.qemu import Boot, MachineError
 from ..vm.settings import VmSettings
+from ..vm.sizes import UnsupportedInstanceType, machine_size
 from .backend import BuildContext, StepControl, StepResult
 from .build_reaper import BuildReaper, Chore, build_token
 from .components import run_components
@@ -336,8 +337,15 @@ class VmBackend:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "owner.json").write_text(json.dumps({"token": token, "imageArn": context.image_arn,
                                                           "worker": self.worker_id or ""}))
+        try:
+            size = machine_size(list((context.image.get("infrastructureConfiguration") or {}).get("instanceTypes")
+                                     or []), self.settings)
+        except UnsupportedInstanceType as error:
+            raise StepFailed(str(error)) from None
+        control.on_output(f"Instance {instance_id}: {size.note}")
         instance = Instance.start(self.settings, parent.boot, parent.disk, directory, instance_id,
-                                  cancel=control.cancel)
+                                  cancel=control.cancel, cpus=size.cpus, memory_mib=size.memory_mib,
+                                  on_console=lambda line: control.on_output(f"console: {line}"))
         with self._lock:
             self._instances[instance_id] = instance
         return instance
@@ -485,10 +493,6 @@ def _unsupported(context: BuildContext, recipe: Mapping[str, Any]) -> list[str]:
     notes = []
     if recipe.get("blockDeviceMappings"):
         notes.append("blockDeviceMappings: not applied; the build instance's disk is the parent image's size")
-    types = (context.image.get("infrastructureConfiguration") or {}).get("instanceTypes") or []
-    if types:
-        notes.append(f"instanceTypes {', '.join(types)}: the instance runs with the machine size oib is "
-                     "configured with, not the type's")
     return notes
 
 

@@ -170,7 +170,8 @@ def _keep_modules(source: Path, destination: Path) -> None:
 
 
 def _kernel_release(root: Path) -> str:
-    releases = sorted(path.name for path in (root / "lib" / "modules").iterdir() if (root / "boot" / f"vmlinuz-{path.name}").exists())
+    releases = sorted(path.name for path in (root / "lib" / "modules").iterdir()
+                      if (root / "boot" / f"vmlinuz-{path.name}").exists())
     if not releases:
         raise BaseImageError("the root filesystem has no kernel (linux-image-cloud-amd64 missing?)")
     return releases[-1]

@@ -110,7 +110,9 @@ put() {  # $1: path, $2: mode, $3: size, $4: w|a
   p=$(path "$1")
   if [ "$4" = a ]; then $B cat "$W/put" >> "$p"; else $B cat "$W/put" > "$p"; fi 2>"$W/put.err" || {
     echo "ERR $($B head -n 1 "$W/put.err")" >&3; return; }
-  if [ "$2" != - ]; then $B chmod "$2" "$p" 2>"$W/put.err" || { echo "ERR $($B head -n 1 "$W/put.err")" >&3; return; }; fi
+  if [ "$2" != - ] && ! $B chmod "$2" "$p" 2>"$W/put.err"; then
+    echo "ERR $($B head -n 1 "$W/put.err")" >&3; return
+  fi
   echo OK >&3
 }
 

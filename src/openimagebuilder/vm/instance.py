@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +33,10 @@ class Instance:
     @classmethod
     def start(cls, settings: VmSettings, boot: Boot, image: Path, directory: Path, name: str, *,
               cancel: threading.Event | None = None, memory_mib: int | None = None,
-              cpus: int | None = None) -> Instance:
+              cpus: int | None = None, on_console: Callable[[str], None] | None = None) -> Instance:
         """Boots `image` (left untouched: the machine writes to an overlay in `directory`) and waits
-        for its agent. On any failure nothing is left running and `directory` is removed."""
+        for its agent; `on_console` gets the serial console's lines while it boots. On any failure
+        nothing is left running and `directory` is removed."""
         try:
             overlay = create_overlay(image, directory / "disk.qcow2")
             machine = launch(settings, boot, overlay, directory, name, memory_mib=memory_mib, cpus=cpus)
@@ -42,6 +44,12 @@ class Instance:
             shutil.rmtree(directory, ignore_errors=True)
             raise
         agent = AgentClient(machine.agent_socket, machine.running, machine.console_tail)
+        booted = threading.Event()
+        follower = None
+        if on_console is not None:
+            follower = threading.Thread(target=_follow, args=(machine.console_log, on_console, booted),
+                                        name=f"oib-console-{name}", daemon=True)
+            follower.start()
         try:
             seconds = agent.connect(settings.boot_timeout, cancel)
         except BaseException:
@@ -49,6 +57,10 @@ class Instance:
             machine.kill()
             shutil.rmtree(directory, ignore_errors=True)
             raise
+        finally:
+            booted.set()
+            if follower is not None:
+                follower.join(timeout=2)
         return cls(machine, agent, overlay, boot, seconds)
 
     def power_off(self, timeout: float = POWER_OFF_SECONDS) -> float:
@@ -74,3 +86,24 @@ class Instance:
         """Kills QEMU and removes the instance's directory with its overlay."""
         self.kill()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _follow(path: Path, on_line: Callable[[str], None], stop: threading.Event) -> None:
+    """Hands each line written to `path` to `on_line` until `stop` is set (and then the rest)."""
+    position, pending = 0, b""
+    while True:
+        done = stop.wait(0.2)
+        try:
+            with open(path, "rb") as handle:
+                handle.seek(position)
+                chunk = handle.read()
+        except OSError:
+            chunk = b""
+        position += len(chunk)
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            text = line.decode(errors="replace").rstrip("\r")
+            if text.strip():
+                on_line(text)
+        if done:
+            return

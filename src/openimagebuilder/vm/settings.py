@@ -38,6 +38,9 @@ class VmSettings:
     accelerator: str = "auto"   # auto: KVM when a probe shows it really runs guests, else TCG
     network: str = "user"       # QEMU's user-mode network (guests reach the package mirrors) or none
     boot_timeout: float = 90.0  # TCG on a busy 2-core host boots in ~5 s; leave room
+    # The most an instance type may ask for one machine (vm/sizes.py): a build host is not a fleet.
+    max_cpus: int = 2
+    max_memory_mib: int = 2048
 
     def __post_init__(self) -> None:
         if self.accelerator not in ACCELERATORS:
