@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from tests.conftest import isolated_server, new_account_id, unique
-from tests.e2e.helpers import PARENT_IMAGE, ROLE, infrastructure, wait_until, workflow
+from tests.e2e.helpers import FAST, PARENT_IMAGE, ROLE, create_image, infrastructure, wait_done, wait_until, workflow
 from tests.e2e.test_auth import client_for, create_key
 from tests.e2e.test_executions import PARAMETER_BUILD
+from tests.e2e.test_resource_policies import policy
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 TIMEOUT_MS = 20_000
@@ -225,6 +226,17 @@ def test_an_action_from_another_site_is_refused(server):
                          headers={"origin": "https://elsewhere.example", "sec-fetch-site": "cross-site"})
     assert refused.status_code == 403
     assert client.list_image_pipeline_images(imagePipelineArn=pipeline)["imageSummaryList"] == []
+
+
+def test_an_image_shared_with_the_account_shows_without_its_executions(console, server):
+    page, client = console
+    owner = server.client()
+    image = wait_done(owner, create_image(owner, tags=FAST))["arn"]
+    owner.put_image_policy(imageArn=image, policy=policy("image", image, page.account))
+    shown = page.open(f"/console/image?arn={image}")
+    assert shown.locator("h1 .status").inner_text() == "AVAILABLE"
+    assert "belong to its owner" in shown.locator("#live").inner_text()
+    assert shown.get_by_role("button", name="Cancel build").count() == 0
 
 
 def test_an_unknown_image_is_a_not_found_page(console):

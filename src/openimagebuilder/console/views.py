@@ -53,7 +53,13 @@ def images(api: Api, _request: Request, _engine: Engine) -> Page:
 def image(api: Api, request: Request, engine: Engine) -> Page:
     arn = request.param("arn")
     found = _get(api, "GetImage", "image", imageBuildVersionArn=arn)
-    workflows = api.read_all("ListWorkflowExecutions", "workflowExecutions", imageBuildVersionArn=arn)
+    own = True
+    try:
+        workflows = api.read_all("ListWorkflowExecutions", "workflowExecutions", imageBuildVersionArn=arn)
+    except ApiError as error:
+        if error.code != "ResourceNotFoundException":
+            raise
+        workflows, own = [], False  # an image shared with the account: its executions stay its owner's
     workflows.sort(key=lambda w: w.get("startTime") or "9999")
     steps = {w["workflowExecutionId"]: api.read_all("ListWorkflowStepExecutions", "steps",
                                                      workflowExecutionId=w["workflowExecutionId"])
@@ -64,7 +70,7 @@ def image(api: Api, request: Request, engine: Engine) -> Page:
     log = _log(engine, api.principal, "imageBuildVersionArn", arn)
     return Page("image.html", {
         "image": found, "image_status": status, "finished": status in TERMINAL_IMAGE_STATES,
-        "timeline": build_timeline(workflows, steps, datetime.now(UTC)), "waiting": waiting, "log": log,
+        "timeline": build_timeline(workflows, steps, datetime.now(UTC)), "waiting": waiting, "log": log, "own": own,
         "recipe_arn": (found.get("imageRecipe") or {}).get("arn") or (found.get("containerRecipe") or {}).get("arn"),
     }, f"{found.get('name')} {found.get('version')}")
 
