@@ -23,7 +23,8 @@ from .settings import Settings, SettingsError
 _SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_level", "workers", "engine_workers",
                 "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id", "backend",
                 "registry_url", "container_root", "auth", "credentials_file", "extra_regions", "insecure",
-                "s3_endpoint_url")
+                "s3_endpoint_url", "max_connections", "header_timeout", "body_timeout", "idle_timeout",
+                "max_body_in_flight", "rate_limit")
 _WORKER_FLAGS = ("data_dir", "database_url", "log_level", "engine_workers", "step_seconds", "fail_steps", "clock",
                  "lease_seconds", "worker_id", "backend", "registry_url", "container_root", "s3_endpoint_url")
 
@@ -48,6 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import ImageBuilderApp
     from .background import describe_backend
+    from .limits import server_config
 
     settings = _settings("serve", args, _SERVE_FLAGS)
     if settings is None:
@@ -73,8 +75,10 @@ def _serve(args: argparse.Namespace) -> int:
     # flight, runs the lifespan shutdown that closes the store, then re-raises the signal to the
     # handler installed here, which turns a finished shutdown into exit status 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                                  access_log=False, lifespan="on")).run(sockets=[sock])
+    config, warning = server_config(app, settings.host, settings.port, settings.limits())
+    if warning is not None:
+        logging.getLogger("openimagebuilder").warning("%s", warning)
+    uvicorn.Server(config).run(sockets=[sock])
     logging.getLogger("openimagebuilder").info("stopped")
     return 0
 
@@ -236,6 +240,19 @@ def main(argv: list[str] | None = None) -> int:
                        help="regions accepted besides AWS's, comma-separated (OIB_EXTRA_REGIONS)")
     serve.add_argument("--insecure", action="store_true", default=None,
                        help="allow --auth none on an address other machines can reach (OIB_INSECURE)")
+    serve.add_argument("--max-connections", type=int,
+                       help="connections at once; more are answered 503 (OIB_MAX_CONNECTIONS, default 1000)")
+    serve.add_argument("--header-timeout", type=float,
+                       help="seconds for a request head to arrive, else 408 (OIB_HEADER_TIMEOUT, default 10)")
+    serve.add_argument("--body-timeout", type=float,
+                       help="seconds for a request body to arrive, else 408 (OIB_BODY_TIMEOUT, default 30)")
+    serve.add_argument("--idle-timeout", type=float,
+                       help="seconds an idle keep-alive connection stays open (OIB_IDLE_TIMEOUT, default 5)")
+    serve.add_argument("--max-body-in-flight", type=int,
+                       help="MiB of request bodies held at once, else 503 (OIB_MAX_BODY_IN_FLIGHT, default 64)")
+    serve.add_argument("--rate-limit", type=float,
+                       help="API calls a second per account, else 429 CallRateLimitExceededException; 0: none "
+                            "(OIB_RATE_LIMIT, default 100 with --auth sigv4, none with --auth none)")
     _worker_arguments(serve)
     serve.set_defaults(run=_serve)
     worker = commands.add_parser(

@@ -38,6 +38,7 @@ from ..store.executions import ExecutionRepository
 from ..store.repository import Repository, UniqueViolation
 from ..store.schedules import ScheduleRepository
 from .identity import Identity
+from .limits import RateLimiter
 from .settings import Settings
 
 log = logging.getLogger("openimagebuilder.request")
@@ -88,6 +89,7 @@ class Dispatcher:
         self._on_schedule_change = on_schedule_change  # wakes the scheduler
         self._on_images_deleted = on_images_deleted  # removes deleted images' registry content
         self.identity = identity or Identity(settings, engine)
+        self.rate_limiter = RateLimiter(settings.limits().rate_limit)
 
     def placement(self, method: str, raw_path: str) -> Placement:
         """Where the request runs: whether it may name S3 objects to read first, and whether it may
@@ -128,6 +130,7 @@ class Dispatcher:
         try:
             # Before anything else, as AWS does: an unauthenticated caller learns nothing of the API.
             who = self.identity.identify(method, raw_path, query, headers, body)
+            self.rate_limiter.check(who.account)
             route = self.router.resolve(method, raw_path)
             if route is None:
                 raise UnknownOperationException(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .auth.region_names import valid_region_name
+from .limits import Limits
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -56,6 +57,19 @@ class Settings:
     credentials_file: str | None = None  # sigv4: JSON credentials read at start, besides the store's
     extra_regions: str = ""  # comma-separated regions accepted besides botocore's known ones
     insecure: bool = False  # allow --auth none on an address other hosts can reach
+    # Bounds on what callers hold (server/limits.py).
+    max_connections: int = 1000
+    header_timeout: float = 10.0  # seconds for a request head to arrive
+    body_timeout: float = 30.0  # seconds for a request body to arrive
+    idle_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
+    max_body_in_flight: int = 64  # MiB of request bodies held at once, across requests
+    rate_limit: float | None = None  # API calls a second per account; default 100 with sigv4, none without
+
+    def limits(self) -> Limits:
+        rate = self.rate_limit if self.rate_limit is not None else (100.0 if self.auth == "sigv4" else 0.0)
+        return Limits(max_connections=self.max_connections, header_timeout=self.header_timeout,
+                      body_timeout=self.body_timeout, idle_timeout=self.idle_timeout,
+                      max_inflight_body_bytes=self.max_body_in_flight * 1024 * 1024, rate_limit=rate)
 
     @property
     def extra_region_names(self) -> tuple[str, ...]:
@@ -115,6 +129,14 @@ class Settings:
             raise SettingsError(f"lease seconds {self.lease_seconds} is not between 1 and 3600")
         if self.auth not in AUTH_MODES:
             raise SettingsError(f"auth '{self.auth}' is not one of {', '.join(AUTH_MODES)}")
+        if self.max_connections < 1 or self.max_body_in_flight < 16:
+            raise SettingsError("max connections must be at least 1 and max body in flight at least 16 (MiB: one "
+                                "request body can be 16 MiB)")
+        for name in ("header_timeout", "body_timeout", "idle_timeout"):
+            if not 0 < getattr(self, name) <= 3600:
+                raise SettingsError(f"{name.replace('_', ' ')} {getattr(self, name)} is not between 0 and 3600 seconds")
+        if self.rate_limit is not None and self.rate_limit < 0:
+            raise SettingsError(f"rate limit {self.rate_limit} is negative (0 turns it off)")
         for region in self.extra_region_names:
             if not valid_region_name(region):
                 raise SettingsError(f"extra region '{region}' is not a region name (like us-east-1, at most 32 "
@@ -170,5 +192,11 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "lease_seconds": _number(float, "a number of seconds"),
     "no_worker": _boolean,
     "insecure": _boolean,
+    "max_connections": _number(int, "a whole number"),
+    "max_body_in_flight": _number(int, "a whole number of MiB"),
+    "header_timeout": _number(float, "a number of seconds"),
+    "body_timeout": _number(float, "a number of seconds"),
+    "idle_timeout": _number(float, "a number of seconds"),
+    "rate_limit": _number(float, "a number of calls a second"),
     "access_key_accounts": _accounts,
 }
