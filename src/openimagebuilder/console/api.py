@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -29,14 +29,12 @@ from ..api.registry import READ_ONLY_OPERATIONS
 from ..protocol.model import service_model
 from ..server.auth.sigv4 import SERVICE
 from ..server.dispatch import Response
+from .http import Receive, Scope, Send
 
 # The host the in-process requests name (signed under sigv4; never resolved).
 INTERNAL_HOST = "console.internal"
 
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
@@ -72,7 +70,7 @@ class Principal:
     admin: bool
     # Under --auth sigv4: the credential the requests are signed with; None under --auth none.
     access_key_id: str | None = None
-    secret_access_key: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)  # never in a log line
 
 
 @dataclass(frozen=True)
