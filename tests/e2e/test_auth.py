@@ -1,4 +1,4 @@
-"""`oib serve --auth sigv4`: unmodified boto3 and the AWS CLI verify; missing, unknown, wrong and
+"""`oib serve --auth sigv4`: unmodified boto3, the AWS CLI and the AWS SDK for JavaScript verify; missing, unknown, wrong and
 stale signatures are refused with AWS's codes; accounts are isolated, the `/_oib/*` endpoints too;
 regions outside AWS's (and `--extra-regions`) are refused in both modes; `--auth none` on a
 non-loopback address needs `--insecure`. On both stores."""
@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from unittest import mock
 
 import boto3
@@ -200,3 +201,25 @@ def test_no_auth_on_a_network_address_needs_insecure(tmp_path):
     assert refused.returncode == 2
     assert "--host 0.0.0.0 accepts connections from other machines" in refused.stderr
     assert "--auth sigv4" in refused.stderr and "--insecure" in refused.stderr
+
+
+JS_DIR = Path(__file__).resolve().parent.parent / "js"
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not (JS_DIR / "node_modules" / "@aws-sdk").is_dir(),
+                    reason="node or the AWS SDK for JavaScript is not installed (make install puts it in tests/js)")
+def test_javascript_sdk_verifies(secured):
+    key = secured.keys["user"]
+
+    def calls(secret: str) -> dict:
+        ran = subprocess.run(["node", str(JS_DIR / "imagebuilder_calls.mjs"), secured.url, "us-east-1",
+                              key["accessKeyId"], secret], capture_output=True, text=True, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        return json.loads(ran.stdout.splitlines()[-1])
+
+    answered = calls(key["secretAccessKey"])
+    assert answered["ListComponents"] == {"status": 200}
+    assert answered["CreateInfrastructureConfiguration"]["status"] == 200
+    assert f":{USER_ACCOUNT}:infrastructure-configuration/js-" in answered["CreateInfrastructureConfiguration"]["arn"]
+    refused = calls("not-the-secret")["ListComponents"]
+    assert (refused["status"], refused["code"]) == (403, "InvalidSignatureException")
