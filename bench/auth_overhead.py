@@ -104,7 +104,7 @@ def over_http(n: int) -> dict[str, float]:
                     sock.bind(("127.0.0.1", 0))
                     port = sock.getsockname()[1]
                 env = {**os.environ, "OIB_DATA_DIR": f"{directory}/{mode}", "OIB_DATABASE_URL": "", "OIB_PORT": str(port),
-                       "OIB_AUTH": mode, "OIB_LOG_LEVEL": "warning", "OIB_BACKEND": "simulated", "OIB_NO_WORKER": "1"}
+                       "OIB_AUTH": mode, "OIB_RATE_LIMIT": "0", "OIB_LOG_LEVEL": "warning", "OIB_BACKEND": "simulated", "OIB_NO_WORKER": "1"}
                 key = {"accessKeyId": "111111111111", "secretAccessKey": "secret"}
                 if mode == "sigv4":
                     created = subprocess.run([sys.executable, "-m", "openimagebuilder.server.cli", "credentials", "create",

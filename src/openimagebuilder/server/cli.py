@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--insecure", action="store_true", default=None,
                        help="allow --auth none on an address other machines can reach (OIB_INSECURE)")
     serve.add_argument("--max-connections", type=int,
-                       help="connections at once; more are answered 503 (OIB_MAX_CONNECTIONS, default 1000)")
+                       help="connections at once; more are answered 503 (OIB_MAX_CONNECTIONS, default 4000)")
     serve.add_argument("--header-timeout", type=float,
                        help="seconds for a request head to arrive, else 408 (OIB_HEADER_TIMEOUT, default 10)")
     serve.add_argument("--body-timeout", type=float,

@@ -37,7 +37,7 @@ _BUCKETS_KEPT = 100_000
 
 @dataclass(frozen=True)
 class Limits:
-    max_connections: int = 1000
+    max_connections: int = 4000
     max_header_bytes: int = 16 * 1024
     max_headers: int = 100
     header_timeout: float = 10.0

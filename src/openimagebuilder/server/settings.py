@@ -58,7 +58,7 @@ class Settings:
     extra_regions: str = ""  # comma-separated regions accepted besides botocore's known ones
     insecure: bool = False  # allow --auth none on an address other hosts can reach
     # Bounds on what callers hold (server/limits.py).
-    max_connections: int = 1000
+    max_connections: int = 4000
     header_timeout: float = 10.0  # seconds for a request head to arrive
     body_timeout: float = 30.0  # seconds for a request body to arrive
     idle_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
