@@ -136,3 +136,17 @@ def test_unknown_pipeline_and_unreachable_service_are_one_line_errors(oib_server
         down = oib(closed, account, *args)
         assert down.returncode == status, down
         assert down.stderr.count("\n") == 1 and "cannot reach http://127.0.0.1:9 (is `oib serve` running?" in down.stderr
+
+
+def test_the_endpoint_comes_from_the_flag_then_oib_then_aws_variables(oib_server):
+    account = new_account_id()
+    closed = "http://127.0.0.1:9"
+    # The flag wins over OIB_ENDPOINT_URL, which wins over AWS_ENDPOINT_URL_IMAGEBUILDER.
+    flag = oib(closed, account, "pipelines", "list", "--endpoint-url", oib_server.url)
+    assert flag.returncode == 0, flag.stderr
+    env_first = oib(oib_server.url, account, "pipelines", "list", env={"AWS_ENDPOINT_URL_IMAGEBUILDER": closed})
+    assert env_first.returncode == 0, env_first.stderr
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(("OIB_", "AWS_"))}
+    aws_only = subprocess.run([OIB, "pipelines", "list"], capture_output=True, text=True, timeout=60,
+                              env={**environ, "AWS_ENDPOINT_URL_IMAGEBUILDER": oib_server.url})
+    assert aws_only.returncode == 0 and aws_only.stdout.strip() == "Image pipelines: none", aws_only
