@@ -14,7 +14,8 @@ ENDPOINT_HELP = "the oib service (OIB_ENDPOINT_URL, else AWS_ENDPOINT_URL_IMAGEB
 # Wide enough that ARNs stay on one line when the output is a file or a pipe.
 _PIPE_WIDTH = 200
 
-
+# rich and the command modules are imported when a command runs: `oib serve` and the others that
+# share this parser do not pay for them.
 if TYPE_CHECKING:
     from rich.console import Console
 
