@@ -25,6 +25,18 @@ from tests.vm_fixtures import qemu_processes, vm_root_env
 
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
 PARENT = f"arn:aws:imagebuilder:{REGION}:aws:image/amazon-linux-2-x86/x.x.x"
+ROOT_SIZE_DOC = """name: root-size
+schemaVersion: 1.0
+phases:
+  - name: test
+    steps:
+      - name: RootSize
+        action: ExecuteBash
+        inputs:
+          commands:
+            - test "$(df -k / | awk 'NR == 2 { print $2 }')" -gt 2500000
+            - echo "the root file system is over 2.5 GiB"
+"""
 WINDOWS_DOC = """name: hello
 schemaVersion: 1.0
 phases:
@@ -55,10 +67,10 @@ def _component(client, document: str, platform: str = "Linux") -> str:
 
 
 def _pipeline(client, components: list[str], parent: str = PARENT, distributions: list[dict] | None = None,
-              instance_types: list[str] | None = None) -> str:
+              instance_types: list[str] | None = None, **recipe_members) -> str:
     recipe = client.create_image_recipe(
         name=unique("recipe"), semanticVersion="1.0.0", parentImage=parent,
-        components=[{"componentArn": arn} for arn in components])["imageRecipeArn"]
+        components=[{"componentArn": arn} for arn in components], **recipe_members)["imageRecipeArn"]
     infra = client.create_infrastructure_configuration(
         name=unique("infra"), instanceProfileName="profile",
         **({"instanceTypes": instance_types} if instance_types else {}))["infrastructureConfigurationArn"]
@@ -134,12 +146,15 @@ def _plain_boot(disk, console, wanted: str, timeout: float = 120) -> str:
 
 def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_server, vm_settings, tmp_path):
     client = vm_server.client()
-    pipeline = _pipeline(client, [_component(client, BUILD_DOC), _component(client, TEST_DOC)], distributions=[
+    components = [_component(client, BUILD_DOC), _component(client, TEST_DOC), _component(client, ROOT_SIZE_DOC)]
+    distributions = [
         {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
                                                             "description": "built by oib"}},
         {"region": OTHER_REGION,
-         "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}],
-        instance_types=["t2.micro"])
+         "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}]
+    root_volume = [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 3}}]   # GiB; the base is 2
+    pipeline = _pipeline(client, components, distributions=distributions, instance_types=["t2.micro"],
+                         blockDeviceMappings=root_volume)
     image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
     image = _wait(client, image_arn)
     log = _log(vm_server, image_arn)
@@ -155,6 +170,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     # The test instance booted from the AMI found what the build component wrote.
     assert "wrote the greeting" in log and "the greeting is there" in log
     assert "1 vCPU, 1024 MiB for t2.micro" in log
+    assert "Root volume grown to 3 GiB" in log and "the root file system is over 2.5 GiB" in log
     assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
     # `oib images export` hands the disk over: the raw file holds what the component wrote, and

@@ -132,7 +132,8 @@ class VmBackend:
                 parent = self._parent(context, control)
             instance_id = _id("i", context.image_arn, control.step_name, str(time.time_ns()))
             control.save_handle({"token": token, "instances": [instance_id]})
-            instance = self._boot(context, control, token, instance_id, parent)
+            disk_bytes = _root_volume_bytes(self._recipe(context)) if purpose == "build" else None
+            instance = self._boot(context, control, token, instance_id, parent, disk_bytes)
             notes = [f"Launched {purpose} instance {instance_id} from {parent.description} in "
                      f"{instance.boot_seconds:.1f} s ({instance.machine.accelerator.upper()})"]
             if purpose == "build":
@@ -332,7 +333,7 @@ class VmBackend:
         return instance
 
     def _boot(self, context: BuildContext, control: StepControl, token: str, instance_id: str,
-              parent: Parent) -> Instance:
+              parent: Parent, disk_bytes: int | None = None) -> Instance:
         directory = self.settings.run_root / instance_id
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "owner.json").write_text(json.dumps({"token": token, "imageArn": context.image_arn,
@@ -345,7 +346,8 @@ class VmBackend:
         control.on_output(f"Instance {instance_id}: {size.note}")
         instance = Instance.start(self.settings, parent.boot, parent.disk, directory, instance_id,
                                   cancel=control.cancel, cpus=size.cpus, memory_mib=size.memory_mib,
-                                  on_console=lambda line: control.on_output(f"console: {line}"))
+                                  on_console=lambda line: control.on_output(f"console: {line}"),
+                                  disk_bytes=disk_bytes)
         with self._lock:
             self._instances[instance_id] = instance
         return instance
@@ -357,6 +359,11 @@ class VmBackend:
         notes = []
         for note in _unsupported(context, recipe):
             notes.append(note)
+        if instance.disk_grown:   # the partition already reaches the disk's end; the file system follows
+            self._checked(instance, "command -v resize2fs >/dev/null || { echo 'resize2fs is not installed in the "
+                          "image (Debian package e2fsprogs)' >&2; exit 1; }; resize2fs /dev/vda1", control,
+                          "growing the root file system to the recipe's root volume size")
+            notes.append(f"Root volume grown to {_root_volume_bytes(recipe) // 2**30} GiB")
         directory = recipe.get("workingDirectory")
         if directory:
             self._checked(instance, f"mkdir -p '{directory}'", control, "creating the working directory")
@@ -491,9 +498,26 @@ def _ami_tags(context: BuildContext, region: str) -> dict[str, str]:
 def _unsupported(context: BuildContext, recipe: Mapping[str, Any]) -> list[str]:
     """What the recipe and infrastructure ask that oib's machines do not do, said in the log."""
     notes = []
-    if recipe.get("blockDeviceMappings"):
-        notes.append("blockDeviceMappings: not applied; the build instance's disk is the parent image's size")
+    for mapping in recipe.get("blockDeviceMappings") or []:
+        if mapping.get("deviceName") not in ROOT_DEVICE_NAMES:
+            notes.append(f"blockDeviceMappings {mapping.get('deviceName')}: not attached; oib's machines have one "
+                         "disk, the root volume")
+        elif set(mapping.get("ebs") or {}) - {"volumeSize", "deleteOnTermination", "volumeType"}:
+            notes.append(f"blockDeviceMappings {mapping.get('deviceName')}: only volumeSize applies here")
     return notes
+
+
+# The root device of AWS's AMIs (Amazon Linux: /dev/xvda; Ubuntu: /dev/sda1; Nitro: /dev/nvme0n1).
+ROOT_DEVICE_NAMES = ("/dev/xvda", "/dev/xvda1", "/dev/sda", "/dev/sda1", "/dev/nvme0n1")
+
+
+def _root_volume_bytes(recipe: Mapping[str, Any]) -> int | None:
+    """The root volume size the recipe asks for (ebs.volumeSize of its root device, GiB), if any."""
+    for mapping in recipe.get("blockDeviceMappings") or []:
+        size = (mapping.get("ebs") or {}).get("volumeSize")
+        if mapping.get("deviceName") in ROOT_DEVICE_NAMES and size:
+            return int(size) * 2**30
+    return None
 
 
 def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None,

@@ -105,3 +105,34 @@ def _install_extlinux(raw: Path) -> bool:
         return True
     finally:
         os.rmdir(mount_point)
+
+
+MBR_SIZE = 512
+_PARTITION_ENTRY = 446           # the first partition's entry in the MBR
+MAX_MBR_SECTORS = 2**32 - 1      # an MBR partition's largest length (2 TiB in 512-byte sectors)
+
+
+def grow_disk(overlay: Path, size_bytes: int) -> bool:
+    """Makes the overlay's disk `size_bytes` long and its first partition reach the end (the file
+    system in it is grown by resize2fs once the machine runs); False when it is that big already.
+    Refuses to shrink: the image's data would not fit."""
+    current = virtual_size(overlay)
+    if size_bytes == current:
+        return False
+    if size_bytes < current:
+        raise DiskError(f"the disk cannot be made smaller than its image ({current // 2**30} GiB)")
+    run_tool(["qemu-img", "resize", "-q", "-f", "qcow2", str(overlay), str(size_bytes)], what="qemu-img resize")
+    with tempfile.TemporaryDirectory(prefix="oib-mbr-") as scratch:
+        sector = Path(scratch) / "mbr"
+        run_tool(["qemu-img", "dd", "-f", "qcow2", "-O", "raw", f"bs={MBR_SIZE}", "count=1", f"if={overlay}",
+                  f"of={sector}"], what="qemu-img dd")
+        table = bytearray(sector.read_bytes()[:MBR_SIZE])
+        if table[510:512] != b"\x55\xaa" or table[_PARTITION_ENTRY + 4] == 0:
+            raise DiskError("the image has no MBR partition table to grow")
+        start = int.from_bytes(table[_PARTITION_ENTRY + 8:_PARTITION_ENTRY + 12], "little")
+        length = min(size_bytes // 512 - start, MAX_MBR_SECTORS)
+        table[_PARTITION_ENTRY + 12:_PARTITION_ENTRY + 16] = length.to_bytes(4, "little")
+        sector.write_bytes(bytes(table))
+        run_tool(["qemu-io", "-f", "qcow2", "-c", f"write -q -s {sector} 0 {MBR_SIZE}", str(overlay)],
+                 what="qemu-io write")
+    return True

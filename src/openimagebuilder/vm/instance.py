@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .agent import AgentClient, AgentError
-from .disk import create_overlay
+from .disk import create_overlay, grow_disk
 from .qemu import Boot, Machine, MachineError, launch
 from .settings import VmSettings
 
@@ -25,6 +25,7 @@ class Instance:
     overlay: Path
     boot: Boot              # the kernel and initramfs it runs (an image made from it boots with them too)
     boot_seconds: float
+    disk_grown: bool = False   # its partition was grown: the file system needs resize2fs
 
     @property
     def directory(self) -> Path:
@@ -33,12 +34,15 @@ class Instance:
     @classmethod
     def start(cls, settings: VmSettings, boot: Boot, image: Path, directory: Path, name: str, *,
               cancel: threading.Event | None = None, memory_mib: int | None = None,
-              cpus: int | None = None, on_console: Callable[[str], None] | None = None) -> Instance:
+              cpus: int | None = None, on_console: Callable[[str], None] | None = None,
+              disk_bytes: int | None = None) -> Instance:
         """Boots `image` (left untouched: the machine writes to an overlay in `directory`) and waits
-        for its agent; `on_console` gets the serial console's lines while it boots. On any failure
-        nothing is left running and `directory` is removed."""
+        for its agent; `on_console` gets the serial console's lines while it boots; `disk_bytes`:
+        the disk's size, when larger than the image's (its partition grown; see disk.grow_disk). On
+        any failure nothing is left running and `directory` is removed."""
         try:
             overlay = create_overlay(image, directory / "disk.qcow2")
+            grown = grow_disk(overlay, disk_bytes) if disk_bytes else False
             machine = launch(settings, boot, overlay, directory, name, memory_mib=memory_mib, cpus=cpus)
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
@@ -61,7 +65,7 @@ class Instance:
             booted.set()
             if follower is not None:
                 follower.join(timeout=2)
-        return cls(machine, agent, overlay, boot, seconds)
+        return cls(machine, agent, overlay, boot, seconds, grown)
 
     def power_off(self, timeout: float = POWER_OFF_SECONDS) -> float:
         """Syncs and stops the machine, leaving its overlay consistent; the seconds it took."""
