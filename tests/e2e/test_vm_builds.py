@@ -5,6 +5,7 @@ VM tools; skipped saying so without them, except under CI=true. One server on SQ
 takes ~15 s of the shared CPUs, so the store matrix is left to the simulated tests."""
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import subprocess
@@ -25,7 +26,7 @@ from tests.vm_fixtures import qemu_processes, vm_root_env
 
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
 PARENT = f"arn:aws:imagebuilder:{REGION}:aws:image/amazon-linux-2-x86/x.x.x"
-ROOT_SIZE_DOC = """name: root-size
+RECIPE_DOC = """name: recipe-set-up
 schemaVersion: 1.0
 phases:
   - name: test
@@ -36,6 +37,12 @@ phases:
           commands:
             - test "$(df -k / | awk 'NR == 2 { print $2 }')" -gt 2500000
             - echo "the root file system is over 2.5 GiB"
+      - name: RecipeSetUp
+        action: ExecuteBash
+        inputs:
+          commands:
+            - test -d /opt/work && grep -q "user data ran" /root/user-data
+            - echo "the working directory and the user data are there"
 """
 WINDOWS_DOC = """name: hello
 schemaVersion: 1.0
@@ -146,15 +153,17 @@ def _plain_boot(disk, console, wanted: str, timeout: float = 120) -> str:
 
 def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_server, vm_settings, tmp_path):
     client = vm_server.client()
-    components = [_component(client, BUILD_DOC), _component(client, TEST_DOC), _component(client, ROOT_SIZE_DOC)]
+    components = [_component(client, BUILD_DOC), _component(client, TEST_DOC), _component(client, RECIPE_DOC)]
     distributions = [
         {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
                                                             "description": "built by oib"}},
         {"region": OTHER_REGION,
          "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}]
     root_volume = [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 3}}]   # GiB; the base is 2
+    user_data = base64.b64encode(b"#!/bin/sh\necho 'user data ran' > /root/user-data\n").decode()
     pipeline = _pipeline(client, components, distributions=distributions, instance_types=["t2.micro"],
-                         blockDeviceMappings=root_volume)
+                         blockDeviceMappings=root_volume, workingDirectory="/opt/work",
+                         additionalInstanceConfiguration={"userDataOverride": user_data})
     image_arn = client.start_image_pipeline_execution(imagePipelineArn=pipeline)["imageBuildVersionArn"]
     image = _wait(client, image_arn)
     log = _log(vm_server, image_arn)
@@ -171,6 +180,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     assert "wrote the greeting" in log and "the greeting is there" in log
     assert "1 vCPU, 1024 MiB for t2.micro" in log
     assert "Root volume grown to 3 GiB" in log and "the root file system is over 2.5 GiB" in log
+    assert "the working directory and the user data are there" in log
     assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
     # `oib images export` hands the disk over: the raw file holds what the component wrote, and
