@@ -195,6 +195,17 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     raw.unlink()
     assert "Welcome to" in _plain_boot(qcow2, tmp_path / "console.log", "Welcome to")   # systemd, then colours
 
+    # The image is the parent of the next: its file is there, without the build component.
+    child = _pipeline(client, [_component(client, TEST_DOC)], parent=image_arn)
+    child_arn = client.start_image_pipeline_execution(imagePipelineArn=child)["imageBuildVersionArn"]
+    child_image = _wait(client, child_arn)
+    assert child_image["state"]["status"] == "AVAILABLE", (child_image["state"], _log(vm_server, child_arn)[-2000:])
+    assert amis[REGION]["image"] in _log(vm_server, child_arn)   # booted from the parent's AMI
+    child_recipe = client.get_image_pipeline(imagePipelineArn=child)["imagePipeline"]["imageRecipeArn"]
+    client.delete_image(imageBuildVersionArn=child_arn)
+    client.delete_image_pipeline(imagePipelineArn=child)
+    client.delete_image_recipe(imageRecipeArn=child_recipe)   # it names the image as its parent
+
     client.delete_image(imageBuildVersionArn=image_arn)   # removes the AMIs' files too
     disks = [vm_settings.images_dir / ami["image"] for ami in amis.values()]
     assert _settled(lambda: not any(disk.exists() for disk in disks), timeout=10), disks
