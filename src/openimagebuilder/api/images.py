@@ -138,7 +138,7 @@ def _status(image: Resource) -> str:
 def _listed(image: Resource) -> bool:
     """DELETED images keep their record for GetImage and lifecycle executions, but leave the lists:
     AWS documents that a deleted image resource is removed."""
-    return _status(image) != "DELETED"
+    return _status(image) != ImageStatus.DELETED
 
 
 def _summary(image: Resource) -> ImageSummary:
@@ -178,7 +178,7 @@ def list_images(ctx: Context, params: ListImagesRequest) -> ListImagesResponse:
     include_deprecated = bool(params.get("includeDeprecated"))
 
     def wanted(image: Resource) -> bool:
-        return _listed(image) and keep(image) and (include_deprecated or _status(image) != "DEPRECATED")
+        return _listed(image) and keep(image) and (include_deprecated or _status(image) != ImageStatus.DEPRECATED)
 
     key = ((lambda image: (image.owner, image.name_id)) if params.get("byName")
            else (lambda image: (image.owner, image.name_id, image.version)))

@@ -6,12 +6,15 @@ import yaml
 
 from ..protocol.errors import invalid_parameter
 from ..protocol.generated import (
+    BuildType,
+    ComponentType,
     ImportComponentRequest,
     ImportComponentResponse,
     ImportDiskImageRequest,
     ImportDiskImageResponse,
     ImportVmImageRequest,
     ImportVmImageResponse,
+    Platform,
 )
 from ..service import imports
 from ..service.context import Context
@@ -21,9 +24,9 @@ from .registry import operation
 from .versioned import create_build
 
 # The step that runs an imported SHELL script, per platform (AWSTOE's action modules).
-SCRIPT_ACTIONS = {"Windows": "ExecutePowerShell"}
+SCRIPT_ACTIONS: dict[str, str] = {Platform.WINDOWS: "ExecutePowerShell"}
 # A SHELL component of each type runs its script in this phase.
-SCRIPT_PHASES = {"BUILD": "build", "TEST": "test"}
+SCRIPT_PHASES: dict[str, str] = {ComponentType.BUILD: "build", ComponentType.TEST: "test"}
 ISO_EXTENSIONS = (".iso", ".ISO", ".Iso")
 
 
@@ -61,7 +64,7 @@ def import_vm_image(ctx: Context, params: ImportVmImageRequest) -> ImportVmImage
                                                   "Amazon EC2 VM import here. Give a file:// URI of the disk "
                                                   "image instead.")
     source = imports.fingerprint(imports.disk_file(task, "vmImportTaskId"))
-    arn = imports.import_image(ctx, params, build_type="IMPORT", source=source,
+    arn = imports.import_image(ctx, params, build_type=BuildType.IMPORT, source=source,
                                members={})
     return {"imageArn": arn, "clientToken": params["clientToken"]}
 
@@ -70,6 +73,6 @@ def import_vm_image(ctx: Context, params: ImportVmImageRequest) -> ImportVmImage
 def import_disk_image(ctx: Context, params: ImportDiskImageRequest) -> ImportDiskImageResponse:
     infrastructure, _ = resolve(ctx, params["infrastructureConfigurationArn"], "infrastructureConfigurationArn")
     source = imports.disk_source(ctx, params["uri"], "uri", ISO_EXTENSIONS)
-    arn = imports.import_image(ctx, params, build_type="IMPORT_ISO", source=source, members={
+    arn = imports.import_image(ctx, params, build_type=BuildType.IMPORT_ISO, source=source, members={
         "infrastructureConfiguration": infrastructure.document, "executionRole": params.get("executionRole")})
     return {"imageBuildVersionArn": arn, "clientToken": params["clientToken"]}
