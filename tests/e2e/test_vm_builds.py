@@ -25,6 +25,7 @@ from tests.e2e.test_container_builds import BUILD_DOC, FAILING_TEST_DOC, SLOW_DO
 from tests.vm_fixtures import qemu_processes, vm_root_env
 
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
+SHARED_ACCOUNT = "111122223333"   # a distribution's targetAccountIds: an AMI of its own
 PARENT = f"arn:aws:imagebuilder:{REGION}:aws:image/amazon-linux-2-x86/x.x.x"
 RECIPE_DOC = """name: recipe-set-up
 schemaVersion: 1.0
@@ -151,14 +152,15 @@ def _plain_boot(disk, console, wanted: str, timeout: float = 120) -> str:
         process.wait()
 
 
-def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_server, vm_settings, tmp_path):
+def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions_and_an_account(vm_server, vm_settings, tmp_path):
     client = vm_server.client()
     components = [_component(client, BUILD_DOC), _component(client, TEST_DOC), _component(client, RECIPE_DOC)]
     distributions = [
         {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
                                                             "description": "built by oib"}},
         {"region": OTHER_REGION,
-         "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}"}}]
+         "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}",
+                                          "targetAccountIds": [SHARED_ACCOUNT]}}]
     root_volume = [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 3}}]   # GiB; the base is 2
     user_data = base64.b64encode(b"#!/bin/sh\necho 'user data ran' > /root/user-data\n").decode()
     pipeline = _pipeline(client, components, distributions=distributions, instance_types=["t2.micro"],
@@ -168,12 +170,17 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     image = _wait(client, image_arn)
     log = _log(vm_server, image_arn)
     assert image["state"]["status"] == "AVAILABLE", (image["state"].get("reason"), log[-3000:])
-    amis = {ami["region"]: ami for ami in image["outputResources"]["amis"]}
-    assert set(amis) == {REGION, OTHER_REGION}
+    account = image_arn.split(":")[4]
+    output = image["outputResources"]["amis"]
+    assert sorted((ami["region"], ami["accountId"]) for ami in output) == [
+        (REGION, account), (OTHER_REGION, SHARED_ACCOUNT), (OTHER_REGION, account)]
+    amis = {ami["region"]: ami for ami in output if ami["accountId"] == account}
+    [shared] = [ami for ami in output if ami["accountId"] == SHARED_ACCOUNT]
+    assert shared["name"] == amis[OTHER_REGION]["name"] and shared["image"] != amis[OTHER_REGION]["image"]
     assert amis[REGION]["name"].startswith("app-") and amis[REGION]["description"] == "built by oib"
     assert amis[OTHER_REGION]["name"].startswith("west-1-")
     assert amis[REGION]["image"] != amis[OTHER_REGION]["image"]
-    for ami in amis.values():
+    for ami in output:
         assert ami["image"].startswith("ami-") and ami["state"] == {"status": "AVAILABLE"}
         assert (vm_settings.images_dir / ami["image"] / "disk.qcow2").is_file()
     # The test instance booted from the AMI found what the build component wrote.
@@ -207,7 +214,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions(vm_s
     client.delete_image_recipe(imageRecipeArn=child_recipe)   # it names the image as its parent
 
     client.delete_image(imageBuildVersionArn=image_arn)   # removes the AMIs' files too
-    disks = [vm_settings.images_dir / ami["image"] for ami in amis.values()]
+    disks = [vm_settings.images_dir / ami["image"] for ami in output]
     assert _settled(lambda: not any(disk.exists() for disk in disks), timeout=10), disks
 
 

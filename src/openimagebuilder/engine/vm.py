@@ -213,19 +213,21 @@ class VmBackend:
             created = str(context.image.get("dateCreated") or "")
             distributed = []
             for region in context.distribution_regions:
-                if control.stopped():
-                    raise BuildStopped()
-                target_id = ami_id(context.image_arn, region, context.account_id)
-                name = ami_name(templates.get(region), context.image_name, context.image_arn, created)
-                ami = Ami(target_id, context.image_arn, token, region, context.account_id, name,
-                          source.kernel, source.initramfs, description=_description(context, region),
-                          tags=_ami_tags(context, region))
-                if target_id == source.image_id:
-                    self.images.save(ami)
-                else:
-                    self.images.copy(source, ami)
-                distributed.append({"region": region, "imageId": target_id})
-                control.on_output(f"Distributed {target_id} ({name}) to {region}")
+                # The distribution's own account, then each of its targetAccountIds: an AMI each.
+                for account in dict.fromkeys([context.account_id, *_target_accounts(context, region)]):
+                    if control.stopped():
+                        raise BuildStopped()
+                    target_id = ami_id(context.image_arn, region, account)
+                    name = ami_name(templates.get(region), context.image_name, context.image_arn, created)
+                    ami = Ami(target_id, context.image_arn, token, region, account, name,
+                              source.kernel, source.initramfs, description=_description(context, region),
+                              tags=_ami_tags(context, region))
+                    if target_id == source.image_id:
+                        self.images.save(ami)
+                    else:
+                        self.images.copy(source, ami)
+                    distributed.append({"region": region, "imageId": target_id, "accountId": account})
+                    control.on_output(f"Distributed {target_id} ({name}) to {region}, account {account}")
             return StepResult(True, {"distributedImages": distributed})
         return self._guarded(context, control, copy)
 
@@ -236,18 +238,16 @@ class VmBackend:
 
     def output_resources(self, context: BuildContext, image_id: str | None,
                          distributed: Mapping[str, Any]) -> dict[str, Any]:
-        by_region = {item["region"]: item["imageId"] for item in distributed.get("distributedImages") or []}
+        # One AMI per Region and account DistributeImage made; without a distribution, CreateImage's.
+        made = [item["imageId"] for item in distributed.get("distributedImages") or []] or [image_id or ""]
         amis = []
-        for region in context.distribution_regions:
-            ami = self.images.get(by_region.get(region) or image_id or "")
-            if ami is None:
-                continue
+        for ami in filter(None, (self.images.get(made_id) for made_id in made)):
             if not ami.available:
                 ami.available = True   # the build ended AVAILABLE: the reaper keeps it
                 self.images.save(ami)
-            amis.append({"region": region, "image": ami.image_id, "name": ami.name,
+            amis.append({"region": ami.region, "image": ami.image_id, "name": ami.name,
                          **({"description": ami.description} if ami.description else {}),
-                         "state": {"status": "AVAILABLE"}, "accountId": context.account_id})
+                         "state": {"status": "AVAILABLE"}, "accountId": ami.account_id})
         return {"amis": amis}
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ class VmBackend:
             self._checked(instance, "command -v resize2fs >/dev/null || { echo 'resize2fs is not installed in the "
                           "image (Debian package e2fsprogs)' >&2; exit 1; }; resize2fs /dev/vda1", control,
                           "growing the root file system to the recipe's root volume size")
-            notes.append(f"Root volume grown to {_root_volume_bytes(recipe) // 2**30} GiB")
+            notes.append(f"Root volume grown to {(_root_volume_bytes(recipe) or 0) // 2**30} GiB")
         directory = recipe.get("workingDirectory")
         if directory:
             self._checked(instance, f"mkdir -p '{directory}'", control, "creating the working directory")
@@ -485,6 +485,10 @@ def _distribution(context: BuildContext, region: str) -> dict[str, Any]:
         if item.get("region") == region:
             return dict(item.get("amiDistributionConfiguration") or {})
     return {}
+
+
+def _target_accounts(context: BuildContext, region: str) -> list[str]:
+    return [str(account) for account in _distribution(context, region).get("targetAccountIds") or []]
 
 
 def _description(context: BuildContext, region: str) -> str:
