@@ -27,6 +27,7 @@ from tests.conftest import free_port, isolated_server
 from tests.e2e.helpers import create_image, error_of, wait_done
 
 USER_ACCOUNT, OTHER_ACCOUNT, ADMIN_ACCOUNT = "111111111111", "222222222222", "333333333333"
+FILE_KEY = {"accessKeyId": "AKIAFROMFILE", "secretAccessKey": "file-secret", "accountId": "444455556666"}
 
 
 def oib(server, *args: str) -> subprocess.CompletedProcess:
@@ -59,8 +60,12 @@ def signed(server, key: dict, method: str, path: str, body: bytes = b"") -> http
 def secured(server, tmp_path_factory):
     """An `oib serve --auth sigv4 --clock manual` on a store of its own, with a user key in each of two
     accounts and an administrator key."""
-    with isolated_server(server, tmp_path_factory.mktemp("auth"),
-                         {"OIB_AUTH": "sigv4", "OIB_CLOCK": "manual", "OIB_EXTRA_REGIONS": "local-test-1"}) as started:
+    tmp = tmp_path_factory.mktemp("auth")
+    from_file = tmp / "credentials.json"
+    from_file.write_text(json.dumps([FILE_KEY]))
+    from_file.chmod(0o600)
+    with isolated_server(server, tmp, {"OIB_AUTH": "sigv4", "OIB_CLOCK": "manual", "OIB_EXTRA_REGIONS": "local-test-1",
+                                       "OIB_CREDENTIALS_FILE": str(from_file)}) as started:
         started.keys = {"user": create_key(started, USER_ACCOUNT, "--description", "tests"),
                         "other": create_key(started, OTHER_ACCOUNT),
                         "admin": create_key(started, ADMIN_ACCOUNT, "--admin")}
@@ -79,6 +84,14 @@ def test_boto3_verifies_and_each_key_acts_in_its_own_account(secured):
     local = client_for(secured, secured.keys["user"], region="local-test-1")
     assert ":local-test-1:" in local.create_infrastructure_configuration(
         name="mine", instanceProfileName="p")["infrastructureConfigurationArn"]
+
+
+def test_a_key_from_the_credentials_file_verifies(secured):
+    client = client_for(secured, FILE_KEY)
+    arn = client.create_infrastructure_configuration(name="filed", instanceProfileName="p")[
+        "infrastructureConfigurationArn"]
+    assert ":444455556666:" in arn
+    assert "AKIAFROMFILE" not in oib(secured, "credentials", "list").stdout  # the store's keys only
 
 
 def test_refusals_answer_as_aws_does(secured):

@@ -210,3 +210,23 @@ def test_signing_keys_are_derived_once_per_day_and_region():
         checker.verify(method, path, query, headers, body)
     assert len(checker._signing_keys) == 1
     assert datetime.now(UTC).strftime("%Y%m%d") in next(iter(checker._signing_keys))
+
+
+def test_credentials_files_are_checked(tmp_path):
+    from openimagebuilder.server.auth.credentials import CredentialError, load_file
+
+    good = tmp_path / "good.json"
+    good.write_text('[{"accessKeyId": "AKIAFILE", "secretAccessKey": "s", "accountId": "111111111111", "admin": true}]')
+    good.chmod(0o644)
+    found, warnings = load_file(str(good))
+    assert found["AKIAFILE"].admin and found["AKIAFILE"].account_id == "111111111111"
+    assert warnings == [f"credentials file {good} can be read by other users: chmod 600 it"]
+    good.chmod(0o600)
+    assert load_file(str(good))[1] == []
+    for text, problem in [("{}", "must hold a JSON list"), ("[{}]", "entry 0 needs accessKeyId"),
+                          ('[{"accessKeyId": "AKIAFILE", "secretAccessKey": "s", "accountId": "12"}]',
+                           "is not a 12-digit AWS account id"), ("nope", "is not JSON")]:
+        bad = tmp_path / "bad.json"
+        bad.write_text(text)
+        with pytest.raises(CredentialError, match=problem):
+            load_file(str(bad))
