@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from openimagebuilder.vm.disk import PARTITION_OFFSET
+from openimagebuilder.vm.settings import VmSettings
 from tests.conftest import start_server, start_worker, stop_process, unique
 
 # The same documents as the container builds': a build component writes /opt/app/hello.txt, a
@@ -262,6 +263,12 @@ def test_cancel_mid_build_stops_the_machine_within_two_seconds(vm_server, vm_set
 
 
 def test_kill_9_of_the_worker_takes_its_machine_down_and_the_next_worker_cleans_up(vm_settings, tmp_path):
+    # A VM root of its own: one VM root belongs to one store (the module's server sweeps the
+    # instances of builds its store does not know).
+    root = vm_settings.root / "kill-9"
+    root.mkdir()
+    (root / "bases").symlink_to(vm_settings.bases_dir.resolve())
+    vm_settings = VmSettings(root=root, run_root=root / "run")
     env = {"OIB_BACKEND": "real", "OIB_LEASE_SECONDS": "3", "OIB_CONTAINER_ROOT": str(vm_settings.root / "containers"),
            **vm_root_env(vm_settings)}
     server = start_server("sqlite", "", tmp_path, {**env, "OIB_NO_WORKER": "1"})
