@@ -85,8 +85,8 @@ def _probe_kvm(boot: Boot) -> bool:
         return False
     try:
         process = subprocess.run(
-            [QEMU, "-accel", "kvm", "-machine", "pc", "-nodefaults", "-no-user-config", "-display", "none",
-             "-m", "256", "-kernel", str(boot.kernel), "-initrd", str(boot.initramfs),
+            [QEMU, "-accel", "kvm", "-cpu", "max", "-machine", "pc", "-nodefaults", "-no-user-config",
+             "-display", "none", "-m", "256", "-kernel", str(boot.kernel), "-initrd", str(boot.initramfs),
              "-append", "console=ttyS0 oib.probe quiet", "-nic", "none"],
             capture_output=True, timeout=KVM_PROBE_SECONDS, stdin=subprocess.DEVNULL)
     except (subprocess.TimeoutExpired, OSError):
@@ -194,7 +194,9 @@ def launch(settings: VmSettings, boot: Boot, disk: Path, directory: Path, name: 
         (machine_dir / stale).unlink(missing_ok=True)
     network = network or settings.network
     args = [
-        QEMU, "-name", name, "-machine", "pc", "-accel", "kvm" if accel == "kvm" else "tcg,thread=multi",
+        # -cpu max: every instruction set extension QEMU has (TCG emulates up to AVX2), so software
+        # built for newer x86-64 levels runs; the KVM probe boots with it too.
+        QEMU, "-name", name, "-machine", "pc", "-accel", "kvm" if accel == "kvm" else "tcg,thread=multi", "-cpu", "max",
         "-m", str(memory_mib or settings.memory_mib), "-smp", str(cpus or settings.cpus),
         "-nodefaults", "-no-user-config", "-display", "none",
         "-kernel", str(boot.kernel), "-initrd", str(boot.initramfs),
@@ -210,8 +212,6 @@ def launch(settings: VmSettings, boot: Boot, disk: Path, directory: Path, name: 
         args += ["-nic", "user,model=virtio-net-pci"]
     else:
         args += ["-nic", "none"]
-    if accel == "kvm":
-        args += ["-cpu", "max"]
 
     def start() -> subprocess.Popen[bytes]:
         with open(machine_dir / "qemu.log", "ab") as output:
