@@ -4,6 +4,9 @@ image that boots again. Needs root and the VM tools (Debian: qemu-system-x86 qem
 fdisk extlinux mmdebstrap busybox-static); without them skipped saying so, except under CI=true."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -12,11 +15,12 @@ from openimagebuilder.toe.modules import RunnerSettings
 from openimagebuilder.toe.results import ComponentInput
 from openimagebuilder.vm.disk import flatten
 from openimagebuilder.vm.executor import VmExecutor
+from openimagebuilder.vm.images import ImageStore
 from openimagebuilder.vm.instance import Instance
 from tests.vm_fixtures import qemu_processes
 
 
-def test_agent_round_trips_and_a_flattened_overlay_boots_again(vm_settings, vm_base):
+def test_agent_round_trips_and_a_flattened_overlay_imported_as_an_ami_boots_again(vm_settings, vm_base):
     directory = vm_settings.run_root / "agent-test"
     instance = Instance.start(vm_settings, vm_base.boot(), vm_base.disk, directory, "agent-test")
     try:
@@ -50,12 +54,21 @@ def test_agent_round_trips_and_a_flattened_overlay_boots_again(vm_settings, vm_b
         image = flatten(instance.overlay, vm_settings.root / "flat-test.qcow2")
     finally:
         instance.remove()
-    again = Instance.start(vm_settings, vm_base.boot(), image, vm_settings.run_root / "agent-test-2", "agent-test-2")
+    # `oib images import` makes the flattened disk an AMI (a recipe's parentImage), which boots.
+    imported = subprocess.run([sys.executable, "-m", "openimagebuilder.server.cli", "images", "import", str(image)],
+                              capture_output=True, text=True, env={**os.environ, "OIB_VM_ROOT": str(vm_settings.root)})
+    assert imported.returncode == 0, imported.stderr
+    image.unlink()
+    store = ImageStore(vm_settings.images_dir)
+    ami = store.get(imported.stdout.strip())
+    assert ami is not None and ami.available and ami.name == "flat-test"
+    again = Instance.start(vm_settings, ami.boot, store.disk(ami.image_id), vm_settings.run_root / "agent-test-2",
+                           "agent-test-2")
     try:
         assert VmExecutor(again.agent).run("wc -c < /root/payload.bin").stdout.strip() == str(len(data))
     finally:
         again.remove()
-        image.unlink()
+        store.delete(ami.image_id)
     assert not directory.exists() and not qemu_processes(str(directory))
 
 

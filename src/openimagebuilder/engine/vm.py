@@ -293,7 +293,7 @@ class VmBackend:
         """Removes the AMI files of images that were deleted; how many AMIs."""
         if self.deleted_images is None:
             return 0
-        amis = [ami for ami in self.images.all() if ami.available]
+        amis = [ami for ami in self.images.all() if ami.available and ami.image_arn]   # not imported ones
         gone = self.deleted_images({ami.image_arn for ami in amis})
         for ami in amis:
             if ami.image_arn in gone:

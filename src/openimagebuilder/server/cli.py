@@ -171,6 +171,11 @@ def _clock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _images_import(args: argparse.Namespace) -> int:
+    from ..vm.images import import_command
+    return import_command(args.file, args.name, args.data_dir)
+
+
 def _images_export(args: argparse.Namespace) -> int:
     from ..vm.images import export_command
     return export_command(args.image_id, args.format, args.output, args.data_dir)
@@ -315,6 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--data-dir", default=os.environ.get("OIB_DATA_DIR", "./.oib"),
                         help="the data dir whose image store holds it (OIB_DATA_DIR, default ./.oib; OIB_VM_ROOT wins)")
     export.set_defaults(run=_images_export)
+    import_ = image_commands.add_parser(
+        "import", help="add a disk file to the VM image store as an AMI that recipes can name as their parent",
+        description="Converts FILE (any format qemu-img reads; root file system in its first partition, ext4) "
+                    "into the VM image store and prints its new ami- id (docs/vm.md).")
+    import_.add_argument("file", metavar="FILE")
+    import_.add_argument("--name", help="the AMI's name (default: the file's name)")
+    import_.add_argument("--data-dir", default=os.environ.get("OIB_DATA_DIR", "./.oib"),
+                         help="the data dir whose image store receives it (OIB_DATA_DIR, default ./.oib; OIB_VM_ROOT wins)")
+    import_.set_defaults(run=_images_import)
     add_client_commands(commands, image_commands)
     add_credentials_parser(commands)
     commands.add_parser("toe", add_help=False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -121,4 +122,47 @@ def export_command(image_id: str, disk_format: str, output: str, data_dir: str) 
         return 1
     print(f"exported {image_id} to {path} ({disk_format}); boot it with: qemu-system-x86_64 -m 1024 "
           f"-drive file={path},format={disk_format},if=virtio -nographic", flush=True)
+    return 0
+
+
+def import_disk(store: ImageStore, source: Path, boot: Boot, *, name: str, region: str = "",
+                account_id: str = "") -> Ami:
+    """A disk file (any format qemu-img reads) as a new AMI that recipes can name as their parent
+    (`parentImage: ami-...`). It must be laid out as oib's images are: an MBR with the root file
+    system (ext4) in its first partition; it boots with `boot` (the VM base's kernel and oib's
+    initramfs), so it needs no kernel or boot loader of its own."""
+    image_id = f"ami-{secrets.token_hex(9)[:17]}"
+    directory = store.root / image_id
+    directory.mkdir(parents=True)
+    try:
+        convert(source, store.disk(image_id), "qcow2")
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    ami = Ami(image_id, "", "import", region, account_id, name, str(boot.kernel), str(boot.initramfs),
+              description=f"imported from {source.name}", available=True)
+    store.save(ami)
+    return ami
+
+
+def import_command(source: str, name: str | None, data_dir: str) -> int:
+    """`oib images import FILE [--name NAME]`: prints the new AMI's id."""
+    import sys
+
+    from .bootstrap import load_base
+    from .settings import VmSettings
+
+    settings = VmSettings.from_environment(data_dir)
+    base = load_base(settings)
+    if base is None:
+        print("oib images import: error: the VM base (its kernel boots imported disks) is not there: "
+              "run `oib images bootstrap --vm` first", file=sys.stderr)
+        return 1
+    path = Path(source)
+    try:
+        ami = import_disk(ImageStore(settings.images_dir), path, base.boot(), name=name or path.stem)
+    except (RuntimeError, OSError) as error:
+        print(f"oib images import: error: {error}", file=sys.stderr)
+        return 1
+    print(ami.image_id, flush=True)
     return 0
