@@ -111,3 +111,16 @@ def test_a_component_runs_in_the_guest_across_a_reboot(vm_settings, vm_base):
         assert VmExecutor(instance.agent).run("cat /etc/oib-made.conf").stdout.startswith("made by a component")
     finally:
         instance.remove()
+
+
+def test_a_mount_a_killed_bootstrap_left_is_unmounted_by_the_next(vm_cache, tmp_path):
+    from openimagebuilder.vm.disk import EXTLINUX_MOUNT_PREFIX, unmount_stale
+
+    left = tmp_path / f"{EXTLINUX_MOUNT_PREFIX}killed"
+    left.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(left)], check=True)
+    try:
+        assert unmount_stale() == [str(left)]
+        assert not left.exists()
+    finally:
+        subprocess.run(["umount", str(left)], capture_output=True)

@@ -88,8 +88,12 @@ def make_bootable_disk(root: Path, output: Path, size_mib: int, boot_config: str
     return bootable
 
 
+EXTLINUX_MOUNT_PREFIX = "oib-extlinux-"
+
+
 def _install_extlinux(raw: Path) -> bool:
-    mount_point = Path(tempfile.mkdtemp(prefix="oib-extlinux-"))
+    unmount_stale()
+    mount_point = Path(tempfile.mkdtemp(prefix=EXTLINUX_MOUNT_PREFIX))
     try:
         mounted = subprocess.run(["mount", "-o", f"loop,offset={PARTITION_OFFSET}", str(raw), str(mount_point)],
                                  capture_output=True, text=True)
@@ -136,3 +140,24 @@ def grow_disk(overlay: Path, size_bytes: int) -> bool:
         run_tool(["qemu-io", "-f", "qcow2", "-c", f"write -q -s {sector} 0 {MBR_SIZE}", str(overlay)],
                  what="qemu-io write")
     return True
+
+
+def unmount_stale() -> list[str]:
+    """Unmounts (and removes) what an earlier bootstrap killed while extlinux ran left mounted: the
+    only mounts oib makes. Their loop devices go with them (mount -o loop sets autoclear)."""
+    removed: list[str] = []
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return removed
+    for line in mounts:
+        fields = line.split()
+        if len(fields) > 1 and Path(fields[1]).name.startswith(EXTLINUX_MOUNT_PREFIX):
+            target = fields[1].replace("\\040", " ")
+            if subprocess.run(["umount", target], capture_output=True).returncode == 0:
+                removed.append(target)
+                try:
+                    os.rmdir(target)
+                except OSError:
+                    pass
+    return removed
