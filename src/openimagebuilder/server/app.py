@@ -23,7 +23,7 @@ from ..store.database import InlineTransactions, create_store_engine, migrate, s
 from .background import build_engine, close_backend, registry_cleanup
 from .build_logs import LOGS_PATH, read_logs
 from .clock_control import CLOCK_PATH, clock_request
-from .control_access import Reply, anyone, authorize, clock_access, headers_of, logs_access
+from .control_access import Reply, authorize, clock_access, headers_of, logs_access, sees_health_details
 from .dispatch import Dispatcher
 from .identity import Identity
 from .settings import Settings
@@ -126,9 +126,7 @@ class ImageBuilderApp:
         json_type = [(b"content-type", b"application/json")]
         if path == HEALTH_PATH:
             health: dict[str, Any] = {"status": "ok", "service": "imagebuilder"}
-            caller = authorize(self.identity, scope, body, anyone) if self.identity.verifier is not None else None
-            if self.identity.verifier is None or (not isinstance(caller, tuple) and caller is not None
-                                                   and caller.admin):
+            if sees_health_details(self.identity, scope, body):
                 health["engine"] = self.builds.health() if self.builds is not None else None
                 if self.inline is not None:
                     health["sharedCommits"] = {"requests": self.inline.requests, "commits": self.inline.commits}

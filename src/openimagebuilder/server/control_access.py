@@ -48,8 +48,13 @@ def authorize(identity: Identity, scope: dict[str, Any], body: bytes,
     return caller
 
 
-def anyone(_caller: Caller) -> str | None:
-    return None
+def sees_health_details(identity: Identity, scope: dict[str, Any], body: bytes) -> bool:
+    """Whether the health endpoint shows this caller its details (worker, commit counts): always
+    without verification, else to a verified administrator only."""
+    if identity.verifier is None:
+        return True
+    caller = authorize(identity, scope, body, lambda _caller: None)
+    return not isinstance(caller, tuple) and caller.admin
 
 
 def clock_access(method: str) -> Callable[[Caller], str | None]:
