@@ -128,9 +128,9 @@ def _vm_backend(settings: Settings, database: Engine, worker_id: str) -> Any:
     from ..vm.settings import ToolsMissing as VmToolsMissing
 
     try:
-        return vm_backend(settings.data_dir, database, worker_id)
+        return vm_backend(settings.data_dir, database, worker_id, s3_endpoint_url=settings.s3_endpoint_url)
     except VmToolsMissing as error:
-        raise BackendUnavailable(f"--backend real: {error}") from None
+        raise BackendUnavailable(f"image recipes cannot be built here: {error}") from None
 
 
 def _managed_parent(registry: Any) -> Any:
