@@ -295,3 +295,20 @@ def test_kill_9_of_the_worker_takes_its_machine_down_and_the_next_worker_cleans_
         for worker in workers:
             worker.stop("kill")
         stop_process(server.process)
+
+
+def test_without_qemu_the_service_serves_and_image_recipe_builds_fail_naming_the_package(tmp_path):
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    (bare / "python").symlink_to(sys.executable)
+    server = start_server("sqlite", "", tmp_path, {"OIB_BACKEND": "real", "PATH": str(bare)})
+    try:
+        assert "image recipes cannot be built here: qemu-system-x86_64 not found: install the Debian package " \
+               "qemu-system-x86" in server.log()
+        client = server.client()
+        image = _wait(client, client.start_image_pipeline_execution(
+            imagePipelineArn=_pipeline(client, [_component(client, BUILD_DOC)]))["imageBuildVersionArn"], timeout=30)
+        assert image["state"]["status"] == "FAILED"
+        assert "apt-get install qemu-system-x86" in image["state"]["reason"], image["state"]["reason"]
+    finally:
+        stop_process(server.process)
