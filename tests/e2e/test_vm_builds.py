@@ -163,7 +163,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions_and_
          "amiDistributionConfiguration": {"name": "west-{{imagebuilder:buildVersion}}-{{ imagebuilder:buildDate }}",
                                           "targetAccountIds": [SHARED_ACCOUNT]}}]
     root_volume = [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 3}}]   # GiB; the base is 2
-    user_data = base64.b64encode(b"#!/bin/sh\necho 'user data ran' > /root/user-data\n").decode()
+    user_data = base64.b64encode(b"#!/bin/bash\n[[ -n $BASH_VERSION ]] && echo 'user data ran' > /root/user-data\n").decode()
     pipeline = _pipeline(client, components, distributions=distributions, instance_types=["t2.micro"],
                          blockDeviceMappings=root_volume, workingDirectory="/opt/work",
                          additionalInstanceConfiguration={"userDataOverride": user_data})

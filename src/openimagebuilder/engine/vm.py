@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60.0
 DELETED_IMAGES_SECONDS = 5.0   # how soon the AMI files of a deleted image (DeleteImage, lifecycle) go
+USER_DATA = "/run/oib/user-data"   # in the agent's tmpfs
 _AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 _IMAGE_ARN = re.compile(r"^arn:aws[a-z-]*:imagebuilder:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):image/"
                         r"(?P<name>[a-z0-9-_]+)/(?P<version>[0-9x.]+)(?:/(?P<build>\d+))?$")
@@ -370,10 +371,14 @@ class VmBackend:
         user_data = (recipe.get("additionalInstanceConfiguration") or {}).get("userDataOverride")
         if user_data:
             try:
-                script = base64.b64decode(user_data, validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                raise StepFailed("userDataOverride is not base64-encoded text.") from None
-            self._checked(instance, script, control, "userDataOverride")
+                script = base64.b64decode(user_data, validate=True)
+            except binascii.Error:
+                raise StepFailed("userDataOverride is not base64-encoded.") from None
+            # Run as a file, as cloud-init runs a user-data script: its #! line picks the interpreter
+            # (/bin/sh without one). It lives in the agent's tmpfs, so the image keeps no copy.
+            instance.agent.put_file(USER_DATA, script, 0o700)
+            self._checked(instance, USER_DATA if script.startswith(b"#!") else f"/bin/sh {USER_DATA}", control,
+                          "userDataOverride")
             notes.append("Ran the recipe's userDataOverride")
         return notes
 
