@@ -95,3 +95,26 @@ def test_a_pipeline_disabled_just_before_it_fires_records_a_skip_and_stops_sched
     with transaction(engine, write=True) as connection:
         assert claim_due_schedules(connection, (NOW + timedelta(days=30)).timestamp(), postgres=False) == []
 
+
+
+def test_a_build_start_that_loses_a_race_runs_again_instead_of_failing_to_start(engine, monkeypatch):
+    """Another process took the same unique key first (before build numbers were one upsert: two
+    schedulers creating a recipe version's counter): the start runs again, as the API's requests do."""
+    from openimagebuilder.scheduler import firing
+    from openimagebuilder.store.repository import UniqueViolation
+
+    attempts = []
+
+    def run(ctx, pipeline):  # type: ignore[no-untyped-def]
+        attempts.append(pipeline.arn)
+        if len(attempts) == 1:
+            raise UniqueViolation("duplicate key value violates unique constraint")
+        return firing.STARTED, f"{ARN}-image", ""
+
+    monkeypatch.setattr(firing, "_run", run)
+    _scheduled_pipeline(engine, status="ENABLED")
+    with transaction(engine, write=True) as connection:
+        [due] = claim_due_schedules(connection, NOW.timestamp(), postgres=False)
+        result = fire(_context(connection), due)
+    assert result is not None and (result.outcome, result.image_arn) == (firing.STARTED, f"{ARN}-image")
+    assert attempts == [ARN, ARN]

@@ -13,7 +13,7 @@ from ..service.build_configuration import build_configuration
 from ..service.builds import embed_recipe, start_build
 from ..service.context import Context
 from ..service.schedules import next_run_of
-from ..store.repository import Resource
+from ..store.repository import Resource, UniqueViolation
 from ..store.schedules import DueSchedule, advance_schedule, is_lock_conflict, lock_pipeline_now
 
 STARTED = "STARTED"
@@ -21,6 +21,7 @@ SKIPPED_NO_UPDATES = "SKIPPED_NO_DEPENDENCY_UPDATES"
 SKIPPED_DISABLED = "SKIPPED_DISABLED"
 FAILED_TO_START = "FAILED_TO_START"
 STARTING = "STARTING"  # recorded while the firing is in progress (same transaction)
+MAX_ATTEMPTS = 5  # a build start that loses a uniqueness race runs again, as the API's requests do
 
 log = logging.getLogger("openimagebuilder.scheduler")
 
@@ -59,14 +60,25 @@ def fire(ctx: Context, due: DueSchedule) -> Firing | None:
     if not ctx.schedules.record_firing(pipeline.arn, due.next_run_at, now.timestamp(), STARTING, None):
         log.info("pipeline %s: run due %s was fired before", pipeline.arn, format_date(due_at))
         return None
-    try:
-        with ctx.repo.connection.begin_nested():  # a build that cannot start leaves no trace
-            outcome, image_arn, detail = _run(ctx, pipeline)
-    except Exception as error:  # noqa: BLE001 - one pipeline's fault must not stop the others' schedules
-        if is_lock_conflict(error):
-            raise  # the whole firing is retried
-        log.exception("pipeline %s: scheduled run due %s failed to start", pipeline.arn, format_date(due_at))
-        outcome, image_arn, detail = FAILED_TO_START, None, "internal error"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with ctx.repo.connection.begin_nested():  # a build that cannot start leaves no trace
+                outcome, image_arn, detail = _run(ctx, pipeline)
+            break
+        except UniqueViolation:
+            # A race lost to another process (a build number, a name): run again, as the API runs
+            # a request again, rather than lose the run as FAILED_TO_START.
+            if attempt < MAX_ATTEMPTS:
+                continue
+            log.exception("pipeline %s: scheduled run due %s lost %d races", pipeline.arn, format_date(due_at),
+                          attempt)
+            outcome, image_arn, detail = FAILED_TO_START, None, "internal error"
+        except Exception as error:  # noqa: BLE001 - one pipeline's fault must not stop the others' schedules
+            if is_lock_conflict(error):
+                raise  # the whole firing is retried
+            log.exception("pipeline %s: scheduled run due %s failed to start", pipeline.arn, format_date(due_at))
+            outcome, image_arn, detail = FAILED_TO_START, None, "internal error"
+            break
     ctx.schedules.set_firing_outcome(pipeline.arn, due.next_run_at, outcome, image_arn)
     _log(ctx, pipeline, f"Scheduled run due {format_date(due_at)}: {outcome}" + (f" ({detail})" if detail else "")
          + (f": {image_arn}" if image_arn else ""))
