@@ -194,7 +194,10 @@ def debian_vm_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | N
         hook = ('mkdir -p "$1/etc/initramfs-tools/conf.d" && '
                 'echo MODULES=list > "$1/etc/initramfs-tools/conf.d/oib.conf"')
         process = subprocess.Popen(
-            ["mmdebstrap", "--quiet", "--variant=minbase", "--dpkgopt=force-unsafe-io", f"--include={VM_PACKAGES}",
+            # unshare mode: mmdebstrap's mounts (/proc, /sys, /dev/pts in the chroot) live in a mount
+            # namespace of its own, so a bootstrap killed halfway (a cancelled build) leaves none behind.
+            ["mmdebstrap", "--quiet", "--mode=unshare", "--variant=minbase", "--dpkgopt=force-unsafe-io",
+             f"--include={VM_PACKAGES}",
              f"--essential-hook={hook}", DEBIAN_SUITE, str(partial), DEBIAN_MIRROR],
             env={**os.environ, "TMPDIR": scratch}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True)
