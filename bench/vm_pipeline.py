@@ -34,18 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.container_pipeline import _document  # noqa: E402 - the same component documents
 from tests.conftest import start_server, stop_process, unique  # noqa: E402
 
 BUILD_COMMANDS = ["mkdir -p /opt/app", "echo hello > /opt/app/hello.txt", "date > /opt/app/built-at"]
 TEST_COMMAND = "grep -q hello /opt/app/hello.txt"
 PARENT = "arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2-x86/x.x.x"
 CACHE = Path(os.environ.get("OIB_TEST_CACHE", Path.home() / ".cache" / "openimagebuilder-tests"))
-
-
-def _document(name: str, phase: str, commands: list[str]) -> str:
-    steps = "\n".join(f"      - name: Step{i}\n        action: ExecuteBash\n        inputs:\n          commands:\n"
-                      f"            - {command}" for i, command in enumerate(commands))
-    return f"name: {name}\nschemaVersion: 1.0\nphases:\n  - name: {phase}\n    steps:\n{steps}\n"
 
 
 def _at(event: dict) -> float:
