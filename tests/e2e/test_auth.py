@@ -23,8 +23,11 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from openimagebuilder.server.auth import chunked
+from openimagebuilder.server.auth.credentials import Credential
 from tests.conftest import free_port, isolated_server
 from tests.e2e.helpers import create_image, error_of, wait_done
+from tests.unit.test_sigv4 import chunked_request
 
 USER_ACCOUNT, OTHER_ACCOUNT, ADMIN_ACCOUNT = "111111111111", "222222222222", "333333333333"
 FILE_KEY = {"accessKeyId": "AKIAFROMFILE", "secretAccessKey": "file-secret", "accountId": "444455556666"}
@@ -92,6 +95,28 @@ def test_a_key_from_the_credentials_file_verifies(secured):
         "infrastructureConfigurationArn"]
     assert ":444455556666:" in arn
     assert "AKIAFROMFILE" not in oib(secured, "credentials", "list").stdout  # the store's keys only
+
+
+def test_aws_chunked_bodies_verify_and_decode(secured):
+    """Streamed (aws-chunked) bodies as SDKs send them: signed chunks, and unsigned chunks with a
+    trailing checksum; a chunk changed on the way is refused."""
+    key = secured.keys["user"]
+    credential = Credential(key["accessKeyId"], key["secretAccessKey"], USER_ACCOUNT)
+    host = secured.url.removeprefix("http://")
+    document = "name: c\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Say\n" \
+               "        action: ExecuteBash\n        inputs:\n          commands: ['echo streamed']\n"
+    for number, (mode, trailer) in enumerate(((chunked.SIGNED, False), (chunked.UNSIGNED_TRAILER, True))):
+        data = json.dumps({"name": f"streamed-{number}", "semanticVersion": "1.0.0", "platform": "Linux",
+                           "data": document, "clientToken": f"streamed-{number}"}).encode()
+        request = chunked_request(data, 64, mode, trailer, host=host, credential=credential)
+        reply = httpx.put(f"{secured.url}/CreateComponent", content=request.body,
+                          headers=dict(request.headers.items()))
+        assert reply.status_code == 200, reply.text
+        assert f":{USER_ACCOUNT}:component/streamed-{number}/1.0.0/1" in reply.json()["componentBuildVersionArn"]
+    request = chunked_request(data, 64, chunked.SIGNED, host=host, credential=credential)
+    tampered = request.body.replace(b"streamed", b"tampered", 1)
+    reply = httpx.put(f"{secured.url}/CreateComponent", content=tampered, headers=dict(request.headers.items()))
+    assert (reply.status_code, reply.headers["x-amzn-errortype"]) == (403, "InvalidSignatureException")
 
 
 def test_refusals_answer_as_aws_does(secured):

@@ -141,16 +141,19 @@ def test_content_sha256_header_unsigned_payload_and_mismatch():
         verify(declared, body=b'{"name": "d"}')
 
 
-def _chunked_request(data: bytes, chunk_size: int, mode: str, trailer: bool = False) -> AWSRequest:
-    """An aws-chunked request as SDKs stream one: seed signed by botocore, chunks signed per SigV4."""
-    request = AWSRequest(method="PUT", url=f"http://{HOST}/CreateComponent", data=b"", headers={
+def chunked_request(data: bytes, chunk_size: int, mode: str, trailer: bool = False, host: str = HOST,
+                    credential: Credential = KEY) -> AWSRequest:
+    """An aws-chunked CreateComponent as SDKs stream a body: the seed signed by botocore, the chunks
+    signed per SigV4 (or unsigned, with a trailing crc32)."""
+    request = AWSRequest(method="PUT", url=f"http://{host}/CreateComponent", data=b"", headers={
         "Content-Encoding": "aws-chunked", "X-Amz-Content-SHA256": mode,
         "X-Amz-Decoded-Content-Length": str(len(data))})
-    SigV4Auth(Credentials(KEY.access_key_id, KEY.secret_access_key), "imagebuilder", "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(credential.access_key_id, credential.secret_access_key), "imagebuilder",
+              "us-east-1").add_auth(request)
     seed = request.headers["Authorization"].rsplit("Signature=", 1)[1]
     timestamp = request.headers["X-Amz-Date"]
     scope = f"{timestamp[:8]}/us-east-1/imagebuilder/aws4_request"
-    key = signing_key(KEY.secret_access_key, timestamp[:8], "us-east-1", "imagebuilder")
+    key = signing_key(credential.secret_access_key, timestamp[:8], "us-east-1", "imagebuilder")
     empty = hashlib.sha256(b"").hexdigest()
     previous, out = seed, bytearray()
     pieces = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)] + [b""]
@@ -176,13 +179,13 @@ def _chunked_request(data: bytes, chunk_size: int, mode: str, trailer: bool = Fa
 def test_aws_chunked_payloads_are_verified_and_decoded():
     data = b'{"name": "streamed", "data": "' + b"x" * 5000 + b'"}'
     for mode, trailer in ((chunked.SIGNED, False), (chunked.UNSIGNED_TRAILER, True)):
-        request = _chunked_request(data, 1024, mode, trailer)
+        request = chunked_request(data, 1024, mode, trailer)
         assert verify(request).body == data
-    request = _chunked_request(data, 1024, chunked.SIGNED)
+    request = chunked_request(data, 1024, chunked.SIGNED)
     _method, _path, _query, _headers, body = arrived(request)
     with pytest.raises(errors.InvalidSignature, match="does not match"):
         verify(request, body=body.replace(b"xxxx", b"yyyy", 1))
-    request = _chunked_request(data, 1024, chunked.UNSIGNED_TRAILER, trailer=True)
+    request = chunked_request(data, 1024, chunked.UNSIGNED_TRAILER, trailer=True)
     _method, _path, _query, _headers, body = arrived(request)
     with pytest.raises(errors.InvalidSignature, match="x-amz-checksum-crc32"):
         verify(request, body=body.replace(b"xxxx", b"yyyy", 1))
