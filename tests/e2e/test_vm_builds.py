@@ -23,6 +23,7 @@ from tests.conftest import start_server, start_worker, stop_process, unique
 # The same documents as the container builds': a build component writes /opt/app/hello.txt, a
 # test component checks it, another looks for a file that is not there, one sleeps.
 from tests.e2e.test_container_builds import BUILD_DOC, FAILING_TEST_DOC, SLOW_DOC, TEST_DOC
+from tests.e2e.test_vm_agent import REBOOTING_DOC
 from tests.vm_fixtures import qemu_processes, vm_root_env
 
 REGION, OTHER_REGION = "us-east-1", "us-west-2"
@@ -155,7 +156,8 @@ def _plain_boot(disk, console, wanted: str, timeout: float = 120) -> str:
 
 def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions_and_an_account(vm_server, vm_settings, tmp_path):
     client = vm_server.client()
-    components = [_component(client, BUILD_DOC), _component(client, TEST_DOC), _component(client, RECIPE_DOC)]
+    components = [_component(client, BUILD_DOC), _component(client, REBOOTING_DOC), _component(client, TEST_DOC),
+                  _component(client, RECIPE_DOC)]
     distributions = [
         {"region": REGION, "amiDistributionConfiguration": {"name": "app-{{ imagebuilder:buildDate }}",
                                                             "description": "built by oib"}},
@@ -189,6 +191,7 @@ def test_an_image_pipeline_builds_tests_and_distributes_amis_to_two_regions_and_
     assert "1 vCPU, 1024 MiB for t2.micro" in log
     assert "Root volume grown to 3 GiB" in log and "the root file system is over 2.5 GiB" in log
     assert "the working directory and the user data are there" in log
+    assert "rebooted" in log   # a Reboot step in the middle of a build component, and the steps after it
     assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
     # `oib images export` hands the disk over: the raw file holds what the component wrote, and
