@@ -127,6 +127,10 @@ def bootstrap_vm(settings: VmSettings, cache_dir: Path, progress: Progress | Non
 
 def _bootstrap(settings: VmSettings, cache_dir: Path, say: Progress, cancel: threading.Event | None) -> BaseImage:
     require_tools()
+    if os.geteuid() != 0:
+        # mkfs.ext4 -d copies owners as they are on disk: unpacked by anyone but root, every file
+        # of the system would belong to that user.
+        raise BaseImageError("building the VM base needs root: run `oib images bootstrap --vm` as root")
     started = time.monotonic()
     tarball = debian_vm_rootfs(cache_dir, say, cancel)
     scratch_parent = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
