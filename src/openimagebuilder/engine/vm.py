@@ -539,9 +539,9 @@ def vm_backend(data_dir: str | Path, database: Any, worker_id: str | None = None
 
     from ..store.database import transaction
     from ..store.tables import build_jobs, resources
-    from ..vm.settings import require_tools
+    from ..vm.settings import RUNTIME_TOOLS, require_tools
 
-    require_tools()
+    require_tools(RUNTIME_TOOLS)   # the base's tools (mmdebstrap, mkfs.ext4, ...) are checked when it is made
     settings = VmSettings.from_environment(data_dir)
 
     def build_running(image_arn: str) -> bool:

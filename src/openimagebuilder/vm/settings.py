@@ -21,6 +21,8 @@ TOOLS: tuple[tuple[str, str], ...] = (
     ("mmdebstrap", "mmdebstrap"),
     ("busybox", "busybox-static"),
 )
+# What running machines need (QEMU, overlays, oib's initramfs); the other tools make the base image.
+RUNTIME_TOOLS = ("qemu-system-x86_64", "qemu-img", "busybox")
 STATIC_BUSYBOX = Path("/bin/busybox")
 MBR_CODE = Path("/usr/lib/EXTLINUX/mbr.bin")   # extlinux's master boot record code
 
