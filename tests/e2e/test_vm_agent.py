@@ -10,9 +10,12 @@ import sys
 import threading
 import time
 
+import pytest
+
 from openimagebuilder.toe.interpreter import run_documents
 from openimagebuilder.toe.modules import RunnerSettings
 from openimagebuilder.toe.results import ComponentInput
+from openimagebuilder.vm.agent import AgentError
 from openimagebuilder.vm.disk import flatten
 from openimagebuilder.vm.executor import VmExecutor
 from openimagebuilder.vm.images import ImageStore
@@ -49,6 +52,11 @@ def test_agent_round_trips_and_a_flattened_overlay_imported_as_an_ami_boots_agai
 
         executor.reboot()
         assert executor.run("cat /root/payload.bin | wc -c").stdout.strip() == str(len(data))
+        # A script that restarts the machine under itself ends with the reason, not a hang; the
+        # agent answers again afterwards.
+        with pytest.raises(AgentError, match="restarted while the script ran"):
+            executor.run("sync; echo b > /proc/sysrq-trigger; sleep 60", timeout=120)
+        assert executor.run("echo back").stdout == "back\n"
         instance.power_off()
         assert not instance.machine.running()
         image = flatten(instance.overlay, vm_settings.root / "flat-test.qcow2")

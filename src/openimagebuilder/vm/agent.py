@@ -82,6 +82,8 @@ class AgentClient:
                 line = self._poll_line(kill_deadline if killed else None, "the script to end")
                 if line is None:
                     continue   # nothing yet: look at cancel and the deadline again
+                if line == b"READY":   # the agent started again: the machine restarted under the script
+                    raise self._gone("the machine restarted while the script ran (a reboot or a kernel panic)")
                 kind, _, rest = line.partition(b" ")
                 ident, _, text = rest.partition(b" ")
                 if ident != request.encode():
