@@ -18,7 +18,6 @@ from ..domain.component_document import (
     ComponentParameter,
     parse_component_document,
 )
-from ..protocol.errors import invalid_parameter
 from ..protocol.generated import (
     Component,
     ComponentStatus,
@@ -37,9 +36,11 @@ from ..protocol.generated import (
     Ownership,
 )
 from ..service.context import Context
+from ..service.s3_inputs import S3Inputs
 from ..store.repository import Resource
 from .common import SHARED, document_field, find, latest_version_references, project, shaped
-from .registry import operation
+from .document_memo import RememberedParse
+from .registry import operation, prepares
 from .versioned import (
     BuildFamily,
     build_version,
@@ -84,11 +85,15 @@ def create(ctx: Context, params: CreateComponentRequest) -> CreateComponentRespo
     return {"componentBuildVersionArn": resource.arn, "latestVersionReferences": latest_version_references(resource)}
 
 
-def _parse_document(data: str, platform: str) -> ComponentDocument:
-    try:
-        return parse_component_document(data, platform=platform)
-    except ComponentDocumentError as error:
-        raise invalid_parameter("data", error.message) from None
+_parse_document = RememberedParse[ComponentDocument](
+    lambda data, platform: parse_component_document(data, platform=platform), ComponentDocumentError)
+
+
+@prepares("CreateComponent")
+def _prepare_create(params: Mapping[str, Any], inputs: S3Inputs) -> None:
+    text = inputs.content(params, "data", "uri")
+    if text is not None:
+        _parse_document.warm(text, params["platform"])
 
 
 def _component_members(params: Mapping[str, Any], data: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from ..service.context import Context
+from ..service.s3_inputs import S3Inputs
 
 # How the dispatcher calls a handler: the parsed request in, the response members out.
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
@@ -14,6 +15,12 @@ Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 TypedHandler = TypeVar("TypedHandler", bound=Callable[[Context, Any], Mapping[str, Any]])
 
 HANDLERS: dict[str, Handler] = {}
+# Work a request's handler will need that is CPU-heavy (parsing a document), done before it on a
+# handler thread, off the event loop and outside any transaction: a preparer computes and keeps
+# what the handler then finds ready (a bounded memo of the pure parse). Its failures are not
+# raised here; the handler meets them again and answers them.
+Preparer = Callable[[Mapping[str, Any], S3Inputs], None]
+PREPARERS: dict[str, Preparer] = {}
 
 
 def operation(name: str) -> Callable[[TypedHandler], TypedHandler]:
@@ -22,6 +29,13 @@ def operation(name: str) -> Callable[[TypedHandler], TypedHandler]:
             raise RuntimeError(f"two handlers for {name}")
         HANDLERS[name] = cast(Handler, handler)
         return handler
+    return register
+
+
+def prepares(name: str) -> Callable[[Preparer], Preparer]:
+    def register(preparer: Preparer) -> Preparer:
+        PREPARERS[name] = preparer
+        return preparer
     return register
 
 

@@ -35,9 +35,11 @@ from ..protocol.generated import (
     WorkflowVersion,
 )
 from ..service.context import Context
+from ..service.s3_inputs import S3Inputs
 from ..store.repository import Resource
 from .common import document_field, find, latest_version_references, project, shaped
-from .registry import operation
+from .document_memo import RememberedParse
+from .registry import operation, prepares
 from .versioned import (
     BuildFamily,
     build_version,
@@ -69,11 +71,15 @@ def create(ctx: Context, params: CreateWorkflowRequest) -> CreateWorkflowRespons
     return {"workflowBuildVersionArn": resource.arn, "latestVersionReferences": latest_version_references(resource)}
 
 
-def _parse_document(data: str, workflow_type: str) -> WorkflowDocument:
-    try:
-        return parse_workflow_document(data, workflow_type=workflow_type)
-    except WorkflowDocumentError as error:
-        raise invalid_parameter("data", str(error)) from None
+_parse_document = RememberedParse[WorkflowDocument](
+    lambda data, workflow_type: parse_workflow_document(data, workflow_type=workflow_type), WorkflowDocumentError)
+
+
+@prepares("CreateWorkflow")
+def _prepare_create(params: Mapping[str, Any], inputs: S3Inputs) -> None:
+    text = inputs.content(params, "data", "uri")
+    if text is not None:
+        _parse_document.warm(text, params["type"])
 
 
 def _workflow_members(params: Mapping[str, Any], data: str) -> dict[str, Any]:

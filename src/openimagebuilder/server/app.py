@@ -103,10 +103,11 @@ class ImageBuilderApp:
         raw_path_text = raw_path.decode("latin-1").split("?", 1)[0]
         inputs = None
         placement = self.dispatcher.placement(scope["method"], raw_path_text)
-        if placement.reads_s3:
-            # S3 objects the request names are read first, off the loop and outside any transaction.
+        if placement.prepare:
+            # S3 objects the request names are read, and its document parsed, first: off the loop
+            # and outside any transaction.
             inputs = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self.dispatcher.read_inputs, scope["method"], raw_path_text,
+                self.executor, self.dispatcher.prepare, scope["method"], raw_path_text,
                 scope.get("query_string", b""), headers, body)
         if self.inline is not None and placement.on_loop:
             response = self.dispatcher.handle(scope["method"], raw_path_text, scope.get("query_string", b""),

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from .. import api  # noqa: F401  (registers the handlers)
-from ..api.registry import HANDLERS, READ_ONLY_OPERATIONS, Handler
+from ..api.registry import HANDLERS, PREPARERS, READ_ONLY_OPERATIONS, Handler
 from ..domain.arn import partition_of
 from ..domain.clock import Clock
 from ..protocol.errors import NotImplementedException, ServiceError, UnknownOperationException
@@ -60,7 +60,7 @@ class Response:
 
 @dataclass(frozen=True)
 class Placement:
-    reads_s3: bool
+    prepare: bool   # S3 objects to read or a document to parse first, on a thread
     on_loop: bool
 
 
@@ -92,21 +92,24 @@ class Dispatcher:
         self.rate_limiter = RateLimiter(settings.limits().rate_limit)
 
     def placement(self, method: str, raw_path: str) -> Placement:
-        """Where the request runs: whether it may name S3 objects to read first, and whether it may
-        run on the event loop (SQLite's shared transactions) or needs a thread of its own."""
+        """Where the request runs: whether it has work to do first on a thread (S3 objects to read,
+        a document to parse: prepare()), and whether it may run on the event loop (SQLite's shared
+        transactions) or needs a thread of its own."""
         route = self.router.resolve(method, raw_path)
         if route is None:
-            return Placement(reads_s3=False, on_loop=True)
+            return Placement(prepare=False, on_loop=True)
         operation = route.operation
         members = operation.input_shape.members if operation.input_shape is not None else {}
         # A list may scan many resources (a filter matching nothing reads them all): on the loop it
         # would stall every other client, so it reads in a transaction of its own on a thread.
-        return Placement(reads_s3=operation.name in S3_INPUT_MEMBERS, on_loop="maxResults" not in members)
+        return Placement(prepare=operation.name in S3_INPUT_MEMBERS or operation.name in PREPARERS,
+                         on_loop="maxResults" not in members)
 
-    def read_inputs(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
-                    body: bytes) -> S3Inputs | None:
-        """The S3 objects a valid request names, read through --s3-endpoint-url (blocking: not on
-        the event loop). None for a request that does not parse or validate: handle() answers it."""
+    def prepare(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
+                body: bytes) -> S3Inputs | None:
+        """The S3 objects a valid request names, read through --s3-endpoint-url, and its operation's
+        CPU-heavy preparation (api/registry.PREPARERS) done: blocking, so never on the event loop.
+        None for a request that does not parse or validate: handle() answers it."""
         route = self.router.resolve(method, raw_path)
         if route is None:
             return None
@@ -117,13 +120,17 @@ class Dispatcher:
             self.validators.validate(route.operation, params)
         except ServiceError:
             return None
-        return read_inputs(members_to_read(route.operation.name, params), self.settings.s3_endpoint_url)
+        inputs = read_inputs(members_to_read(route.operation.name, params), self.settings.s3_endpoint_url)
+        preparer = PREPARERS.get(route.operation.name)
+        if preparer is not None:
+            preparer(params, inputs)
+        return inputs
 
     def handle(self, method: str, raw_path: str, query: bytes, headers: Mapping[str, str],
                body: bytes, inline: InlineTransactions | None = None, inputs: S3Inputs | None = None) -> Response:
         """Answers one request, in the event loop's transactions when `inline` is given (SQLite; a
         write joins the shared write transaction), otherwise in a transaction of its own. `inputs`:
-        what read_inputs read for it."""
+        what prepare() read for it."""
         request_id = new_request_id()
         started = time.perf_counter()
         name = "-"

@@ -57,6 +57,16 @@ class S3Inputs:
             return self.tags[uri]
         raise self._unread(uri, parameter, "give a file:// URI of a file the service can read")
 
+    def content(self, params: Mapping[str, Any], inline: str, member: str) -> str | None:
+        """The text a request gives in `inline`, or the content read for its S3 URI `member`;
+        None if neither is there (the handler says why)."""
+        text = params.get(inline)
+        if isinstance(text, str):
+            return text
+        uri = params.get(member)
+        data = self.objects.get(uri) if isinstance(uri, str) else None
+        return data.decode("utf-8", errors="replace") if data is not None else None
+
     def _unread(self, uri: str, parameter: str, instead: str) -> Exception:
         return invalid_parameter(parameter, self.failures.get(uri) or NO_ENDPOINT.format(instead=instead))
 
