@@ -39,6 +39,7 @@ from typing import Any
 from ..domain.ami_names import ami_name, ami_name_templates
 from ..toe.executor import TargetError
 from ..toe.modules import RunnerSettings
+from ..vm.agent import AgentError
 from ..vm.bootstrap import BaseImage, BaseImageError, bootstrap_vm, is_managed_windows, load_base, managed_ami
 from ..vm.disk import DiskError
 from ..vm.executor import VmExecutor
@@ -105,6 +106,7 @@ class VmBackend:
         self.s3_endpoint_url = s3_endpoint_url
         self.deleted_images = deleted_images
         self._instances: dict[str, Instance] = {}
+        self._tokens: dict[str, str] = {}       # instance id → its build's token
         self._lock = threading.Lock()
         chores = []
         if running_builds is not None:
@@ -139,6 +141,7 @@ class VmBackend:
                      f"{instance.boot_seconds:.1f} s ({instance.machine.accelerator.upper()})"]
             if purpose == "build":
                 notes += self._prepare(context, control, instance)
+            instance.release()
             return StepResult(True, {"instanceId": instance_id}, log=notes)
 
         return self._guarded(context, control, launch)
@@ -151,14 +154,18 @@ class VmBackend:
             if control.handle:
                 raise StepFailed("The worker running the components stopped before they finished; a component "
                                  "run cannot be resumed halfway.")
-            instance = self._instance(target_id)
+            instance = self._instance(target_id, control)
             control.save_handle({"token": build_token(context.image_arn), "instances": [target_id]})
             recipe = self._recipe(context)
-            result = run_components(
-                VmExecutor(instance.agent, self.settings.boot_timeout),
-                RunnerSettings(working_directory=recipe.get("workingDirectory") or None,
-                               s3_endpoint_url=self.s3_endpoint_url),
-                control, components, phases, command_id=lambda key: build_token(target_id + key), with_output=True)
+            try:
+                result = run_components(
+                    VmExecutor(instance.agent, self.settings.boot_timeout),
+                    RunnerSettings(working_directory=recipe.get("workingDirectory") or None,
+                                   s3_endpoint_url=self.s3_endpoint_url),
+                    control, components, phases, command_id=lambda key: build_token(target_id + key),
+                    with_output=True)
+            finally:
+                instance.release()
             if control.stopped():
                 raise BuildStopped()
             return result
@@ -177,7 +184,11 @@ class VmBackend:
 
     def collect_metadata(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
         def collect() -> StepResult:
-            outcome = self._instance(target_id).agent.run(_INVENTORY, timeout=120, cancel=control.cancel)
+            instance = self._instance(target_id, control)
+            try:
+                outcome = instance.agent.run(_INVENTORY, timeout=120, cancel=control.cancel)
+            finally:
+                instance.release()
             os_version, packages = _inventory(outcome.stdout)
             return StepResult(True, {"osVersion": os_version or "Linux", "associationId": build_token(target_id),
                                      "packages": packages})
@@ -187,7 +198,7 @@ class VmBackend:
         token = self.reaper.track(context.image_arn)
 
         def snap() -> StepResult:
-            instance = self._instance(target_id)
+            instance = self._instance(target_id, control)
             seconds = instance.power_off()
             image_id = ami_id(context.image_arn, context.region, context.account_id)
             started = time.monotonic()
@@ -276,11 +287,7 @@ class VmBackend:
             token = owner.get("token")
             if token is None or token in running:
                 continue
-            with self._lock:
-                live = self._instances.pop(entry.name, None)
-            if live is not None:
-                live.kill()
-            shutil.rmtree(entry, ignore_errors=True)
+            self._remove_instance(entry.name)
             removed += 1
             log.warning("removed instance %s of build %s, which is no longer running (made by worker %s)",
                         entry.name, token, owner.get("worker", "unknown"))
@@ -307,7 +314,9 @@ class VmBackend:
         """Kills and removes the build's instances, this process's and any a dead worker left in
         the run directory, and the AMIs it made that did not become AVAILABLE."""
         run = self.settings.run_root
-        mine = [entry.name for entry in (run.iterdir() if run.exists() else []) if _owner(entry).get("token") == token]
+        mine = {entry.name for entry in (run.iterdir() if run.exists() else []) if _owner(entry).get("token") == token}
+        with self._lock:   # and this process's, whose directory another worker may have removed
+            mine |= {instance_id for instance_id, owner in self._tokens.items() if owner == token}
         for instance_id in mine:
             self._remove_instance(instance_id)
         for ami in self.images.all():
@@ -316,22 +325,43 @@ class VmBackend:
         return len(mine)
 
     def _remove_instance(self, instance_id: str) -> None:
+        """Kills the instance's QEMU (whichever process of this host started it) and removes its
+        directory."""
+        directory = self.settings.run_root / instance_id
         with self._lock:
             instance = self._instances.pop(instance_id, None)
+            self._tokens.pop(instance_id, None)
+        if instance is None and (pid := _owner(directory).get("qemuPid")):
+            instance = Instance.attach(directory, instance_id, int(pid), "", Boot(Path(), Path()))
         if instance is not None:
             instance.remove()
-        else:
-            shutil.rmtree(self.settings.run_root / instance_id, ignore_errors=True)
+        shutil.rmtree(directory, ignore_errors=True)
 
-    def _instance(self, instance_id: str) -> Instance:
+    def _instance(self, instance_id: str, control: StepControl) -> Instance:
+        """The running instance, its agent connected: this process's, or one another worker process
+        of this host started (steps of a build may run on any worker)."""
         with self._lock:
             instance = self._instances.get(instance_id)
         if instance is None:
-            raise StepFailed(f"Instance {instance_id} is not running in this worker (was it started by a worker "
-                             "that stopped, or by one on another machine?).")
+            owner = _owner(self.settings.run_root / instance_id)
+            if not owner.get("qemuPid"):
+                raise StepFailed(f"Instance {instance_id} is not running on this host (was it started by a worker "
+                                 "that stopped, or by one on another machine?).")
+            instance = Instance.attach(self.settings.run_root / instance_id, instance_id, int(owner["qemuPid"]),
+                                       str(owner.get("accelerator", "")),
+                                       Boot(Path(owner["kernel"]), Path(owner["initramfs"])))
+            with self._lock:
+                instance = self._instances.setdefault(instance_id, instance)
+                self._tokens[instance_id] = str(owner.get("token", ""))
         if not instance.machine.running():
-            raise StepFailed(f"Instance {instance_id} has stopped. Console:\n{instance.machine.console_tail()}")
-        return instance
+            raise StepFailed(f"Instance {instance_id} has stopped (did the worker that started it stop?). "
+                             f"Console:\n{instance.machine.console_tail()}")
+        try:
+            return instance.connected(cancel=control.cancel)
+        except AgentError as error:
+            if control.stopped():
+                raise BuildStopped() from None
+            raise StepFailed(f"Instance {instance_id}'s agent does not answer: {error}") from None
 
     def _boot(self, context: BuildContext, control: StepControl, token: str, instance_id: str,
               parent: Parent, disk_bytes: int | None = None) -> Instance:
@@ -351,6 +381,12 @@ class VmBackend:
                                   disk_bytes=disk_bytes)
         with self._lock:
             self._instances[instance_id] = instance
+            self._tokens[instance_id] = token
+        # What another worker process of this host needs to drive the machine (_instance).
+        (directory / "owner.json").write_text(json.dumps({
+            "token": token, "imageArn": context.image_arn, "worker": self.worker_id or "",
+            "qemuPid": instance.machine.pid, "accelerator": instance.machine.accelerator,
+            "kernel": str(parent.boot.kernel), "initramfs": str(parent.boot.initramfs)}))
         return instance
 
     def _prepare(self, context: BuildContext, control: StepControl, instance: Instance) -> list[str]:

@@ -56,10 +56,16 @@ class AgentClient:
                 pass
         return time.monotonic() - started
 
+    @property
+    def connected(self) -> bool:
+        return self._socket is not None
+
     def close(self) -> None:
+        """Lets go of the machine: another process of this host may connect next."""
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+            self._buffer.clear()
 
     # -- requests --------------------------------------------------------------------------------------
     def run(self, script: str, *, timeout: float | None = None, on_output: OutputSink | None = None,

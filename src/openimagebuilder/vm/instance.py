@@ -16,6 +16,7 @@ from .qemu import Boot, Machine, MachineError, launch
 from .settings import VmSettings
 
 POWER_OFF_SECONDS = 30.0
+ATTACH_SECONDS = 15.0      # how long another process may take to let go of a machine's agent
 
 
 @dataclass
@@ -66,6 +67,25 @@ class Instance:
             if follower is not None:
                 follower.join(timeout=2)
         return cls(machine, agent, overlay, boot, seconds, grown)
+
+    @classmethod
+    def attach(cls, directory: Path, name: str, pid: int, accelerator: str, boot: Boot) -> Instance:
+        """A machine another process of this host started (and still runs): its agent is reached
+        through the socket in `directory` once that process has let go of it (release)."""
+        machine = Machine.attach(name, directory, pid, accelerator)
+        return cls(machine, AgentClient(machine.agent_socket, machine.running, machine.console_tail),
+                   directory / "disk.qcow2", boot, 0.0)
+
+    def connected(self, timeout: float = ATTACH_SECONDS, cancel: threading.Event | None = None) -> Instance:
+        """This instance with its agent connected (again, after release)."""
+        if not self.agent.connected:
+            self.agent.connect(timeout, cancel)
+        return self
+
+    def release(self) -> None:
+        """Lets go of the agent's connection between build steps, so that whichever worker process
+        of this host runs the next step can take it."""
+        self.agent.close()
 
     def power_off(self, timeout: float = POWER_OFF_SECONDS) -> float:
         """Syncs and stops the machine, leaving its overlay consistent; the seconds it took."""

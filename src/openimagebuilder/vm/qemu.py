@@ -14,6 +14,7 @@ import queue
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,11 +139,21 @@ _spawner = _Spawner()
 @dataclass
 class Machine:
     """A running QEMU: its process, its directory (disk overlay, sockets, console log) and the
-    accelerator it runs on."""
+    accelerator it runs on. `process` is None for a machine another process of this host started
+    (attach): it is then known by its pid, and only while its command line names its directory."""
     name: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | None
     directory: Path
     accelerator: str
+    pid: int = 0
+
+    def __post_init__(self) -> None:
+        if self.process is not None:
+            self.pid = self.process.pid
+
+    @classmethod
+    def attach(cls, name: str, directory: Path, pid: int, accelerator: str) -> Machine:
+        return cls(name, None, directory, accelerator, pid)
 
     @property
     def agent_socket(self) -> Path:
@@ -153,7 +164,12 @@ class Machine:
         return self.directory / "console.log"
 
     def running(self) -> bool:
-        return self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        try:   # a zombie's command line is empty; a reused pid's names another directory
+            return str(self.directory).encode() in Path(f"/proc/{self.pid}/cmdline").read_bytes()
+        except OSError:
+            return False
 
     def console_tail(self, lines: int = 20) -> str:
         try:
@@ -164,23 +180,28 @@ class Machine:
 
     def kill(self) -> None:
         """Stops QEMU at once (the disk overlay is left for the caller to keep or remove)."""
-        if self.process.poll() is None:
+        if self.running():
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                os.killpg(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            log.error("QEMU %s (pid %d) did not exit after SIGKILL", self.name, self.process.pid)
+        if not self.wait(10):
+            log.error("QEMU %s (pid %d) did not exit after SIGKILL", self.name, self.pid)
 
     def wait(self, timeout: float) -> bool:
         """True once QEMU has exited, False if it still runs after `timeout` seconds."""
-        try:
-            self.process.wait(timeout=timeout)
-            return True
-        except subprocess.TimeoutExpired:
-            return False
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        deadline = time.monotonic() + timeout
+        while self.running():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
 
 def launch(settings: VmSettings, boot: Boot, disk: Path, directory: Path, name: str, *,
