@@ -198,7 +198,7 @@ def _worker_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a stopped worker's builds move to another worker after this long (OIB_LEASE_SECONDS, default 10)")
     parser.add_argument("--worker-id", help="this build worker's name in leases and logs (OIB_WORKER_ID, default host-pid-random)")
     parser.add_argument("--backend", choices=("simulated", "real"),
-                        help="real: container images built with buildah, AMIs still simulated; simulated: nothing "
+                        help="real: container images built with buildah, AMIs in QEMU machines; simulated: nothing "
                              "is built, for testing API calls fast (OIB_BACKEND, default real)")
     parser.add_argument("--registry-url",
                         help="real backend: host:port of an existing OCI registry to push to (OIB_REGISTRY_URL; "

@@ -42,9 +42,9 @@ class Settings:
     no_worker: bool = False  # serve the API only: builds wait for an `oib worker`
     lease_seconds: float = 10.0  # a stopped worker's builds move to another worker after this long
     worker_id: str | None = None  # how this process's build worker names itself (default: host-pid-random)
-    # real (default): container images built with buildah (AMIs stay simulated until the VM
-    # backend exists); simulated: nothing is built, every image type is simulated, fast and
-    # deterministic, for users who only test their API calls.
+    # real (default): container images built with buildah, AMIs in QEMU machines; simulated:
+    # nothing is built, every image type is simulated, fast and deterministic, for users who only
+    # test their API calls.
     backend: str = "real"
     registry_url: str | None = None  # real backend: host:port of an existing registry (default: one oib starts)
     container_root: str | None = None  # real backend: buildah's storage and run state (default <data-dir>/containers)
