@@ -22,6 +22,19 @@ def test_name_filter_exact_prefix_and_contains(client):
     assert listed(client, ("name", ["web"])) == []
 
 
+def test_name_filter_finds_names_whose_ids_fold_case_spaces_and_underscores(client):
+    # The store narrows by the ARN's resource id (lower case, spaces and underscores as hyphens);
+    # the filter still compares the names themselves.
+    for name in ("Web Server_1", "web-server-2", "Other"):
+        pipeline(client, name=name)
+    assert listed(client, ("name", ["Web Server_1"])) == ["Web Server_1"]
+    assert listed(client, ("name", ["Web*"])) == ["Web Server_1"]
+    assert listed(client, ("name", ["*Server_*"])) == ["Web Server_1"]
+    assert listed(client, ("name", ["*erver*"])) == ["Web Server_1", "web-server-2"]
+    assert listed(client, ("name", ["web-server-1"])) == []
+    assert listed(client, ("name", ["*_*"])) == ["Web Server_1"]
+
+
 def test_description_filter_matches_the_whole_description(client):
     pipeline(client, name="nightly", description="builds nightly")
     pipeline(client, name="weekly", description="builds weekly")

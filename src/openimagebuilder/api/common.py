@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from ..domain.arn import parse_arn
+from ..domain.name_filter import NameIdPatterns, name_id_patterns
 from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol.errors import ServiceError, invalid_parameter
 from ..protocol.generated import (
@@ -123,6 +124,15 @@ FilterFields = Mapping[str, Callable[[Resource], Any]]
 # A filter value and its path in the request → the test it puts to a resource's value (as text).
 # It raises InvalidParameterValueException for a value it cannot take.
 Matcher = Callable[[str, str], Callable[[str], bool]]
+
+
+def name_patterns(params: Mapping[str, Any]) -> NameIdPatterns | None:
+    """What the request's `name` filter lets the store skip (domain/name_filter.py); the filter
+    predicate still decides."""
+    for item in params.get("filters") or []:
+        if item.get("name") == "name":
+            return name_id_patterns([str(value) for value in item.get("values") or []])
+    return None
 
 
 def filter_predicate(params: Mapping[str, Any], fields: FilterFields,

@@ -30,7 +30,16 @@ from ..protocol.generated import (
 )
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project, shaped
+from .common import (
+    delete_owned,
+    document_field,
+    filter_predicate,
+    get_owned,
+    insert_new,
+    name_patterns,
+    project,
+    shaped,
+)
 from .pagination import paginate
 from .registry import operation
 
@@ -147,6 +156,7 @@ def delete(ctx: Context, params: DeleteDistributionConfigurationRequest) -> Dele
 
 @operation("ListDistributionConfigurations")
 def list_(ctx: Context, params: ListDistributionConfigurationsRequest) -> ListDistributionConfigurationsResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), filter_predicate(params, FILTERS))
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+                           filter_predicate(params, FILTERS))
     return {"distributionConfigurationSummaryList": [_summary(resource) for resource in page],
             "nextToken": token}

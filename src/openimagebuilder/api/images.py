@@ -53,6 +53,7 @@ from .common import (
     find,
     get_owned,
     latest_version_references,
+    name_patterns,
     project,
     shaped,
     version_arn_of,
@@ -184,7 +185,8 @@ def list_images(ctx: Context, params: ListImagesRequest) -> ListImagesResponse:
            else (lambda image: (image.owner, image.name_id, image.version)))
 
     def scan(after: tuple[str, int] | None) -> Iterator[Resource]:
-        return _newest_per(filter(wanted, scan_resources(ctx, KIND, after, OWNER_SCANS[owner])), key)
+        return _newest_per(filter(wanted, scan_resources(ctx, KIND, after, OWNER_SCANS[owner], name_patterns(params))),
+                           key)
 
     page, token = paginate(ctx, params, scan)
     versions = []

@@ -20,7 +20,16 @@ from ..protocol.generated import (
 )
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project, shaped
+from .common import (
+    delete_owned,
+    document_field,
+    filter_predicate,
+    get_owned,
+    insert_new,
+    name_patterns,
+    project,
+    shaped,
+)
 from .pagination import paginate
 from .registry import operation
 
@@ -66,7 +75,7 @@ def delete(ctx: Context,
 @operation("ListInfrastructureConfigurations")
 def list_(ctx: Context,
           params: ListInfrastructureConfigurationsRequest) -> ListInfrastructureConfigurationsResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after),
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
                            filter_predicate(params, FILTERS))
     return {"infrastructureConfigurationSummaryList": [
         project(resource.document, InfrastructureConfigurationSummary) for resource in page],

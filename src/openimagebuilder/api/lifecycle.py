@@ -49,7 +49,7 @@ from ..protocol.generated import (
 from ..service import lifecycle as runs
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import document_field, filter_predicate, get_owned, insert_new, project
+from .common import document_field, filter_predicate, get_owned, insert_new, name_patterns, project
 from .pagination import paginate, paginate_list
 from .registry import operation
 
@@ -127,7 +127,8 @@ def delete_policy(ctx: Context, params: DeleteLifecyclePolicyRequest) -> DeleteL
 
 @operation("ListLifecyclePolicies")
 def list_policies(ctx: Context, params: ListLifecyclePoliciesRequest) -> ListLifecyclePoliciesResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), filter_predicate(params, FILTERS))
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+                           filter_predicate(params, FILTERS))
     return {"lifecyclePolicySummaryList": [project(policy.document, LifecyclePolicySummary) for policy in page],
             "nextToken": token}
 

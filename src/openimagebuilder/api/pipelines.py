@@ -30,7 +30,16 @@ from ..service.build_configuration import build_configuration, invalid_request
 from ..service.context import Context
 from ..service.schedules import complete_schedule, reschedule
 from ..store.repository import Resource
-from .common import delete_owned, document_field, filter_predicate, get_owned, insert_new, project, shaped
+from .common import (
+    delete_owned,
+    document_field,
+    filter_predicate,
+    get_owned,
+    insert_new,
+    name_patterns,
+    project,
+    shaped,
+)
 from .pagination import paginate
 from .registry import operation
 
@@ -100,5 +109,6 @@ def delete(ctx: Context, params: DeleteImagePipelineRequest) -> DeleteImagePipel
 
 @operation("ListImagePipelines")
 def list_(ctx: Context, params: ListImagePipelinesRequest) -> ListImagePipelinesResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after), filter_predicate(params, FILTERS))
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+                           filter_predicate(params, FILTERS))
     return {"imagePipelineList": [project(resource.document, ImagePipeline) for resource in page], "nextToken": token}

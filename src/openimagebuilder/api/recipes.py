@@ -62,6 +62,7 @@ from .common import (
     find,
     insert_new,
     latest_version_references,
+    name_patterns,
     new_semantic_version,
     project,
     resolve,
@@ -265,7 +266,8 @@ def _list(ctx: Context, family: Family, params: Mapping[str, Any],
     if owner not in (Ownership.SELF, Ownership.AMAZON, Ownership.SHARED):
         return {family.list_member: []}  # nothing is sold to an account in this service
     scan_owner = {Ownership.AMAZON: AWS_OWNER, Ownership.SHARED: SHARED}.get(owner)
-    page, token = paginate(ctx, params, lambda after: scan_resources(ctx, family.kind, after, scan_owner), keep)
+    page, token = paginate(ctx, params, lambda after: scan_resources(ctx, family.kind, after, scan_owner,
+                                                                       name_patterns(params)), keep)
     return {family.list_member: [summarize(resource.document) for resource in page], "nextToken": token}
 
 

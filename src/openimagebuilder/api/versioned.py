@@ -30,6 +30,7 @@ from .common import (
     delete_owned,
     filter_predicate,
     matching_builds,
+    name_patterns,
     new_semantic_version,
     project,
     version_arn_of,
@@ -156,7 +157,8 @@ def list_versions(ctx: Context, family: BuildFamily, params: Mapping[str, Any], 
     group = _name_of if params.get("byName") else _version_of
 
     def scan(after: Cursor) -> Iterator[Resource]:
-        return _newest_of_each(filter(keep, scan_resources(ctx, family.kind, after, owner)), group)
+        return _newest_of_each(filter(keep, scan_resources(ctx, family.kind, after, owner, name_patterns(params))),
+                               group)
     return paginate(ctx, params, scan)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import catalog
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
+from ..domain.name_filter import LIKE_ESCAPE, NameIdPatterns
 from ..domain.semver import parse_version, sort_key
 from .statements import Statement, StatementRunner
 from .tables import client_tokens, resource_references, resources
@@ -169,8 +170,11 @@ class Repository:
                              self._where(kind=kind, name_id=name_id, subtype=subtype))
         return [self._from_row(row) for row in rows]
 
-    def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None) -> Iterator[Resource]:
-        """Resources of one kind in a stable order (sort key, id), starting after a cursor."""
+    def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None,
+             names: NameIdPatterns | None = None) -> Iterator[Resource]:
+        """Resources of one kind in a stable order (sort key, id), starting after a cursor; with
+        `names`, only those whose resource id matches one of its patterns (AWS-managed resources
+        are few and not narrowed)."""
         if owner == AWS_OWNER:
             managed = sorted((r for r in self._managed() if r.kind == kind), key=lambda r: (r.sort_key, r.arn))
             for resource in managed:
@@ -180,6 +184,9 @@ class Repository:
         position = after
         while True:
             query = select(resources).where(self._scope(), resources.c.kind == kind)
+            if names is not None:
+                query = query.where(or_(*(resources.c.name_id.like(pattern, escape=LIKE_ESCAPE)
+                                          for pattern in names.like)))
             if position is not None:
                 key, row_id = position
                 query = query.where(or_(resources.c.sort_key > key,
