@@ -136,10 +136,10 @@ def _oib(*arguments: str, env: dict[str, str]) -> str:
 
 
 def _plain_boot(disk, console, wanted: str, timeout: float = 120) -> str:
-    """Boots `disk` in QEMU as a user would (its own boot loader, no oib kernel or agent) until the
-    console shows `wanted`; the console's text."""
+    """Boots `disk` in QEMU as a user would (its own boot loader, no oib kernel or agent, QEMU's
+    default IDE disk) until the console shows `wanted`; the console's text."""
     process = subprocess.Popen(["qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-nodefaults", "-display", "none",
-                                "-drive", f"file={disk},format=qcow2,if=virtio", "-serial", f"file:{console}",
+                                "-drive", f"file={disk},format=qcow2", "-serial", f"file:{console}",   # IDE
                                 "-nic", "none"], stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout

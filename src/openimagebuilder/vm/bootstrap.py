@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..containers.bootstrap import DEBIAN_MIRROR, DEBIAN_SUITE, _wait_cancellable
-from .disk import ROOT_DEVICE, DiskError, make_bootable_disk
-from .initramfs import InitramfsError, build_initramfs, guest_code_hash, module_load_order
+from .disk import ROOT_LABEL, DiskError, make_bootable_disk
+from .initramfs import STANDALONE_MODULES, InitramfsError, build_initramfs, guest_code_hash, module_load_order
 from .qemu import Boot
 from .settings import ToolsMissing, VmSettings, require_tools
 
 BASE = "debian"                      # the one VM base: bases/debian/
-BASE_FORMAT = 2                      # how the base is made; a base made otherwise is made again
+BASE_FORMAT = 4                      # how the base is made; a base made otherwise is made again
 DISK_MIB = 2048                      # the base disk's size; a build grows into what it does not use
 VM_PACKAGES = "linux-image-cloud-amd64,systemd-sysv,udev,initramfs-tools,zstd"
 MMDEBSTRAP_TIMEOUT = 900.0
@@ -141,11 +141,12 @@ def _bootstrap(settings: VmSettings, cache_dir: Path, say: Progress, cancel: thr
         subprocess.run(["tar", "--extract", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-f",
                         str(tarball), "-C", str(root)], check=True, capture_output=True)
         release = _kernel_release(root)
-        build_initramfs(root / "lib" / "modules" / release, root / "boot" / "initrd.img-oib")
+        build_initramfs(root / "lib" / "modules" / release, root / "boot" / "initrd.img-oib", compress=True)
         # Without oib.agent on its command line, oib's initramfs hands over to the image's systemd;
-        # the last console= is /dev/console, where systemd writes: the serial one.
+        # the last console= is /dev/console, where systemd writes: the serial one. The root is found by
+        # its label, on whichever disk (virtio, or IDE as plain QEMU attaches it).
         config = (f"DEFAULT oib\nPROMPT 0\nTIMEOUT 1\nLABEL oib\n  LINUX /boot/vmlinuz-{release}\n"
-                  f"  INITRD /boot/initrd.img-oib\n  APPEND root={ROOT_DEVICE} rw console=tty0 console=ttyS0\n")
+                  f"  INITRD /boot/initrd.img-oib\n  APPEND root=LABEL={ROOT_LABEL} rw console=tty0 console=ttyS0\n")
         say(f"making a bootable disk from the root filesystem (kernel {release})")
         staging = directory.with_name(directory.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
@@ -167,7 +168,8 @@ def _bootstrap(settings: VmSettings, cache_dir: Path, say: Progress, cancel: thr
 
 
 def _keep_modules(source: Path, destination: Path) -> None:
-    for relative in [*module_load_order(source), "modules.dep", "modules.builtin"]:
+    for relative in [*module_load_order(source), *module_load_order(source, STANDALONE_MODULES, optional=True),
+                     "modules.dep", "modules.builtin"]:
         if (source / relative).exists():
             (destination / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source / relative, destination / relative)

@@ -12,6 +12,7 @@ from .settings import MBR_CODE
 
 PARTITION_OFFSET = 1024 * 1024       # the root partition starts at 1 MiB, as sfdisk aligns it
 ROOT_DEVICE = "/dev/vda1"            # the root partition as a virtio disk shows it to the guest
+ROOT_LABEL = "oib-root"              # the root file system's label (a plain boot finds it by that)
 
 
 class DiskError(RuntimeError):
@@ -77,7 +78,7 @@ def make_bootable_disk(root: Path, output: Path, size_mib: int, boot_config: str
     subprocess.run(["sfdisk", "--quiet", str(raw)], input=f"label: dos\nstart={PARTITION_OFFSET // 512}, type=83, "
                    "bootable\n", text=True, capture_output=True, check=True)
     blocks = (size - PARTITION_OFFSET) // 4096
-    run_tool(["mkfs.ext4", "-q", "-F", "-L", "oib-root", "-b", "4096", "-E", f"offset={PARTITION_OFFSET}",
+    run_tool(["mkfs.ext4", "-q", "-F", "-L", ROOT_LABEL, "-b", "4096", "-E", f"offset={PARTITION_OFFSET}",
               "-d", str(root), str(raw), str(blocks)], what="mkfs.ext4")
     bootable = _install_extlinux(raw)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -33,14 +33,20 @@ $B mount -t sysfs sysfs /sys
 $B mount -t devtmpfs devtmpfs /dev
 case " $($B cat /proc/cmdline) " in *" oib.probe "*) $B poweroff -f ;; esac   # qemu.kvm_works: booted, done
 fail() { echo "oib-init: $*" >/dev/console; $B sync; $B poweroff -f; $B sleep 1000000; }
-for module in $($B cat /modules/order); do $B insmod "/modules/$module" || echo "oib-init: insmod $module failed"; done
 root=/dev/vda1 agent=
 for arg in $($B cat /proc/cmdline); do
-  case $arg in root=/dev/*) root=${arg#root=} ;; oib.agent) agent=1 ;; esac
+  case $arg in root=*) root=${arg#root=} ;; oib.agent) agent=1 ;; esac
 done
-i=0
-while [ ! -b "$root" ] && [ $i -lt 200 ]; do $B usleep 50000; i=$((i + 1)); done
-$B mount -t ext4 -o rw "$root" /newroot || fail "cannot mount $root"
+modules=/modules/order
+[ -n "$agent" ] || modules="$modules /modules/standalone"   # a plain boot: IDE disks too
+for module in $($B cat $modules); do $B insmod "/modules/$module" || echo "oib-init: insmod $module failed"; done
+i=0 device=
+while [ -z "$device" ] && [ $i -lt 200 ]; do   # root=/dev/... or root=LABEL=...
+  case $root in /dev/*) [ -b "$root" ] && device=$root ;; *) device=$($B findfs "$root" 2>/dev/null) ;; esac
+  [ -n "$device" ] || $B usleep 50000
+  i=$((i + 1))
+done
+$B mount -t ext4 -o rw "$device" /newroot || fail "cannot mount $root"
 if [ -z "$agent" ]; then
   $B umount /proc /sys
   $B mount --move /dev /newroot/dev 2>/dev/null || $B umount /dev

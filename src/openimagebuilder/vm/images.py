@@ -99,7 +99,7 @@ class ImageNotFound(LookupError):
 def export(store: ImageStore, image_id: str, disk_format: str, output: Path) -> Path:
     """The AMI's disk as a standalone file in `disk_format` at `output`. It boots in plain QEMU
     (extlinux, oib's initramfs handing over to the image's systemd), e.g.
-    `qemu-system-x86_64 -m 1024 -drive file=OUTPUT,if=virtio -nographic`."""
+    `qemu-system-x86_64 -m 1024 -nographic OUTPUT`."""
     if disk_format not in EXPORT_FORMATS:
         raise ValueError(f"format must be one of {', '.join(EXPORT_FORMATS)}, not {disk_format!r}")
     if store.get(image_id) is None:
@@ -121,7 +121,7 @@ def export_command(image_id: str, disk_format: str, output: str, data_dir: str) 
         print(f"oib images export: error: {error}", file=sys.stderr)
         return 1
     print(f"exported {image_id} to {path} ({disk_format}); boot it with: qemu-system-x86_64 -m 1024 "
-          f"-drive file={path},format={disk_format},if=virtio -nographic", flush=True)
+          f"-nographic -drive file={path},format={disk_format}", flush=True)
     return 0
 
 

@@ -4,6 +4,7 @@ archive by Python itself, so device nodes need no privileges and no cpio tool; u
 because under TCG decompressing costs more boot time than reading the larger file."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -16,15 +17,21 @@ from .settings import STATIC_BUSYBOX
 # The drivers a machine needs: its disk, the agent's port and the user-mode network. ext4 is built
 # into Debian's kernels; were it a module it would be listed here too.
 WANTED_MODULES = ("virtio_pci", "virtio_blk", "virtio_console", "virtio_net", "ext4")
+# Loaded only when an exported image boots on its own: QEMU's default disk is IDE (the pc
+# machine's PIIX controller), so `qemu-system-x86_64 image.qcow2` finds its root too. Left out
+# of build machines, whose boots they would only slow down.
+STANDALONE_MODULES = ("ata_piix", "sd_mod")
 
 
 class InitramfsError(RuntimeError):
     pass
 
 
-def module_load_order(modules_dir: Path, wanted: tuple[str, ...] = WANTED_MODULES) -> list[str]:
+def module_load_order(modules_dir: Path, wanted: tuple[str, ...] = WANTED_MODULES,
+                      optional: bool = False) -> list[str]:
     """Paths (relative to `modules_dir`) of the wanted modules and their dependencies, each after
-    what it depends on; built-in ones are left out. `modules_dir`: /lib/modules/<release>."""
+    what it depends on; built-in ones are left out. `modules_dir`: /lib/modules/<release>.
+    `optional`: a module the kernel does not have is left out rather than an error."""
     dependencies: dict[str, list[str]] = {}
     for line in (modules_dir / "modules.dep").read_text().splitlines():
         name, _, needs = line.partition(":")
@@ -44,7 +51,7 @@ def module_load_order(modules_dir: Path, wanted: tuple[str, ...] = WANTED_MODULE
     for name in wanted:
         if name in by_name:
             visit(by_name[name])
-        elif not any(_module_name(path) == name for path in builtin):
+        elif not optional and not any(_module_name(path) == name for path in builtin):
             raise InitramfsError(f"kernel module {name} is neither a module nor built into the kernel "
                                  f"of {modules_dir}")
     return order
@@ -63,8 +70,10 @@ def guest_code_hash() -> str:
     return digest.hexdigest()[:12]
 
 
-def build_initramfs(modules_dir: Path, output: Path) -> Path:
-    """Writes the initramfs for the kernel whose modules are in `modules_dir` to `output`."""
+def build_initramfs(modules_dir: Path, output: Path, compress: bool = False) -> Path:
+    """Writes the initramfs for the kernel whose modules are in `modules_dir` to `output`;
+    `compress`: gzip it (for the copy a boot loader reads from the image's file system, which
+    stores runs of zeros as holes that extlinux cannot read)."""
     archive = _Cpio()
     for directory in ("bin", "dev", "proc", "sys", "newroot", "modules"):
         archive.directory(directory)
@@ -72,20 +81,24 @@ def build_initramfs(modules_dir: Path, output: Path) -> Path:
     archive.file("init", guest.INIT.encode(), 0o755)
     archive.file("agent.sh", guest.agent_script().encode(), 0o755)
     archive.file("bin/busybox", STATIC_BUSYBOX.read_bytes(), 0o755)
-    names = []
-    for relative in module_load_order(modules_dir):
-        data = (modules_dir / relative).read_bytes()
-        if relative.endswith(".xz"):
-            import lzma
-            data = lzma.decompress(data)
-        name = _module_name(relative) + ".ko"
-        archive.file(f"modules/{name}", data, 0o644)
-        names.append(name)
-    archive.file("modules/order", ("\n".join(names) + "\n").encode(), 0o644)
+    machine = module_load_order(modules_dir)
+    standalone = [path for path in module_load_order(modules_dir, STANDALONE_MODULES, optional=True)
+                  if path not in machine]
+    for list_name, paths in (("order", machine), ("standalone", standalone)):
+        names = []
+        for relative in paths:
+            data = (modules_dir / relative).read_bytes()
+            if relative.endswith(".xz"):
+                import lzma
+                data = lzma.decompress(data)
+            name = _module_name(relative) + ".ko"
+            archive.file(f"modules/{name}", data, 0o644)
+            names.append(name)
+        archive.file(f"modules/{list_name}", "".join(f"{name}\n" for name in names).encode(), 0o644)
     output.parent.mkdir(parents=True, exist_ok=True)
     # Written beside it under a name of its own and renamed: processes may make it at the same time.
     with tempfile.NamedTemporaryFile(dir=output.parent, prefix=output.name, delete=False) as partial:
-        partial.write(archive.finish())
+        partial.write(gzip.compress(archive.finish(), 6, mtime=0) if compress else archive.finish())
     os.replace(partial.name, output)
     return output
 
