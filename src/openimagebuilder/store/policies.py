@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
 
-from .repository import Repository, Resource
+from .repository import Repository, Resource, chunk_sizes
 from .statements import Statement
 from .tables import resource_grants, resource_policies, resources
 
@@ -103,23 +103,20 @@ def _locked(query: Any) -> Any:
     return query.with_for_update(read=True, key_share=True, of=resources)
 
 
-_CHUNK = 200
-
-
 def shared_scan(repo: Repository, kind: str, grantees: Sequence[str],
                 after: tuple[str, int] | None = None) -> Iterator[Resource]:
     """Other accounts' resources of one kind shared with one of `grantees`, in `Repository.scan`'s
     order (sort key, id), starting after a cursor."""
     position = after
-    while True:
+    for chunk in chunk_sizes():
         query = _granted(grantees, resource_grants.c.region == repo.region, resource_grants.c.kind == kind)
         if position is not None:
             key, row_id = position
             query = query.where(or_(resources.c.sort_key > key,
                                     and_(resources.c.sort_key == key, resources.c.id > row_id)))
-        rows = repo.connection.execute(query.order_by(resources.c.sort_key, resources.c.id).limit(_CHUNK)).all()
+        rows = repo.connection.execute(query.order_by(resources.c.sort_key, resources.c.id).limit(chunk)).all()
         for row in rows:
             yield Repository._from_row(row)
-        if len(rows) < _CHUNK:
+        if len(rows) < chunk:
             return
         position = (rows[-1].sort_key, rows[-1].id)

@@ -55,7 +55,14 @@ class Reference:
     target: Arn
 
 
-_CHUNK = 200
+def chunk_sizes() -> Iterator[int]:
+    """How many rows each read of a scan fetches: a list page is 25 by default, plus one row to
+    know whether another page follows, so the first read fetches just that (a list reads what it
+    returns); when a filter rejects rows the reads grow, up to 1,000."""
+    size = 26
+    while True:
+        yield size
+        size = min(size * 4, 1000)
 
 # Statements built once and run on the DB-API cursor (statements.py): building SQLAlchemy
 # expressions per call, or executing them through SQLAlchemy, costs more than running them.
@@ -182,7 +189,7 @@ class Repository:
                     yield resource
             return
         position = after
-        while True:
+        for chunk in chunk_sizes():
             query = select(resources).where(self._scope(), resources.c.kind == kind)
             if names is not None:
                 query = query.where(or_(*(resources.c.name_id.like(pattern, escape=LIKE_ESCAPE)
@@ -192,10 +199,10 @@ class Repository:
                 query = query.where(or_(resources.c.sort_key > key,
                                         and_(resources.c.sort_key == key, resources.c.id > row_id)))
             rows = self.connection.execute(
-                query.order_by(resources.c.sort_key, resources.c.id).limit(_CHUNK)).all()
+                query.order_by(resources.c.sort_key, resources.c.id).limit(chunk)).all()
             for row in rows:
                 yield self._from_row(row)
-            if len(rows) < _CHUNK:
+            if len(rows) < chunk:
                 return
             position = (rows[-1].sort_key, rows[-1].id)
 
