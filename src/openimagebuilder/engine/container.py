@@ -46,6 +46,7 @@ from ..toe.executor import Executor, RunOutcome
 from ..toe.modules import RunnerSettings
 from .backend import BuildContext, StepControl, StepResult
 from .components import run_components
+from .inventory import INVENTORY_SCRIPT, read_inventory
 from .plan import ComponentRun
 from .registry_cleanup import tag_manifest
 
@@ -209,8 +210,8 @@ class ContainerBackend:
     def collect_metadata(self, context: BuildContext, control: StepControl, target_id: str) -> StepResult:
         def collect() -> StepResult:
             _, options, _ = self._recipe(context)
-            outcome = self.buildah.run(target_id, _INVENTORY, timeout=60, cancel=control.cancel)
-            os_version, packages = _inventory(outcome.stdout)
+            outcome = self.buildah.run(target_id, INVENTORY_SCRIPT, timeout=60, cancel=control.cancel)
+            os_version, packages = read_inventory(outcome.stdout)
             return StepResult(True, {"osVersion": options.os_version or os_version or "Linux",
                                      "associationId": build_token(target_id), "packages": packages})
         return self._guarded(context, control, collect)
@@ -463,29 +464,3 @@ class ContainerBackend:
         if rest:
             self._build(rest, built, token, control, "the Dockerfile template after the components")
         return built
-
-
-# -- inventory -----------------------------------------------------------------------------------------
-_INVENTORY = """. /etc/os-release 2>/dev/null && echo "os:${PRETTY_NAME:-$NAME}"
-if command -v dpkg-query >/dev/null 2>&1; then dpkg-query -W -f 'pkg:${Package} ${Version}\\n'
-elif command -v rpm >/dev/null 2>&1; then rpm -qa --qf 'pkg:%{NAME} %{VERSION}-%{RELEASE}\\n'
-elif command -v apk >/dev/null 2>&1; then apk info -v 2>/dev/null | sed 's/^/apk:/'
-fi
-true
-"""
-
-
-def _inventory(text: str) -> tuple[str | None, list[dict[str, str]]]:
-    """The container's OS name and packages, from what _INVENTORY printed."""
-    os_version, packages = None, []
-    for line in text.splitlines():
-        kind, _, rest = line.partition(":")
-        if kind == "os" and rest:
-            os_version = rest
-        elif kind == "pkg" and " " in rest:
-            name, version = rest.split(" ", 1)
-            packages.append({"packageName": name, "packageVersion": version})
-        elif kind == "apk" and "-" in rest:
-            name, version, release = rest.rsplit("-", 2) if rest.count("-") >= 2 else (rest, "", "")
-            packages.append({"packageName": name, "packageVersion": f"{version}-{release}".strip("-")})
-    return os_version, packages

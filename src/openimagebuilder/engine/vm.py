@@ -51,7 +51,7 @@ from ..vm.sizes import UnsupportedInstanceType, machine_size
 from .backend import BuildContext, StepControl, StepResult
 from .build_reaper import BuildReaper, Chore, build_token
 from .components import run_components
-from .container import _INVENTORY, _inventory
+from .inventory import INVENTORY_SCRIPT, read_inventory
 from .plan import ComponentRun
 
 log = logging.getLogger(__name__)
@@ -186,10 +186,10 @@ class VmBackend:
         def collect() -> StepResult:
             instance = self._instance(target_id, control)
             try:
-                outcome = instance.agent.run(_INVENTORY, timeout=120, cancel=control.cancel)
+                outcome = instance.agent.run(INVENTORY_SCRIPT, timeout=120, cancel=control.cancel)
             finally:
                 instance.release()
-            os_version, packages = _inventory(outcome.stdout)
+            os_version, packages = read_inventory(outcome.stdout)
             return StepResult(True, {"osVersion": os_version or "Linux", "associationId": build_token(target_id),
                                      "packages": packages})
         return self._guarded(context, control, collect)
