@@ -188,7 +188,9 @@ def debian_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | None
     with tempfile.TemporaryDirectory(prefix="oib-mmdebstrap-", dir=scratch_parent) as scratch:
         partial = Path(scratch) / "rootfs.tar"
         process = subprocess.Popen(
-            ["mmdebstrap", "--quiet", "--variant=minbase", "--dpkgopt=force-unsafe-io",
+            # unshare mode: mmdebstrap's mounts (/proc, /sys, /dev/pts in the chroot) live in a mount
+            # namespace of its own, so a bootstrap killed halfway leaves none behind.
+            ["mmdebstrap", "--quiet", "--mode=unshare", "--variant=minbase", "--dpkgopt=force-unsafe-io",
              DEBIAN_SUITE, str(partial), DEBIAN_MIRROR],
             env={**os.environ, "TMPDIR": scratch}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, start_new_session=True)
