@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from openimagebuilder.containers.registry import ExternalRegistry, is_loopback
-from openimagebuilder.containers.settings import ContainerSettings, ToolsMissing, missing_tools, require_tools
+from openimagebuilder.containers.settings import ContainerSettings, missing_tools, require_tools
+from openimagebuilder.host_tools import ToolsMissing
 
 
 def test_defaults_under_the_data_dir():

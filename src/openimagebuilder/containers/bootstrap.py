@@ -221,8 +221,9 @@ def _wait_cancellable(process: subprocess.Popen[str], cancel: threading.Event | 
 def bootstrap_command(base: str, data_dir: str, registry_url: str | None) -> int:
     """`oib images bootstrap`: builds `base` into the managed registry under the data dir (started
     for the duration), or into the registry at `registry_url`; prints what it did."""
+    from ..host_tools import ToolsMissing
     from .registry import ExternalRegistry, LocalRegistry, RegistryError
-    from .settings import ContainerSettings, ToolsMissing
+    from .settings import ContainerSettings
 
     def say(message: str) -> None:
         print(message, flush=True)

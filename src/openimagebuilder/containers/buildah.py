@@ -21,11 +21,12 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from ..host_tools import ToolsMissing
 from ..toe.executor import OutputSink, RunOutcome, TargetError
 from ..toe.local import _Reader, _SerialSink, _wait
 from .lifetime import die_with_parent
 from .registry import is_loopback
-from .settings import ContainerSettings, ToolsMissing, require_tools
+from .settings import ContainerSettings, require_tools
 
 # Our own label on every working container: which of its labels were given by from_image (and are
 # taken off the image at commit), so that clean_up can tell ours from an image's.

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import host_tools
+from ..host_tools import is_static
+
 STORAGE_DRIVERS = ("vfs", "overlay")
 ISOLATIONS = ("oci", "chroot")
 
@@ -21,10 +24,6 @@ TOOLS: tuple[tuple[str, str], ...] = (
     ("busybox", "busybox-static"),
 )
 STATIC_BUSYBOX = Path("/bin/busybox")
-
-
-class ToolsMissing(RuntimeError):
-    """A tool real container builds need is not installed; the message names its Debian package."""
 
 
 @dataclass(frozen=True)
@@ -79,47 +78,15 @@ class ContainerSettings:
 def missing_tools(tools: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """(tool, Debian package) for each tool real container builds need (or each of `tools`) that is
     not installed."""
-    wanted = set(tools) if tools is not None else None
-    missing = []
-    for tool, package in TOOLS:
-        if wanted is not None and tool not in wanted:
-            continue
-        if tool == "busybox":
-            if not _is_static(STATIC_BUSYBOX):
-                missing.append((tool, package))
-        elif shutil.which(tool) is None:
-            missing.append((tool, package))
-    return missing
+    return host_tools.missing_tools(TOOLS, tools, _present)
 
 
 def require_tools(tools: Iterable[str] | None = None) -> None:
     """ToolsMissing naming the first missing tool's package (and any others), or nothing. `tools`:
     only these (names from TOOLS); default all of them."""
-    missing = missing_tools(tools)
-    if not missing:
-        return
-    tool, package = missing[0]
-    message = f"{tool} not found: install the Debian package {package} (apt-get install {package})"
-    if len(missing) > 1:
-        message += "; also missing: " + ", ".join(f"{t} (package {p})" for t, p in missing[1:])
-    raise ToolsMissing(message)
+    host_tools.require(missing_tools(tools))
 
 
-def _is_static(path: Path) -> bool:
-    """True for an ELF executable without a program interpreter, i.e. statically linked: the
-    dynamic busybox of Debian's `busybox` package would not run inside an empty image."""
-    try:
-        with open(path, "rb") as handle:
-            header = handle.read(64)
-            if header[:4] != b"\x7fELF" or header[4] != 2:   # 64-bit ELF only
-                return False
-            program_headers = int.from_bytes(header[32:40], "little")
-            entry_size = int.from_bytes(header[54:56], "little")
-            count = int.from_bytes(header[56:58], "little")
-            handle.seek(program_headers)
-            for _ in range(count):
-                if int.from_bytes(handle.read(entry_size)[:4], "little") == 3:   # PT_INTERP
-                    return False
-            return True
-    except OSError:
-        return False
+def _present(tool: str) -> bool:
+    # busybox is copied into an empty image: it must need no libraries.
+    return is_static(STATIC_BUSYBOX) if tool == "busybox" else shutil.which(tool) is not None

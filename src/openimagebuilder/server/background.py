@@ -82,8 +82,9 @@ def _container_backend(settings: Settings, database: Engine, worker_id: str) -> 
     from ..containers.buildah import Buildah
     from ..containers.executor import ContainerExecutor
     from ..containers.registry import ExternalRegistry, LocalRegistry, RegistryError
-    from ..containers.settings import ContainerSettings, ToolsMissing, require_tools
+    from ..containers.settings import ContainerSettings, require_tools
     from ..engine.container import ContainerBackend, ContainerBackendSettings
+    from ..host_tools import ToolsMissing
 
     try:
         require_tools()
@@ -125,11 +126,11 @@ def _container_backend(settings: Settings, database: Engine, worker_id: str) -> 
 def _vm_backend(settings: Settings, database: Engine, worker_id: str) -> Any:
     """Image recipes (AMIs) in QEMU machines (engine/vm.py, docs/vm.md)."""
     from ..engine.vm import vm_backend
-    from ..vm.settings import ToolsMissing as VmToolsMissing
+    from ..host_tools import ToolsMissing
 
     try:
         return vm_backend(settings.data_dir, database, worker_id, s3_endpoint_url=settings.s3_endpoint_url)
-    except VmToolsMissing as error:
+    except ToolsMissing as error:
         raise BackendUnavailable(f"image recipes cannot be built here: {error}") from None
 
 

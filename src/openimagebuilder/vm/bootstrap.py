@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..containers.bootstrap import DEBIAN_MIRROR, DEBIAN_SUITE, _wait_cancellable
+from ..host_tools import ToolsMissing
 from .disk import ROOT_LABEL, DiskError, make_bootable_disk
 from .initramfs import STANDALONE_MODULES, InitramfsError, build_initramfs, guest_code_hash, module_load_order
 from .qemu import Boot
-from .settings import ToolsMissing, VmSettings, require_tools
+from .settings import VmSettings, require_tools
 
 BASE = "debian"                      # the one VM base: bases/debian/
 BASE_FORMAT = 4                      # how the base is made; a base made otherwise is made again

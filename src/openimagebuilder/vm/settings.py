@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import host_tools
+from ..host_tools import is_static
+
 ACCELERATORS = ("auto", "kvm", "tcg")
 NETWORKS = ("user", "none")
 
@@ -25,10 +28,6 @@ TOOLS: tuple[tuple[str, str], ...] = (
 RUNTIME_TOOLS = ("qemu-system-x86_64", "qemu-img", "busybox")
 STATIC_BUSYBOX = Path("/bin/busybox")
 MBR_CODE = Path("/usr/lib/EXTLINUX/mbr.bin")   # extlinux's master boot record code
-
-
-class ToolsMissing(RuntimeError):
-    """A tool VM builds need is not installed; the message names its Debian package."""
 
 
 @dataclass(frozen=True)
@@ -83,31 +82,17 @@ class VmSettings:
 
 def missing_tools(tools: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """(tool, Debian package) for each tool VM builds need (or each of `tools`) that is missing."""
-    from ..containers.settings import _is_static
-
-    wanted = set(tools) if tools is not None else None
-    missing = []
-    for tool, package in TOOLS:
-        if wanted is not None and tool not in wanted:
-            continue
-        if tool == "busybox":
-            found = _is_static(STATIC_BUSYBOX)   # copied into the initramfs: must need no libraries
-        elif tool == "extlinux":
-            found = shutil.which(tool) is not None and MBR_CODE.exists()
-        else:
-            found = shutil.which(tool) is not None
-        if not found:
-            missing.append((tool, package))
-    return missing
+    return host_tools.missing_tools(TOOLS, tools, _present)
 
 
 def require_tools(tools: Iterable[str] | None = None) -> None:
     """ToolsMissing naming the first missing tool's package (and any others), or nothing."""
-    missing = missing_tools(tools)
-    if not missing:
-        return
-    tool, package = missing[0]
-    message = f"{tool} not found: install the Debian package {package} (apt-get install {package})"
-    if len(missing) > 1:
-        message += "; also missing: " + ", ".join(f"{t} (package {p})" for t, p in missing[1:])
-    raise ToolsMissing(message)
+    host_tools.require(missing_tools(tools))
+
+
+def _present(tool: str) -> bool:
+    if tool == "busybox":
+        return is_static(STATIC_BUSYBOX)   # copied into the initramfs: must need no libraries
+    if tool == "extlinux":
+        return shutil.which(tool) is not None and MBR_CODE.exists()
+    return shutil.which(tool) is not None
