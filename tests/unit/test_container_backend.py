@@ -153,8 +153,8 @@ def test_distribution_pushes_once_per_repository_and_lists_every_tag_and_the_dig
 
 
 def test_builds_that_ended_are_reaped(tmp_path, monkeypatch):
-    import openimagebuilder.engine.container as container
-    monkeypatch.setattr(container, "REAP_SECONDS", 3600)   # this test reaps, not the thread
+    import openimagebuilder.engine.build_reaper as build_reaper
+    monkeypatch.setattr(build_reaper, "REAP_SECONDS", 3600)   # this test reaps, not the thread
     backend, buildah = _backend(tmp_path, running=False)
     backend.clean_up(_context(), _control(), "oib-1")
     assert backend.reap() == 1

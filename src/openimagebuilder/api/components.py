@@ -36,7 +36,6 @@ from ..protocol.generated import (
     Ownership,
 )
 from ..service.context import Context
-from ..service.s3_inputs import S3Inputs
 from ..store.repository import Resource
 from .common import SHARED, document_field, find, latest_version_references, project, shaped
 from .document_memo import RememberedParse
@@ -89,11 +88,7 @@ _parse_document = RememberedParse[ComponentDocument](
     lambda data, platform: parse_component_document(data, platform=platform), ComponentDocumentError)
 
 
-@prepares("CreateComponent")
-def _prepare_create(params: Mapping[str, Any], inputs: S3Inputs) -> None:
-    text = inputs.content(params, "data", "uri")
-    if text is not None:
-        _parse_document.warm(text, params["platform"])
+prepares("CreateComponent")(_parse_document.preparer("platform"))
 
 
 def _component_members(params: Mapping[str, Any], data: str) -> dict[str, Any]:

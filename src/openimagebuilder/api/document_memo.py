@@ -4,10 +4,11 @@ the event loop, finds the result — or the fault — ready instead of parsing 1
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 from ..protocol.errors import invalid_parameter
+from ..service.s3_inputs import S3Inputs
 
 Parsed = TypeVar("Parsed")
 
@@ -27,6 +28,15 @@ class RememberedParse(Generic[Parsed]):
 
     def warm(self, text: str, variant: str) -> None:
         self._outcome(text, variant)
+
+    def preparer(self, variant_member: str) -> Callable[[Mapping[str, Any], S3Inputs], None]:
+        """A request's preparation (api/registry.prepares): its document — `data`, or the content
+        read for its `uri` — parsed with the request's `variant_member` as the variant."""
+        def prepare(params: Mapping[str, Any], inputs: S3Inputs) -> None:
+            text = inputs.content(params, "data", "uri")
+            if text is not None:
+                self.warm(text, params[variant_member])
+        return prepare
 
     def __call__(self, text: str, variant: str) -> Parsed:
         """The parsed document; InvalidParameterValueException at `data` saying what is wrong."""

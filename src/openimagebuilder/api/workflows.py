@@ -35,7 +35,6 @@ from ..protocol.generated import (
     WorkflowVersion,
 )
 from ..service.context import Context
-from ..service.s3_inputs import S3Inputs
 from ..store.repository import Resource
 from .common import document_field, find, latest_version_references, project, shaped
 from .document_memo import RememberedParse
@@ -75,11 +74,7 @@ _parse_document = RememberedParse[WorkflowDocument](
     lambda data, workflow_type: parse_workflow_document(data, workflow_type=workflow_type), WorkflowDocumentError)
 
 
-@prepares("CreateWorkflow")
-def _prepare_create(params: Mapping[str, Any], inputs: S3Inputs) -> None:
-    text = inputs.content(params, "data", "uri")
-    if text is not None:
-        _parse_document.warm(text, params["type"])
+prepares("CreateWorkflow")(_parse_document.preparer("type"))
 
 
 def _workflow_members(params: Mapping[str, Any], data: str) -> dict[str, Any]:

@@ -29,12 +29,10 @@ every SWEEP_SECONDS: every container whose build has no build job any more.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +43,7 @@ from ..domain.dockerfile import RecipeOptions, SplitDockerfile, TemplateError, r
 from ..toe.executor import Executor, RunOutcome
 from ..toe.modules import RunnerSettings
 from .backend import BuildContext, StepControl, StepResult
+from .build_reaper import BuildReaper, Chore, build_token
 from .components import run_components
 from .inventory import INVENTORY_SCRIPT, read_inventory
 from .plan import ComponentRun
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 BUILD_LABEL = "oib.build"
 WORKER_LABEL = "oib.worker"   # the worker that made the container: said when the sweep removes it
 LOCAL_PREFIX = "localhost/oib-build"
-REAP_SECONDS = 0.5            # how often builds that ended are looked for (cancel → nothing left within ~1 s)
 # How often the storage is swept for containers of builds that are not running anywhere (left by a
 # worker that died); also once at start. Each sweep inspects every working container.
 SWEEP_SECONDS = 60.0
@@ -90,10 +88,6 @@ ExecutorFactory = Callable[[Any, str], Executor]
 class ContainerBackendSettings:
     scratch_dir: Path                              # host-side Dockerfiles and empty build contexts
     s3_endpoint_url: str | None = None             # for S3Download/S3Upload steps in components
-
-
-def build_token(image_arn: str) -> str:
-    return hashlib.sha256(image_arn.encode()).hexdigest()[:16]
 
 
 def local_image(token: str, stage: str) -> str:
@@ -131,14 +125,10 @@ class ContainerBackend:
         self.build_running = build_running
         self.running_builds = running_builds
         self.worker_id = worker_id
-        self._builds: dict[str, str] = {}          # token → image ARN, builds this process touched
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._reaper: threading.Thread | None = None
         self.on_close: Callable[[], None] | None = None   # e.g. stops the local registry
-        self._next_sweep = 0.0                     # monotonic; 0: sweep at the reaper's first pass
-        if running_builds is not None:
-            self._start_reaper()
+        # The sweep runs at the reaper's first pass (at once) and every SWEEP_SECONDS.
+        chores = [Chore(SWEEP_SECONDS, self.sweep, "sweeping the container storage")] if running_builds else []
+        self.reaper = BuildReaper("oib-container-reaper", build_running, self._remove_build, chores)
 
     # -- Backend -----------------------------------------------------------------------------------
     def pacing_seconds(self, context: BuildContext) -> float:
@@ -273,10 +263,7 @@ class ContainerBackend:
     def close(self) -> None:
         """Stops the reaper after one last pass (builds still running keep their containers: a
         worker that takes them over removes them or carries on)."""
-        self._stop.set()
-        if self._reaper is not None:
-            self._reaper.join(timeout=10)
-        self.reap()
+        self.reaper.close()
         if self.on_close is not None:
             self.on_close()
 
@@ -320,51 +307,13 @@ class ContainerBackend:
         return removed
 
     def reap(self) -> int:
-        """Removes the containers and local images of builds that are no longer running."""
-        if self.build_running is None:
-            return 0
-        with self._lock:
-            builds = dict(self._builds)
-        removed = 0
-        for token, image_arn in builds.items():
-            try:
-                if self.build_running(image_arn):
-                    continue
-                removed += self._remove_build(token)
-            except Exception:  # noqa: BLE001 - tried again at the next pass
-                log.exception("cleaning up after %s failed", image_arn)
-                continue
-            with self._lock:
-                self._builds.pop(token, None)
-        return removed
+        """Removes the containers and local images of builds that are no longer running; how many
+        builds."""
+        return self.reaper.reap()
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _track(self, context: BuildContext) -> str:
-        token = build_token(context.image_arn)
-        with self._lock:
-            self._builds[token] = context.image_arn
-        if self.build_running is not None:
-            self._start_reaper()
-        return token
-
-    def _start_reaper(self) -> None:
-        with self._lock:
-            if self._reaper is None:
-                self._reaper = threading.Thread(target=self._reap_loop, name="oib-container-reaper", daemon=True)
-                self._reaper.start()
-
-    def _reap_loop(self) -> None:
-        while True:
-            if self.running_builds is not None and time.monotonic() >= self._next_sweep:
-                self._next_sweep = time.monotonic() + SWEEP_SECONDS
-                try:
-                    self.sweep()
-                except Exception:  # noqa: BLE001 - the store or buildah failing now: tried again later
-                    log.exception("sweeping the container storage failed")
-            if self._stop.wait(REAP_SECONDS):
-                return
-            if self.build_running is not None:
-                self.reap()
+        return self.reaper.track(context.image_arn)
 
     def _remove_build(self, token: str) -> int:
         removed = self.buildah.clean_up(BUILD_LABEL, token)
