@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from openimagebuilder.vm.disk import PARTITION_OFFSET
+from openimagebuilder.vm.images import ImageStore
 from openimagebuilder.vm.settings import VmSettings
 from tests.conftest import start_server, start_worker, stop_process, unique
 
@@ -232,9 +233,8 @@ def test_a_failing_test_component_fails_the_image_with_the_steps_output(vm_serve
     assert "LookForMissingFile" in reason and "looking for /opt/app/missing.txt" in reason, reason
     assert not (image.get("outputResources") or {}).get("amis")
     # Nothing of the failed build stays: its machines, nor the AMI it made before the tests.
-    made = [ami for ami in (vm_settings.images_dir.iterdir() if vm_settings.images_dir.exists() else [])
-            if image_arn in (ami / "image.json").read_text()]
-    assert _settled(lambda: not any(path.exists() for path in made)), made
+    images = ImageStore(vm_settings.images_dir)
+    assert _settled(lambda: [ami for ami in images.all() if ami.image_arn == image_arn] == []), images.all()
     assert _settled(lambda: _instances(vm_settings, image_arn) == []), _instances(vm_settings)
 
 

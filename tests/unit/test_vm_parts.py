@@ -13,6 +13,7 @@ from openimagebuilder.toe.executor import RunOutcome
 from openimagebuilder.vm import guest
 from openimagebuilder.vm.bootstrap import is_managed_windows, managed_ami
 from openimagebuilder.vm.executor import VmExecutor
+from openimagebuilder.vm.images import DELETING_PREFIX, Ami, ImageStore
 from openimagebuilder.vm.initramfs import InitramfsError, _Cpio, module_load_order
 from openimagebuilder.vm.settings import VmSettings
 
@@ -146,3 +147,20 @@ def test_instance_types_size_machines_within_the_hosts_limits(tmp_path):
     assert machine_size([], settings).memory_mib == settings.memory_mib
     with pytest.raises(UnsupportedInstanceType, match="Arm"):
         machine_size(["t4g.small"], settings)
+
+
+def test_a_deleted_ami_leaves_the_store_whole_and_an_interrupted_deletion_is_finished(tmp_path):
+    store = ImageStore(tmp_path)
+    amis = [Ami(image_id=f"ami-{n}", image_arn="arn:x", build_token="t", region="us-east-1", account_id="1" * 12,
+                name=f"n{n}", kernel="k", initramfs="i") for n in range(3)]
+    for ami in amis:
+        (tmp_path / ami.image_id).mkdir()
+        store.disk(ami.image_id).write_bytes(b"disk")
+        store.save(ami)
+    assert store.delete("ami-0") and not store.delete("ami-0")
+    assert [ami.image_id for ami in store.all()] == ["ami-1", "ami-2"]
+    # A deletion whose process died after the rename: out of sight, and removed by the sweep.
+    (tmp_path / "ami-1").rename(tmp_path / f"{DELETING_PREFIX}ami-1-dead")
+    assert [ami.image_id for ami in store.all()] == ["ami-2"]
+    store.finish_deletions()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ami-2"]

@@ -32,6 +32,8 @@ from .settings import ContainerSettings, require_tools
 # taken off the image at commit), so that clean_up can tell ours from an image's.
 TRACKING_LABEL = "org.openimagebuilder.tracking"
 NAME_PREFIX = "oib-"
+BUD_PREFIX = "bud-"   # a bud's scratch directory, and the key of its runs' runc state
+ABANDONED_SCRATCH_SECONDS = 60.0
 # After SIGTERM, buildah stops its runc container and exits in ~0.05–0.6 s; past this it is killed
 # and the runc state removed by hand, so a cancel completes well within a second.
 TERMINATE_GRACE = 0.6
@@ -198,7 +200,11 @@ class Buildah:
         BuildahError with the end of the output if the build fails."""
         if not Path(context_dir).is_dir():
             raise ValueError(f"the build context {context_dir} is not a directory")
-        scratch = Path(tempfile.mkdtemp(prefix="bud-", dir=self.settings.tmp_dir))
+        scratch = Path(tempfile.mkdtemp(prefix=BUD_PREFIX, dir=self.settings.tmp_dir))
+        # Held by this process and by buildah (which inherits it) while the bud lives: a sweep
+        # that finds it free knows the bud is gone, however it ended (see reap_abandoned_runs).
+        alive = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(alive, fcntl.LOCK_EX)
         try:
             (scratch / "Dockerfile").write_text(dockerfile)
             runc_key = scratch.name
@@ -208,7 +214,7 @@ class Buildah:
                     "--layers", "--force-rm", "-f", str(scratch / "Dockerfile"), "-t", tag, *self._insecure_registries(),
                     str(context_dir)]
             with self._image_lock(fcntl.LOCK_SH):
-                outcome = self._stream(runc_key, argv, None, on_output, cancel)
+                outcome = self._stream(runc_key, argv, None, on_output, cancel, hold=alive)
             if outcome.cancelled:
                 raise BuildahError("buildah bud cancelled")
             if outcome.exit_code != 0:
@@ -217,6 +223,7 @@ class Buildah:
             return (scratch / "iid").read_text().strip().removeprefix("sha256:")
         finally:
             _remove_tree(scratch)
+            os.close(alive)
 
     def push(self, image: str, destination: str, *, cancel: threading.Event | None = None) -> str:
         """Pushes `image` to the registry reference `destination` (host:port/repo:tag); the digest of
@@ -251,6 +258,32 @@ class Buildah:
                 self.remove_container(container)
                 removed += 1
         return removed
+
+    def reap_abandoned_runs(self) -> int:
+        """Removes what buildah processes that were killed (with oib, kill -9) left behind them: the
+        runc state of their runs (containers stopped, never deleted) and the scratch directories of
+        their buds; how many runc state directories. Runs still going are left alone: a bud's
+        scratch directory is locked while the bud lives, and a working container's runs are its
+        container's (removed with it)."""
+        root = self.settings.runc_root
+        keys = sorted(os.listdir(root)) if root.is_dir() else []
+        containers = set(self.containers())   # listed after the keys: a key's container existed first
+        reaped = 0
+        for key in keys:
+            scratch = self.settings.tmp_dir / key
+            if key.startswith(BUD_PREFIX):
+                if _bud_alive(scratch):
+                    continue
+                _remove_tree(scratch)
+            elif key in containers:
+                continue
+            self._reap_runc(key)
+            reaped += 1
+        for scratch in self.settings.tmp_dir.glob(f"{BUD_PREFIX}*"):
+            # Old enough that its bud took the lock long ago (mkdtemp comes just before it).
+            if time.time() - _mtime(scratch) > ABANDONED_SCRATCH_SECONDS and not _bud_alive(scratch):
+                _remove_tree(scratch)
+        return reaped
 
     def labelled_containers(self) -> dict[str, dict[str, str]]:
         """Each working container from_image made in this storage → the labels it was given there
@@ -404,13 +437,14 @@ class Buildah:
         return result[0][0], result[0][1], process.returncode
 
     def _stream(self, runc_key: str, argv: list[str], timeout: float | None, on_output: OutputSink | None,
-                cancel: threading.Event | None) -> RunOutcome:
+                cancel: threading.Event | None, hold: int | None = None) -> RunOutcome:
+        """Runs buildah, its output to `on_output` line by line; `hold`: a descriptor buildah inherits."""
         sink = _SerialSink(_without_buildah_noise(on_output))
         try:
             process = subprocess.Popen([self._buildah, *argv] if argv[0] != self._buildah else argv,
                                        env=self.environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, start_new_session=True,
-                                       preexec_fn=ON_PARENT_DEATH)
+                                       preexec_fn=ON_PARENT_DEATH, pass_fds=(hold,) if hold is not None else ())
         except OSError as error:
             raise TargetError(f"Cannot start buildah: {error.strerror or error}") from None
         readers = [_Reader(process.stdout, "stdout", sink), _Reader(process.stderr, "stderr", sink)]
@@ -490,6 +524,28 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def _bud_alive(scratch: Path) -> bool:
+    """Whether the bud of this scratch directory still runs (its lock is held)."""
+    try:
+        descriptor = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
 
 
 def _runc_list(runtime: str, root: Path) -> list[str]:

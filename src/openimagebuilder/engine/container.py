@@ -270,7 +270,8 @@ class ContainerBackend:
     def sweep(self) -> int:
         """Removes every container in this storage whose build is not running anywhere (no build job:
         it ended, failed or was deleted), with its runc state, and such builds' local images; how
-        many containers. This is what a worker that died (kill -9) left of builds nobody takes over.
+        many containers. This is what a worker that died (kill -9) left of builds nobody takes over,
+        with the runc state and scratch directories its killed buildah processes left.
         Builds that still have a job keep theirs, whichever worker made them and whether or not
         its lease is live: between steps no lease is held, and a build whose lease ran out is
         taken over by a worker that removes what its dead worker left (see _resume_by_removing)."""
@@ -304,6 +305,10 @@ class ContainerBackend:
                 log.exception("removing image %s of ended build %s failed", image, token)
                 continue
             log.warning("removed image %s of build %s, which is no longer running", image, token)
+        try:
+            self.buildah.reap_abandoned_runs()
+        except Exception:  # noqa: BLE001 - tried again at the next sweep
+            log.exception("removing what killed buildah processes left failed")
         return removed
 
     def reap(self) -> int:

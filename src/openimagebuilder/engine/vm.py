@@ -295,6 +295,7 @@ class VmBackend:
             if not ami.available and ami.build_token not in running:
                 self.images.delete(ami.image_id)
                 log.warning("removed image %s of build %s, which did not end AVAILABLE", ami.image_id, ami.build_token)
+        self.images.finish_deletions()
         return removed
 
     def remove_deleted_images(self) -> int:

@@ -35,6 +35,9 @@ class Ami:
         return Boot(Path(self.kernel), Path(self.initramfs))
 
 
+DELETING_PREFIX = ".deleting-"   # an AMI directory being removed
+
+
 class ImageStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -52,7 +55,8 @@ class ImageStore:
     def all(self) -> list[Ami]:
         if not self.root.exists():
             return []
-        return [ami for entry in sorted(self.root.iterdir()) if (ami := self.get(entry.name)) is not None]
+        return [ami for entry in sorted(self.root.iterdir())
+                if not entry.name.startswith(DELETING_PREFIX) and (ami := self.get(entry.name)) is not None]
 
     def create(self, overlay: Path, ami: Ami) -> Ami:
         """Flattens `overlay` into a new AMI."""
@@ -82,11 +86,21 @@ class ImageStore:
         partial.replace(path)
 
     def delete(self, image_id: str) -> bool:
+        # Renamed out of sight first, removed second: a reader of the store never finds an AMI
+        # half removed (a disk without its image.json, or the reverse).
         directory = self.root / image_id
-        if not directory.exists():
+        doomed = self.root / f"{DELETING_PREFIX}{image_id}-{secrets.token_hex(4)}"
+        try:
+            directory.rename(doomed)
+        except FileNotFoundError:
             return False
-        shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(doomed, ignore_errors=True)
         return True
+
+    def finish_deletions(self) -> None:
+        """Removes what a deletion interrupted (its process killed) left out of sight."""
+        for entry in self.root.glob(f"{DELETING_PREFIX}*") if self.root.exists() else []:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 EXPORT_FORMATS = ("qcow2", "raw")
