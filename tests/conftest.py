@@ -15,9 +15,10 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -163,6 +164,21 @@ def scratch_database(admin_url: str = POSTGRES_ADMIN_URL) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_store(store: str, tmp: Path) -> Iterator[Any]:
+    """A store's engine (SQLAlchemy's Engine) with every migration applied, for tests of the store
+    itself: a SQLite file in `tmp`, or a fresh PostgreSQL database (see scratch_database)."""
+    from openimagebuilder.store.database import create_store_engine, migrate, sqlite_url
+
+    with nullcontext(sqlite_url(tmp)) if store == "sqlite" else scratch_database() as url:
+        engine = create_store_engine(url)
+        migrate(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @contextmanager

@@ -10,26 +10,17 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from openimagebuilder.store.database import create_store_engine, migrate, transaction
+from openimagebuilder.store.database import transaction
 from openimagebuilder.store.executions import ExecutionRepository
-from tests.conftest import scratch_database
+from tests.conftest import migrated_store
 
 ACCOUNT, REGION, KEY = "123456789012", "us-east-1", "image/recipe/1.0.0"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        engine = create_store_engine(f"sqlite:///{tmp_path / 'oib.db'}")
-        migrate(engine)
+    with migrated_store(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    with scratch_database() as url:
-        engine = create_store_engine(url)
-        migrate(engine)
-        yield engine
-        engine.dispose()
 
 
 def test_racing_creators_of_a_counter_both_get_a_number(database):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openimagebuilder.engine.plan import BuildPlan, ComponentRun, Stage, StepWork
-from openimagebuilder.store.database import create_store_engine, migrate, sqlite_url, transaction
+from openimagebuilder.store.database import transaction
 from openimagebuilder.store.executions import (
     LEASED_DUE_AT,
     ExecutionRepository,
@@ -19,24 +19,15 @@ from openimagebuilder.store.executions import (
     renew_leases,
     save_job,
 )
-from tests.conftest import scratch_database
+from tests.conftest import migrated_store
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
-    if request.param == "sqlite":
-        engine = create_store_engine(sqlite_url(tmp_path))
-        migrate(engine)
+    with migrated_store(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
-        return
-    with scratch_database() as url:
-        engine = create_store_engine(url)
-        migrate(engine)
-        yield engine
-        engine.dispose()
 
 
 def _plan() -> BuildPlan:
