@@ -168,3 +168,37 @@ def test_0011_widens_grantees_keeping_the_grants(engine: Engine) -> None:
     with transaction(engine, write=True) as connection:
         connection.execute(text("DELETE FROM resources WHERE arn = :arn"), {"arn": row["arn"]})
         assert connection.execute(text("SELECT count(*) FROM resource_grants")).scalar() == 0
+
+
+def test_0012_fills_the_filter_values_of_stored_resources(engine: Engine) -> None:
+    _upgrade_to(engine, "0011")
+    pipeline = _resource_row(1, "pipeline")
+    pipeline["document"] = f'{{"arn": "{pipeline["arn"]}", "status": "DISABLED", "description": "nightly"}}'
+    component = {**_resource_row(2, "tools", "component"), "version": "1.0.0", "build": 1,
+                 "arn": f"{PREFIX}:component/tools/1.0.0/1", "sort_key": "tools/1"}
+    component["document"] = '{"version": "1.0.0", "platform": "Linux", "supportedOsVersions": ["RHEL 9", "Ubuntu 22"]}'
+    infrastructure = _resource_row(3, "infra", "infrastructure-configuration")  # no filter but name: nothing kept
+    with engine.begin() as connection:
+        for row in (pipeline, component, infrastructure):
+            row.pop("identity")
+            connection.execute(text(f"INSERT INTO resources ({', '.join(row)}) VALUES "
+                                    f"({', '.join(':' + c for c in row)})"), row)
+    migrate(engine)
+    with transaction(engine, write=False) as connection:
+        kept = connection.execute(text("SELECT resource_id, kind, field, value, sort_key FROM resource_filter_values "
+                                       "ORDER BY resource_id, field, value")).all()
+    assert [tuple(row) for row in kept] == [
+        (1, "image-pipeline", "description", "nightly", "pipeline"), (1, "image-pipeline", "status", "DISABLED", "pipeline"),
+        (2, "component", "platform", "Linux", "tools/1"), (2, "component", "status", "ACTIVE", "tools/1"),
+        (2, "component", "supportedOsVersion", "RHEL 9", "tools/1"),
+        (2, "component", "supportedOsVersion", "Ubuntu 22", "tools/1"),
+        (2, "component", "version", "1.0.0", "tools/1"), (2, "component", "version", "1.0.x", "tools/1"),
+        (2, "component", "version", "1.x.x", "tools/1")]
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    # The values go with their resource; and back to 0011 the table is gone.
+    with transaction(engine, write=True) as connection:
+        connection.execute(text("DELETE FROM resources WHERE id = 2"))
+        assert connection.execute(text("SELECT count(*) FROM resource_filter_values")).scalar() == 2
+    migrate(engine, "0011")
+    assert "resource_filter_values" not in inspect(engine).get_table_names()

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from ..domain.arn import parse_arn
-from ..domain.name_filter import NameIdPatterns, name_id_patterns
+from ..domain.filter_values import FILTERED_FIELDS, ScanNarrowing, texts, value_condition
+from ..domain.name_filter import name_id_patterns
 from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol.errors import ServiceError, invalid_parameter
 from ..protocol.generated import (
@@ -121,18 +122,45 @@ def check_deletable(ctx: Context, resource: Resource) -> None:
 
 # -- filters ----------------------------------------------------------------------------------
 FilterFields = Mapping[str, Callable[[Resource], Any]]
+Cursor = tuple[str, int] | None  # a scan's position: after (sort key, id)
 # A filter value and its path in the request → the test it puts to a resource's value (as text).
 # It raises InvalidParameterValueException for a value it cannot take.
 Matcher = Callable[[str, str], Callable[[str], bool]]
 
 
-def name_patterns(params: Mapping[str, Any]) -> NameIdPatterns | None:
-    """What the request's `name` filter lets the store skip (domain/name_filter.py); the filter
-    predicate still decides."""
+def narrowing(kind: str, params: Mapping[str, Any]) -> ScanNarrowing:
+    """What the request's filters let the store skip: the `name` filter on the resource id
+    (domain/name_filter.py), the others on the values the store keeps for the kind
+    (domain/filter_values.py). The filter predicate still decides; a filter or value it refuses
+    narrows nothing here (the request fails on it anyway)."""
+    names = None
+    conditions = []
+    fields = FILTERED_FIELDS.get(kind, {})
     for item in params.get("filters") or []:
-        if item.get("name") == "name":
-            return name_id_patterns([str(value) for value in item.get("values") or []])
-    return None
+        name, values = item.get("name"), [str(value) for value in item.get("values") or []]
+        if name == "name":
+            names = name_id_patterns(values)
+        elif name in fields and (condition := value_condition(name, values)) is not None:
+            conditions.append(condition)
+    return ScanNarrowing(names, tuple(conditions))
+
+
+def own_scan(ctx: Context, kind: str, params: Mapping[str, Any]) -> Callable[[Cursor], Iterator[Resource]]:
+    """A List's scan of the caller's own resources of a kind, after a cursor, narrowed in the store
+    by the request's filters."""
+    narrowed = narrowing(kind, params)
+    return lambda after: ctx.repo.scan(kind, after, narrowing=narrowed)
+
+
+def indexed_filters(kind: str, *names: str) -> FilterFields:
+    """Filters that read what the store keeps for the kind's narrowing (domain/filter_values.py),
+    so that both read the same values."""
+    fields = FILTERED_FIELDS[kind]
+    return {name: _reading_document(fields[name]) for name in names}
+
+
+def _reading_document(read: Callable[[Mapping[str, Any]], Any]) -> Callable[[Resource], Any]:
+    return lambda resource: read(resource.document)
 
 
 def filter_predicate(params: Mapping[str, Any], fields: FilterFields,
@@ -154,15 +182,8 @@ def filter_predicate(params: Mapping[str, Any], fields: FilterFields,
                                        for position, value in enumerate(item.get("values") or [])]))
 
     def keep(resource: Resource) -> bool:
-        return all(any(test(text) for text in _texts(field(resource)) for test in tests) for field, tests in clauses)
+        return all(any(test(text) for text in texts(field(resource)) for test in tests) for field, tests in clauses)
     return keep
-
-
-def _texts(value: Any) -> list[str]:
-    """A field's value, or the elements of a list value, as filter values spell them (booleans
-    as JSON writes them). Unset matches nothing."""
-    items = value if isinstance(value, list | tuple) else [value]
-    return [str(item).lower() if isinstance(item, bool) else str(item) for item in items if item is not None]
 
 
 def _equals(value: str, path: str) -> Callable[[str], bool]:

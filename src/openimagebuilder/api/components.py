@@ -18,6 +18,7 @@ from ..domain.component_document import (
     ComponentParameter,
     parse_component_document,
 )
+from ..domain.filter_values import component_status
 from ..protocol.generated import (
     Component,
     ComponentStatus,
@@ -37,7 +38,7 @@ from ..protocol.generated import (
 )
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import SHARED, document_field, find, latest_version_references, project, shaped
+from .common import SHARED, document_field, find, indexed_filters, latest_version_references, project, shaped
 from .document_memo import RememberedParse
 from .registry import operation, prepares
 from .versioned import (
@@ -60,19 +61,13 @@ SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType(
 
 
 def _status(resource: Resource) -> str:
-    return str((resource.document.get("state") or {}).get("status") or ComponentStatus.ACTIVE)
+    return component_status(resource.document)
 
 
 # ListComponents' `filters` documentation lists exactly these names.
 FILTERS = MappingProxyType({
-    "description": document_field("description"),
     "name": document_field("name"),
-    "platform": document_field("platform"),
-    "productCodes": lambda resource: [code.get("productCodeId")
-                                      for code in resource.document.get("productCodes") or []],
-    "status": _status,
-    "supportedOsVersion": document_field("supportedOsVersions"),
-    "type": document_field("type"),
+    **indexed_filters(FAMILY.kind, "description", "platform", "productCodes", "status", "supportedOsVersion", "type"),
     "version": build_version,
 })
 
@@ -85,7 +80,7 @@ def create(ctx: Context, params: CreateComponentRequest) -> CreateComponentRespo
 
 
 _parse_document = RememberedParse[ComponentDocument](
-    lambda data, platform: parse_component_document(data, platform=platform), ComponentDocumentError)
+    parse_component_document, "platform", ComponentDocumentError)
 
 
 prepares("CreateComponent")(_parse_document.preparer("platform"))

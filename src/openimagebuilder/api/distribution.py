@@ -36,7 +36,7 @@ from .common import (
     filter_predicate,
     get_owned,
     insert_new,
-    name_patterns,
+    own_scan,
     project,
     shaped,
 )
@@ -156,7 +156,7 @@ def delete(ctx: Context, params: DeleteDistributionConfigurationRequest) -> Dele
 
 @operation("ListDistributionConfigurations")
 def list_(ctx: Context, params: ListDistributionConfigurationsRequest) -> ListDistributionConfigurationsResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+    page, token = paginate(ctx, params, own_scan(ctx, KIND, params),
                            filter_predicate(params, FILTERS))
     return {"distributionConfigurationSummaryList": [_summary(resource) for resource in page],
             "nextToken": token}

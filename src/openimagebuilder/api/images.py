@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from ..domain.arn import AWS_OWNER, parse_arn
+from ..domain.filter_values import VERSION, ScanNarrowing
+from ..domain.name_filter import name_id_patterns
 from ..protocol.generated import (
     BuildType,
     CancelImageCreationRequest,
@@ -52,8 +54,9 @@ from .common import (
     filter_predicate,
     find,
     get_owned,
+    indexed_filters,
     latest_version_references,
-    name_patterns,
+    narrowing,
     project,
     shaped,
     version_arn_of,
@@ -65,7 +68,7 @@ from .versioned import build_version, version_matcher
 
 TERMINAL_STATES = frozenset({ImageStatus.AVAILABLE, ImageStatus.FAILED, ImageStatus.CANCELLED, ImageStatus.DEPRECATED,
                              ImageStatus.DISABLED, ImageStatus.DELETED})
-IMAGE_FILTERS = {**{name: document_field(name) for name in ("name", "osVersion", "platform", "type")},
+IMAGE_FILTERS = {"name": document_field("name"), **indexed_filters(KIND, "osVersion", "platform", "type"),
                  "version": build_version}
 PIPELINE_IMAGE_FILTERS = {"name": document_field("name"), "version": build_version}
 VERSION_MATCHER = {"version": version_matcher}  # wildcards and the build node, as for components
@@ -184,9 +187,10 @@ def list_images(ctx: Context, params: ListImagesRequest) -> ListImagesResponse:
     key = ((lambda image: (image.owner, image.name_id)) if params.get("byName")
            else (lambda image: (image.owner, image.name_id, image.version)))
 
+    narrowed = narrowing(KIND, params)
+
     def scan(after: tuple[str, int] | None) -> Iterator[Resource]:
-        return _newest_per(filter(wanted, scan_resources(ctx, KIND, after, OWNER_SCANS[owner], name_patterns(params))),
-                           key)
+        return _newest_per(filter(wanted, scan_resources(ctx, KIND, after, OWNER_SCANS[owner], narrowed)), key)
 
     page, token = paginate(ctx, params, scan)
     versions = []
@@ -209,7 +213,10 @@ def list_image_build_versions(ctx: Context, params: ListImageBuildVersionsReques
     def belongs(image: Resource) -> bool:
         return arn is None or (image.name_id == arn.resource_id and image.version == arn.version)
 
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, owner=owner),
+    narrowed = narrowing(KIND, params)
+    if arn is not None and arn.version is not None:  # the version's builds: its name and version in the store
+        narrowed = ScanNarrowing(name_id_patterns([arn.resource_id]), narrowed.values).wanting(VERSION, [arn.version])
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, owner=owner, narrowing=narrowed),
                            lambda image: _listed(image) and belongs(image) and keep(image))
     return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}
 
@@ -219,7 +226,8 @@ def list_image_pipeline_images(ctx: Context, params: ListImagePipelineImagesRequ
     # Documented: an unknown pipeline lists nothing (no error).
     pipeline_arn = params["imagePipelineArn"]
     keep = filter_predicate(params, PIPELINE_IMAGE_FILTERS, VERSION_MATCHER)
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after),
+    narrowed = narrowing(KIND, params).wanting("sourcePipelineArn", [pipeline_arn])
+    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, narrowing=narrowed),
                            lambda image: _listed(image) and image.document.get("sourcePipelineArn") == pipeline_arn
                            and keep(image))
     return {"imageSummaryList": [_summary(image) for image in page], "nextToken": token}

@@ -26,7 +26,7 @@ from .common import (
     filter_predicate,
     get_owned,
     insert_new,
-    name_patterns,
+    own_scan,
     project,
     shaped,
 )
@@ -75,7 +75,7 @@ def delete(ctx: Context,
 @operation("ListInfrastructureConfigurations")
 def list_(ctx: Context,
           params: ListInfrastructureConfigurationsRequest) -> ListInfrastructureConfigurationsResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+    page, token = paginate(ctx, params, own_scan(ctx, KIND, params),
                            filter_predicate(params, FILTERS))
     return {"infrastructureConfigurationSummaryList": [
         project(resource.document, InfrastructureConfigurationSummary) for resource in page],

@@ -49,12 +49,12 @@ from ..protocol.generated import (
 from ..service import lifecycle as runs
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import document_field, filter_predicate, get_owned, insert_new, name_patterns, project
+from .common import document_field, filter_predicate, get_owned, indexed_filters, insert_new, own_scan, project
 from .pagination import paginate, paginate_list
 from .registry import operation
 
 KIND = runs.POLICY_KIND
-FILTERS = {name: document_field(name) for name in ("name", "resourceType", "status")}
+FILTERS = {"name": document_field("name"), **indexed_filters(KIND, "resourceType", "status")}
 CONFIGURATION = ("description", "status", "executionRole", "resourceType", "policyDetails", "resourceSelection")
 
 
@@ -127,7 +127,7 @@ def delete_policy(ctx: Context, params: DeleteLifecyclePolicyRequest) -> DeleteL
 
 @operation("ListLifecyclePolicies")
 def list_policies(ctx: Context, params: ListLifecyclePoliciesRequest) -> ListLifecyclePoliciesResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+    page, token = paginate(ctx, params, own_scan(ctx, KIND, params),
                            filter_predicate(params, FILTERS))
     return {"lifecyclePolicySummaryList": [project(policy.document, LifecyclePolicySummary) for policy in page],
             "nextToken": token}

@@ -35,8 +35,9 @@ from .common import (
     document_field,
     filter_predicate,
     get_owned,
+    indexed_filters,
     insert_new,
-    name_patterns,
+    own_scan,
     project,
     shaped,
 )
@@ -44,9 +45,9 @@ from .pagination import paginate
 from .registry import operation
 
 KIND = "image-pipeline"
-FILTERS = {name: document_field(name) for name in (
-    "description", "distributionConfigurationArn", "imageRecipeArn", "infrastructureConfigurationArn",
-    "name", "status")}
+FILTERS = {"name": document_field("name"), **indexed_filters(
+    KIND, "description", "distributionConfigurationArn", "imageRecipeArn", "infrastructureConfigurationArn",
+    "status")}
 # Members a pipeline has beyond its build configuration; Update replaces both.
 PIPELINE_MEMBERS = ("description", "schedule", "status", "imageTags")
 
@@ -109,6 +110,6 @@ def delete(ctx: Context, params: DeleteImagePipelineRequest) -> DeleteImagePipel
 
 @operation("ListImagePipelines")
 def list_(ctx: Context, params: ListImagePipelinesRequest) -> ListImagePipelinesResponse:
-    page, token = paginate(ctx, params, lambda after: ctx.repo.scan(KIND, after, names=name_patterns(params)),
+    page, token = paginate(ctx, params, own_scan(ctx, KIND, params),
                            filter_predicate(params, FILTERS))
     return {"imagePipelineList": [project(resource.document, ImagePipeline) for resource in page], "nextToken": token}

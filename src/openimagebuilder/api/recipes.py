@@ -60,9 +60,10 @@ from .common import (
     document_field,
     filter_predicate,
     find,
+    indexed_filters,
     insert_new,
     latest_version_references,
-    name_patterns,
+    narrowing,
     new_semantic_version,
     project,
     resolve,
@@ -106,13 +107,14 @@ class Family:
 IMAGE = Family(
     kind="image-recipe", shape=ImageRecipe, summary_shape=ImageRecipeSummary,
     arn_member="imageRecipeArn", get_member="imageRecipe", list_member="imageRecipeSummaryList",
-    filters=MappingProxyType({name: document_field(name) for name in ("name", "parentImage", "platform")}),
+    filters=MappingProxyType({"name": document_field("name"),
+                              **indexed_filters("image-recipe", "parentImage", "platform")}),
     list_owners=frozenset(Ownership))
 CONTAINER = Family(
     kind="container-recipe", shape=ContainerRecipe, summary_shape=ContainerRecipeSummary,
     arn_member="containerRecipeArn", get_member="containerRecipe", list_member="containerRecipeSummaryList",
-    filters=MappingProxyType({name: document_field(name)
-                              for name in ("containerType", "name", "parentImage", "platform")}),
+    filters=MappingProxyType({"name": document_field("name"),
+                              **indexed_filters("container-recipe", "containerType", "parentImage", "platform")}),
     # Documented: "For container recipes, the valid owner values are Self, Shared, and Amazon."
     list_owners=frozenset({Ownership.SELF, Ownership.SHARED, Ownership.AMAZON}))
 
@@ -266,8 +268,9 @@ def _list(ctx: Context, family: Family, params: Mapping[str, Any],
     if owner not in (Ownership.SELF, Ownership.AMAZON, Ownership.SHARED):
         return {family.list_member: []}  # nothing is sold to an account in this service
     scan_owner = {Ownership.AMAZON: AWS_OWNER, Ownership.SHARED: SHARED}.get(owner)
-    page, token = paginate(ctx, params, lambda after: scan_resources(ctx, family.kind, after, scan_owner,
-                                                                       name_patterns(params)), keep)
+    narrowed = narrowing(family.kind, params)
+    page, token = paginate(ctx, params, lambda after: scan_resources(ctx, family.kind, after, scan_owner, narrowed),
+                           keep)
     return {family.list_member: [summarize(resource.document) for resource in page], "nextToken": token}
 
 

@@ -24,13 +24,14 @@ from ..protocol.generated import (
 from ..service.context import Context
 from ..store.repository import Resource
 from .common import (
+    Cursor,
     FilterFields,
     Shape,
     already_exists,
     delete_owned,
     filter_predicate,
     matching_builds,
-    name_patterns,
+    narrowing,
     new_semantic_version,
     project,
     version_arn_of,
@@ -39,7 +40,6 @@ from .common import (
 from .common import scan as scan_resources
 from .pagination import paginate
 
-Cursor = tuple[str, int] | None
 Page = tuple[list[Resource], str | None]
 
 
@@ -155,10 +155,10 @@ def list_versions(ctx: Context, family: BuildFamily, params: Mapping[str, Any], 
                   keep: Callable[[Resource], bool]) -> Page:
     """One entry per version (per name with `byName`): its newest build that `keep` accepts."""
     group = _name_of if params.get("byName") else _version_of
+    narrowed = narrowing(family.kind, params)
 
     def scan(after: Cursor) -> Iterator[Resource]:
-        return _newest_of_each(filter(keep, scan_resources(ctx, family.kind, after, owner, name_patterns(params))),
-                               group)
+        return _newest_of_each(filter(keep, scan_resources(ctx, family.kind, after, owner, narrowed)), group)
     return paginate(ctx, params, scan)
 
 

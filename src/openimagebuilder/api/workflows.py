@@ -36,7 +36,7 @@ from ..protocol.generated import (
 )
 from ..service.context import Context
 from ..store.repository import Resource
-from .common import document_field, find, latest_version_references, project, shaped
+from .common import document_field, find, indexed_filters, latest_version_references, project, shaped
 from .document_memo import RememberedParse
 from .registry import operation, prepares
 from .versioned import (
@@ -59,7 +59,7 @@ ACTIVE_STATE: Mapping[str, str] = MappingProxyType({"status": "ACTIVE"})  # not 
 SCANNED_OWNERS: Mapping[str, str | None] = MappingProxyType({Ownership.SELF: None, Ownership.AMAZON: AWS_OWNER})
 EMPTY_OWNERS = frozenset({Ownership.AWS_MARKETPLACE})
 # ListWorkflows' `filters` documentation lists exactly these names.
-FILTERS = MappingProxyType({**{name: document_field(name) for name in ("name", "description", "type")},
+FILTERS = MappingProxyType({"name": document_field("name"), **indexed_filters(FAMILY.kind, "description", "type"),
                            "version": build_version})
 
 
@@ -71,7 +71,7 @@ def create(ctx: Context, params: CreateWorkflowRequest) -> CreateWorkflowRespons
 
 
 _parse_document = RememberedParse[WorkflowDocument](
-    lambda data, workflow_type: parse_workflow_document(data, workflow_type=workflow_type), WorkflowDocumentError)
+    parse_workflow_document, "workflow_type", WorkflowDocumentError)
 
 
 prepares("CreateWorkflow")(_parse_document.preparer("type"))

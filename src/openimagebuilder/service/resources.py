@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
-from ..domain.name_filter import NameIdPatterns
+from ..domain.filter_values import ScanNarrowing
 from ..domain.semver import Version, parse_version, parse_version_filter
 from ..protocol.errors import ServiceError, invalid_parameter
 from ..protocol.generated import ResourceNotFoundException
@@ -35,12 +35,13 @@ SHARED = "shared"
 
 
 def scan(ctx: Context, kind: str, after: tuple[str, int] | None, owner: str | None,
-         names: NameIdPatterns | None = None) -> Iterator[Resource]:
+         narrowing: ScanNarrowing | None = None) -> Iterator[Resource]:
     """A List's scan: the caller's own resources (owner None), AWS-managed ones, or those shared with
-    the caller (SHARED), in (sort key, id) order after a cursor; `names` narrows it in the store."""
+    the caller (SHARED), in (sort key, id) order after a cursor; `narrowing` narrows the caller's
+    own in the store. (What is shared is read through the grants to the caller, and not narrowed.)"""
     if owner == SHARED:
         return shared_scan(ctx.repo, kind, caller_principals(ctx), after)
-    return ctx.repo.scan(kind, after, owner=owner, names=names)
+    return ctx.repo.scan(kind, after, owner=owner, narrowing=narrowing)
 
 
 def matching_builds(ctx: Context, arn: Arn, arn_text: str, parameter: str,

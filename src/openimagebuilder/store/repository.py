@@ -12,17 +12,31 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, ColumnElement, Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from .. import catalog
 from ..domain.arn import AWS_OWNER, Arn, parse_arn
+from ..domain.filter_values import FILTERED_FIELDS, ScanNarrowing, ValueCondition, filter_values
 from ..domain.name_filter import LIKE_ESCAPE, NameIdPatterns
 from ..domain.semver import parse_version, sort_key
 from .statements import Statement, StatementRunner
-from .tables import client_tokens, resource_references, resources
+from .tables import client_tokens, resource_filter_values, resource_references, resources
 
 
 class UniqueViolation(Exception):
@@ -53,6 +67,11 @@ class Resource:
 class Reference:
     source_arn: str
     target: Arn
+
+
+# How many entries of each filter's values a scan with several counts before it reads ids from the
+# one with the fewest (a filter that matches much needs no exact count).
+PROBED_ENTRIES = 1000
 
 
 def chunk_sizes() -> Iterator[int]:
@@ -92,7 +111,11 @@ _INSERT = Statement(insert(resources).returning(resources.c.id), insert_columns=
         "postgresql": postgresql_insert(resources).on_conflict_do_nothing(
             index_elements=["arn"]).returning(resources.c.id)})
 _REPLACE_DOCUMENT = Statement(update(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")).values(
-    document=bindparam("document")))
+    document=bindparam("document")).returning(resources.c.id, resources.c.kind, resources.c.sort_key))
+_INSERT_FILTER_VALUE = Statement(insert(resource_filter_values), insert_columns=(
+    "account_id", "region", "kind", "field", "value", "sort_key", "resource_id"))
+_DELETE_FILTER_VALUES = Statement(delete(resource_filter_values).where(
+    resource_filter_values.c.resource_id == bindparam("p_resource_id")))
 _DELETE = Statement(delete(resources).where(_SCOPE, resources.c.arn == bindparam("p_arn")))
 _REFERENCE_SCOPE = and_(resource_references.c.account_id == bindparam("p_account_id"),
                         resource_references.c.region == bindparam("p_region"))
@@ -134,6 +157,9 @@ class Repository:
         self.account_id = account_id
         self.region = region
         self.partition = partition
+        # The filter values stored for resources this transaction has read for update or written,
+        # by ARN: a rewrite that leaves them as they are (an image's progress, tags) writes none.
+        self._stored_filter_values: dict[str, frozenset[tuple[str, str]]] = {}
 
     # -- reading ---------------------------------------------------------------------------------
     def _scope(self) -> ColumnElement[bool]:
@@ -165,7 +191,12 @@ class Repository:
             return next((r for r in self._managed() if r.arn == arn), None)
         statement = _GET_FOR_UPDATE if for_update else _GET_SHARED if for_share else _GET
         row = self.sql.first(statement, self._where(arn=arn))
-        return self._from_row(row) if row else None
+        if row is None:
+            return None
+        resource = self._from_row(row)
+        if for_update and resource.kind in FILTERED_FIELDS:  # locked: what is stored stays so until we write
+            self._stored_filter_values[arn] = filter_values(resource.kind, resource.document)
+        return resource
 
     def versions(self, kind: str, name_id: str, subtype: str = "", owner: str | None = None,
                  for_share: bool = False) -> list[Resource]:
@@ -178,22 +209,24 @@ class Repository:
         return [self._from_row(row) for row in rows]
 
     def scan(self, kind: str, after: tuple[str, int] | None = None, owner: str | None = None,
-             names: NameIdPatterns | None = None) -> Iterator[Resource]:
+             narrowing: ScanNarrowing | None = None) -> Iterator[Resource]:
         """Resources of one kind in a stable order (sort key, id), starting after a cursor; with
-        `names`, only those whose resource id matches one of its patterns (AWS-managed resources
-        are few and not narrowed)."""
+        `narrowing`, only those whose resource id matches one of its name patterns and that have a
+        value each of its conditions accepts (AWS-managed resources are few and not narrowed)."""
         if owner == AWS_OWNER:
             managed = sorted((r for r in self._managed() if r.kind == kind), key=lambda r: (r.sort_key, r.arn))
             for resource in managed:
                 if after is None or (resource.sort_key, 0) > after:
                     yield resource
             return
+        if narrowing is not None and narrowing.values:
+            yield from self._scan_by_values(kind, after, narrowing)
+            return
         position = after
         for chunk in chunk_sizes():
             query = select(resources).where(self._scope(), resources.c.kind == kind)
-            if names is not None:
-                query = query.where(or_(*(resources.c.name_id.like(pattern, escape=LIKE_ESCAPE)
-                                          for pattern in names.like)))
+            if narrowing is not None and narrowing.names is not None:
+                query = query.where(self._named(narrowing.names))
             if position is not None:
                 key, row_id = position
                 query = query.where(or_(resources.c.sort_key > key,
@@ -205,6 +238,60 @@ class Repository:
             if len(rows) < chunk:
                 return
             position = (rows[-1].sort_key, rows[-1].id)
+
+    @staticmethod
+    def _named(names: NameIdPatterns) -> ColumnElement[bool]:
+        return or_(*(resources.c.name_id.like(pattern, escape=LIKE_ESCAPE) for pattern in names.like))
+
+    def _scan_by_values(self, kind: str, after: tuple[str, int] | None,
+                        narrowing: ScanNarrowing) -> Iterator[Resource]:
+        """`scan` narrowed by filter values. The ids come from the filter values' key in scan order,
+        from the ranges of the condition with the fewest entries, each checked against the other
+        conditions by id; then only those resources are read (and their names checked). Which ids
+        and which rows are read is decided here, not by a query planner that may know nothing of
+        the tables' sizes (a fresh PostgreSQL table has no statistics)."""
+        ordered = self._fewest_entries_first(kind, narrowing.values)
+        if ordered is None:
+            return  # a condition that no resource meets
+        driver, *others = ordered
+        values, other = resource_filter_values.c, resource_filter_values.alias("other").c
+        checks = [exists().where(other.resource_id == values.resource_id, other.field == condition.field,
+                                 other.value.in_(condition.values)) for condition in others]
+        position = after
+        for chunk in chunk_sizes():
+            query = select(values.sort_key, values.resource_id).where(self._meeting(kind, driver), *checks)
+            if position is not None:
+                key, row_id = position
+                query = query.where(or_(values.sort_key > key, and_(values.sort_key == key, values.resource_id > row_id)))
+            keys = self.connection.execute(query.order_by(values.sort_key, values.resource_id).limit(chunk)).all()
+            if keys:
+                wanted = select(resources).where(self._scope(), resources.c.id.in_([key.resource_id for key in keys]))
+                if narrowing.names is not None:
+                    wanted = wanted.where(self._named(narrowing.names))
+                for row in self.connection.execute(wanted.order_by(resources.c.sort_key, resources.c.id)):
+                    yield self._from_row(row)
+            if len(keys) < chunk:
+                return
+            position = (keys[-1].sort_key, keys[-1].resource_id)
+
+    def _meeting(self, kind: str, condition: ValueCondition) -> ColumnElement[bool]:
+        values = resource_filter_values.c
+        return and_(values.account_id == self.account_id, values.region == self.region, values.kind == kind,
+                    values.field == condition.field, values.value.in_(condition.values))
+
+    def _fewest_entries_first(self, kind: str,
+                              conditions: tuple[ValueCondition, ...]) -> list[ValueCondition] | None:
+        """The conditions, the one with the fewest entries first (each counted up to PROBED_ENTRIES,
+        reading the key only); None when one has none."""
+        if len(conditions) == 1:
+            return list(conditions)
+        values = resource_filter_values.c
+        counts = [self.connection.execute(select(func.count()).select_from(
+            select(values.resource_id).where(self._meeting(kind, condition)).limit(PROBED_ENTRIES).subquery())).scalar_one()
+            for condition in conditions]
+        if 0 in counts:
+            return None
+        return [condition for _, _, condition in sorted(zip(counts, range(len(counts)), conditions, strict=True))]
 
     # -- writing ---------------------------------------------------------------------------------
     def insert(self, resource: Resource) -> Resource:
@@ -222,14 +309,34 @@ class Repository:
             raise ResourceExists(resource.arn)
         resource.id = int(row.id)
         resource.owner = self.account_id
+        if resource.kind in FILTERED_FIELDS:
+            self._store_filter_values(resource.arn, resource.id, resource.kind, resource.sort_key or resource.name_id,
+                                      filter_values(resource.kind, resource.document))
         return resource
 
     def replace_document(self, arn: str, document: dict[str, Any]) -> None:
-        self.sql.execute(_REPLACE_DOCUMENT, {**self._where(arn=arn), "document": orjson.dumps(document).decode()})
+        """Rewrites a resource's document, and the filter values it stores when they change."""
+        row = self.sql.first(_REPLACE_DOCUMENT, {**self._where(arn=arn), "document": orjson.dumps(document).decode()})
+        if row is None or row.kind not in FILTERED_FIELDS:
+            return
+        values = filter_values(row.kind, document)
+        if self._stored_filter_values.get(arn) != values:
+            self.sql.execute(_DELETE_FILTER_VALUES, {"p_resource_id": row.id})
+            self._store_filter_values(arn, row.id, row.kind, row.sort_key, values)
+
+    def _store_filter_values(self, arn: str, resource_id: int, kind: str, key: str,
+                             values: frozenset[tuple[str, str]]) -> None:
+        if values:
+            self.sql.execute_many(_INSERT_FILTER_VALUE, [
+                {"account_id": self.account_id, "region": self.region, "kind": kind, "field": field, "value": value,
+                 "sort_key": key, "resource_id": resource_id} for field, value in sorted(values)])
+        self._stored_filter_values[arn] = values
 
     def delete(self, arn: str) -> None:
+        # The resource's filter values go with it (ON DELETE CASCADE).
         self.sql.execute(_DELETE_REFERENCES, self._where(source_arn=arn))
         self.sql.execute(_DELETE, self._where(arn=arn))
+        self._stored_filter_values.pop(arn, None)
 
     def serialize(self, *name: str) -> None:
         """Makes the transactions that call this with the same name (in the caller's scope) run one

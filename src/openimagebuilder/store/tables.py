@@ -45,6 +45,26 @@ resources = Table(
     Index("ix_resources_scope_kind_name", "account_id", "region", "kind", "name_id"),
 )
 
+# The values a resource's List filters read (domain/filter_values.py), one row per (filter, value):
+# a filtered list reads the ids of the resources with a wanted value from this key, in the list's
+# order (sort key, id) after its cursor, and then only those resources. Other filters of the same
+# list are checked per id through ix_resource_filter_values_resource, which also serves the
+# cascade. Written with the resource's document. On SQLite the key is the table (WITHOUT ROWID).
+resource_filter_values = Table(
+    "resource_filter_values", metadata,
+    Column("account_id", String(32), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("field", String(40), nullable=False),     # the filter's name
+    Column("value", String(200), nullable=False),    # its first 200 characters (filter_values.KEPT_LENGTH)
+    Column("sort_key", String(200), nullable=False),  # the resource's (never changes)
+    Column("resource_id", _Id, ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("account_id", "region", "kind", "field", "value", "sort_key", "resource_id",
+                         name="pk_resource_filter_values"),
+    Index("ix_resource_filter_values_resource", "resource_id", "field", "value"),
+    sqlite_with_rowid=False,
+)
+
 # What a resource refers to, so deletes can refuse to leave a reference dangling. Keyed by source
 # and position, and on SQLite the key is the table (WITHOUT ROWID): each b-tree a write touches
 # costs its commit a page.
