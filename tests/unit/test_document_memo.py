@@ -21,7 +21,7 @@ def test_a_warmed_parse_is_not_parsed_again_and_a_fault_is_answered_each_time():
             raise Fault("the document is bad")
         return text.upper()
 
-    remembered = RememberedParse(parse, Fault)
+    remembered = RememberedParse(parse, "variant", Fault)
     remembered.warm("doc", "Linux")
     assert remembered("doc", "Linux") == "DOC"
     assert remembered("doc", "Windows") == "DOC"   # another variant is another parse
@@ -38,4 +38,4 @@ def test_an_unexpected_error_is_not_remembered_as_a_fault():
         raise RuntimeError("a bug")
 
     with pytest.raises(RuntimeError):
-        RememberedParse(parse, Fault)("doc", "Linux")
+        RememberedParse(parse, "variant", Fault)("doc", "Linux")

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from ..console.routes import Console, is_console_path
 from ..domain.clock import Clock, SystemClock
 from ..engine.runner import BuildEngine
+from ..parser_process import PARSER
 from ..scheduler.service import PipelineScheduler
 from ..service.sharing import organizations
 from ..store.checkpoint import WalCheckpointer
@@ -200,6 +201,7 @@ class ImageBuilderApp:
         if self.inline is not None:
             self.inline.close()
         self.executor.shutdown(wait=True)
+        PARSER.close()
         self.engine.dispose()
 
 
