@@ -202,3 +202,18 @@ def test_0012_fills_the_filter_values_of_stored_resources(engine: Engine) -> Non
         assert connection.execute(text("SELECT count(*) FROM resource_filter_values")).scalar() == 2
     migrate(engine, "0011")
     assert "resource_filter_values" not in inspect(engine).get_table_names()
+
+
+def test_0013_adds_the_api_servers_table_and_goes_back_without_it(engine: Engine) -> None:
+    _upgrade_to(engine, "0012")
+    assert "api_servers" not in inspect(engine).get_table_names()
+    migrate(engine)
+    with transaction(engine, write=True) as connection:
+        connection.execute(text("INSERT INTO api_servers (server_id, heartbeat_at) VALUES ('host-1-abc', 100.5)"))
+        assert connection.execute(text("SELECT heartbeat_at FROM api_servers")).scalar() == 100.5
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    migrate(engine, "0012")
+    assert "api_servers" not in inspect(engine).get_table_names()
+    migrate(engine)
+    assert "api_servers" in inspect(engine).get_table_names()

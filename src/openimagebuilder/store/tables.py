@@ -231,3 +231,11 @@ credentials = Table(
     Column("description", Text, nullable=False, server_default=""),
     Column("created_at", Float, nullable=False),
 )
+
+# One row per `oib serve` process on this store (with a rate limit, on PostgreSQL), renewed by its
+# heartbeat (server/rate_share.py): the live ones divide each account's API call rate between them.
+api_servers = Table(
+    "api_servers", metadata,
+    Column("server_id", String(128), primary_key=True),
+    Column("heartbeat_at", Float, nullable=False),   # epoch seconds of its last heartbeat
+)
