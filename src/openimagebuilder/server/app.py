@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from ..console.routes import Console, is_console_path
 from ..domain.clock import Clock, SystemClock
-from ..engine.runner import BuildEngine
+from ..engine.runner import BuildEngine, default_worker_id
 from ..parser_process import PARSER
 from ..scheduler.service import PipelineScheduler
 from ..service.sharing import organizations
@@ -27,6 +27,7 @@ from .clock_control import CLOCK_PATH, clock_request
 from .control_access import Reply, authorize, clock_access, headers_of, logs_access, sees_health_details
 from .dispatch import Dispatcher
 from .identity import Identity
+from .rate_share import RateShareHeartbeat
 from .settings import Settings
 
 Scope = dict[str, Any]
@@ -73,6 +74,11 @@ class ImageBuilderApp:
         sqlite = self.engine.dialect.name == "sqlite"
         self.inline = InlineTransactions(self.engine, on_open=self._commit_soon) if sqlite else None
         self.checkpointer = WalCheckpointer(self.engine.url.database or "") if sqlite else None
+        # Several API processes can share a PostgreSQL store only: there each takes its share of
+        # the accounts' call rate (server/rate_share.py).
+        limiter = self.dispatcher.rate_limiter
+        self.rate_share = (RateShareHeartbeat(self.engine, limiter, default_worker_id(), settings.api_server_timeout)
+                           if not sqlite and limiter.rate > 0 else None)
         self._committed: asyncio.Future[BaseException | None] | None = None
         self.executor = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="oib-handler")
         # The web console (/console): its reads go to the dispatcher on handler threads, its writes
@@ -136,6 +142,10 @@ class ImageBuilderApp:
                 health["engine"] = self.builds.health() if self.builds is not None else None
                 if self.inline is not None:
                     health["sharedCommits"] = {"requests": self.inline.requests, "commits": self.inline.commits}
+                limiter = self.dispatcher.rate_limiter
+                if limiter.rate > 0:
+                    health["rateLimit"] = {"callsPerSecond": limiter.rate, "apiServers": limiter.servers,
+                                           "thisServerCallsPerSecond": limiter.bucket.refill}
             return 200, json_type, orjson.dumps(health)
         allowed = clock_access(method) if path == CLOCK_PATH else logs_access(query)
         caller = authorize(self.identity, scope, body, allowed)
@@ -177,6 +187,8 @@ class ImageBuilderApp:
                     self.scheduler.start()
                 if self.checkpointer is not None:
                     self.checkpointer.start()
+                if self.rate_share is not None:
+                    self.rate_share.start()
                 # What start-up built (botocore's model, compiled plans, SQLAlchemy's tables, the
                 # catalog) lives as long as the process: out of the collector's way, a full
                 # collection no longer walks it (measured: ~10% less CPU per create).
@@ -189,6 +201,8 @@ class ImageBuilderApp:
                 return
 
     def close(self) -> None:
+        if self.rate_share is not None:  # first: the other API servers take back its share at once
+            self.rate_share.stop()
         self.scheduler.stop()
         if self.builds is not None:
             self.builds.stop()

@@ -24,7 +24,7 @@ _SERVE_FLAGS = ("host", "port", "data_dir", "database_url", "account_id", "log_l
                 "step_seconds", "fail_steps", "clock", "no_worker", "lease_seconds", "worker_id", "backend",
                 "registry_url", "container_root", "auth", "credentials_file", "extra_regions", "insecure",
                 "s3_endpoint_url", "max_connections", "header_timeout", "body_timeout", "idle_timeout",
-                "max_body_in_flight", "rate_limit")
+                "max_body_in_flight", "rate_limit", "api_server_timeout")
 _WORKER_FLAGS = ("data_dir", "database_url", "log_level", "engine_workers", "step_seconds", "fail_steps", "clock",
                  "lease_seconds", "worker_id", "backend", "registry_url", "container_root", "s3_endpoint_url")
 
@@ -257,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="MiB of request bodies held at once, else 503 (OIB_MAX_BODY_IN_FLIGHT, default 64)")
     serve.add_argument("--rate-limit", type=float,
                        help="API calls a second per account, else 429 CallRateLimitExceededException; 0: none "
-                            "(OIB_RATE_LIMIT, default 100 with --auth sigv4, none with --auth none)")
+                            "(OIB_RATE_LIMIT, default 100 with --auth sigv4, none with --auth none); divided among "
+                            "the oib serve processes sharing a PostgreSQL store")
+    serve.add_argument("--api-server-timeout", type=float,
+                       help="PostgreSQL: an oib serve silent this many seconds (killed, or cut off from the store) "
+                            "no longer takes a share of the rate limit (OIB_API_SERVER_TIMEOUT, default 15)")
     _worker_arguments(serve)
     serve.set_defaults(run=_serve)
     worker = commands.add_parser(

@@ -11,7 +11,8 @@
   seconds (408);
 - idle keep-alive connections close after `idle_timeout` seconds;
 - API calls: per account, `rate_limit` a second with bursts of twice that
-  (CallRateLimitExceededException, 429, which SDKs retry).
+  (CallRateLimitExceededException, 429, which SDKs retry), divided among the `oib serve`
+  processes sharing a PostgreSQL store (server/rate_share.py).
 
 Every refusal is an AWS-style error reply (`x-amzn-errortype` and a JSON message) where the
 protocol allows one.
@@ -217,24 +218,51 @@ async def read_body(receive: Receive, budget: BodyBudget, timeout: float) -> tup
     return b"".join(chunks), size
 
 
+@dataclass(frozen=True)
+class BucketShape:
+    """What one process's token bucket per account gives: `refill` calls a second, at most
+    `capacity` at once."""
+    refill: float
+    capacity: float
+
+
+def fair_share(rate: float, live_servers: int) -> BucketShape:
+    """One of `live_servers` API processes' share of an account's `rate` calls a second (bursts of
+    twice that): together they allow the rate when a load balancer spreads the account's calls
+    over them. A bucket holds at least one call, so a rate smaller than the number of servers
+    allows a little more than itself."""
+    servers = max(1, live_servers)
+    return BucketShape(refill=rate / servers, capacity=max(1.0, 2 * rate / servers))
+
+
 class RateLimiter:
-    """A token bucket per account: `rate` calls a second, bursts of twice that. Thread-safe (with
+    """A token bucket per account: `rate` calls a second, bursts of twice that — divided among the
+    API processes sharing the store (`share_among`, from server/rate_share.py). Thread-safe (with
     PostgreSQL, requests run on handler threads)."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
-        self.burst = max(1.0, 2 * rate)
+        self.bucket = fair_share(rate, 1)
+        self.servers = 1
         self._clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}  # account → (tokens, at)
         self._lock = threading.Lock()
+
+    def share_among(self, live_servers: int) -> None:
+        """From now on this process allows its share of the rate among `live_servers` processes.
+        Buckets fuller than the new capacity are cut to it at their next call."""
+        with self._lock:
+            self.servers = max(1, live_servers)
+            self.bucket = fair_share(self.rate, self.servers)
 
     def check(self, account: str) -> None:
         if self.rate <= 0:
             return
         now = self._clock()
         with self._lock:
-            tokens, at = self._buckets.get(account, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - at) * self.rate)
+            bucket = self.bucket
+            tokens, at = self._buckets.get(account, (bucket.capacity, now))
+            tokens = min(bucket.capacity, tokens + (now - at) * bucket.refill)
             if tokens < 1:
                 self._buckets[account] = (tokens, now)
                 raise RequestRefused("CallRateLimitExceededException", 429,
@@ -245,8 +273,9 @@ class RateLimiter:
 
     def _forget_full(self, now: float) -> None:
         """Drops the buckets that have filled up again (they hold nothing a new one would not)."""
+        bucket = self.bucket
         for account, (tokens, at) in list(self._buckets.items()):
-            if tokens + (now - at) * self.rate >= self.burst:
+            if tokens + (now - at) * bucket.refill >= bucket.capacity:
                 del self._buckets[account]
 
 

@@ -64,6 +64,9 @@ class Settings:
     idle_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
     max_body_in_flight: int = 64  # MiB of request bodies held at once, across requests
     rate_limit: float | None = None  # API calls a second per account; default 100 with sigv4, none without
+    # PostgreSQL: an `oib serve` whose heartbeat is this old no longer takes a share of the rate
+    # limit (server/rate_share.py).
+    api_server_timeout: float = 15.0
 
     def limits(self) -> Limits:
         rate = self.rate_limit if self.rate_limit is not None else (100.0 if self.auth == "sigv4" else 0.0)
@@ -135,6 +138,8 @@ class Settings:
         for name in ("header_timeout", "body_timeout", "idle_timeout"):
             if not 0 < getattr(self, name) <= 3600:
                 raise SettingsError(f"{name.replace('_', ' ')} {getattr(self, name)} is not between 0 and 3600 seconds")
+        if not 1 <= self.api_server_timeout <= 3600:
+            raise SettingsError(f"API server timeout {self.api_server_timeout} is not between 1 and 3600 seconds")
         if self.rate_limit is not None and self.rate_limit < 0:
             raise SettingsError(f"rate limit {self.rate_limit} is negative (0 turns it off)")
         for region in self.extra_region_names:
@@ -198,5 +203,6 @@ _PARSERS: dict[str, Callable[[str, str], Any]] = {
     "body_timeout": _number(float, "a number of seconds"),
     "idle_timeout": _number(float, "a number of seconds"),
     "rate_limit": _number(float, "a number of calls a second"),
+    "api_server_timeout": _number(float, "a number of seconds"),
     "access_key_accounts": _accounts,
 }
