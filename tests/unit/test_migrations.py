@@ -3,6 +3,7 @@ resource, reference and client token, on SQLite and PostgreSQL, and ends with th
 store/tables.py declares."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -217,3 +218,27 @@ def test_0013_adds_the_api_servers_table_and_goes_back_without_it(engine: Engine
     assert "api_servers" not in inspect(engine).get_table_names()
     migrate(engine)
     assert "api_servers" in inspect(engine).get_table_names()
+
+
+def test_processes_starting_together_on_a_new_store_migrate_it_once(engine: Engine) -> None:
+    # `oib serve` and its workers started at once on a new database: each migrates at start.
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [create_store_engine(url) for _ in range(4)]
+    failures: list[BaseException] = []
+
+    def start(each: Engine) -> None:
+        try:
+            migrate(each)
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start, args=(each,)) for each in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for each in engines:
+        each.dispose()
+    assert failures == []
+    with engine.connect() as connection:
+        assert not compare_metadata(MigrationContext.configure(connection), metadata)

@@ -88,6 +88,9 @@ def _configure_sqlite(engine: Engine) -> None:
             raise driver_error(connection, error, statement) from error
 
 
+MIGRATION_LOCK = 0x6F69625F6D6967   # the PostgreSQL advisory lock migrations hold ("oib_mig")
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Brings the store's schema to `revision` (upgrading, or downgrading to an earlier one), in
     one transaction."""
@@ -103,6 +106,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             driver.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         try:
             with connection.begin():
+                if not sqlite:
+                    # Processes that start together on a new database (`oib serve` and its
+                    # workers) take turns: the first migrates, the next find the schema current.
+                    # (On SQLite the transaction's BEGIN IMMEDIATE does the same.)
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 config.attributes["connection"] = connection
                 current = MigrationContext.configure(connection).get_current_revision()
                 if revision != "head" and current is not None and _is_later(config, current, revision):
