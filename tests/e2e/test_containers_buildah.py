@@ -222,19 +222,24 @@ buildah.build("FROM " + sys.argv[4] + "\\nRUN sleep 1998\\n", context_dir=Path(s
 def test_kill_9_of_oib_leaves_no_process_and_clean_up_finds_the_container(buildah, container_settings,
                                                                            local_registry, busybox_base):
     value = uuid.uuid4().hex
+    buildah.reap_abandoned_runs()   # the runc state earlier tests' buds left (test_build_a_dockerfile's)
     driver = subprocess.Popen(
         [os.sys.executable, "-c", KILLED_DRIVER, str(container_settings.storage_root), str(container_settings.run_root),
          local_registry.url, busybox_base, value], stdout=subprocess.PIPE, text=True)
-    name = driver.stdout.readline().strip()
-    deadline = time.monotonic() + 10
-    while not (processes_running("sleep 1999") and processes_running("sleep 1998")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_running("sleep 1999") and processes_running("sleep 1998")
-    # Runs that go on are not the sweep's: neither the working container's nor the bud's.
-    assert buildah.reap_abandoned_runs() == 0 and len(buildah.runc_containers()) == 2
-    assert processes_running("sleep 1999") and processes_running("sleep 1998")
-    driver.kill()
-    driver.wait()
+    try:
+        name = driver.stdout.readline().strip()
+        deadline = time.monotonic() + 10
+        while not (processes_running("sleep 1999") and processes_running("sleep 1998")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_running("sleep 1999") and processes_running("sleep 1998")
+        # Runs that go on are not the sweep's: neither the working container's nor the bud's.
+        assert buildah.reap_abandoned_runs() == 0 and len(buildah.runc_containers()) == 2
+        assert processes_running("sleep 1999") and processes_running("sleep 1998")
+    finally:
+        # Also when an assertion fails: a driver left running holds the storage's image lock shared
+        # for its bud, and the next test's image removal would wait for it.
+        driver.kill()
+        driver.wait()
     # buildah got SIGTERM when its parent died: it stops its runc containers and bud's intermediates.
     deadline = time.monotonic() + 3
     while (processes_running("sleep 199") or processes_running("buildah")) and time.monotonic() < deadline:
