@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?=
+# pytest-xdist workers for `make test` (-e, -unit): tests of what the whole host shares (real
+# container builds, QEMU, the README's quick start) run one at a time on one of them, in the xdist
+# group "host" (tests/conftest.py); TEST_WORKERS=0 runs the suite in this process, one test at a time.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: install install-run lint generate run test test-unit test-e2e bench coverage clean
 
@@ -51,13 +56,13 @@ generate: install
 	$(BIN)/python -m openimagebuilder.protocol.generate
 
 test: install lint
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-unit: install
-	$(BIN)/python -m pytest -q tests/unit
+	$(PYTEST) tests/unit
 
 test-e2e: install
-	$(BIN)/python -m pytest -q tests/e2e
+	$(PYTEST) tests/e2e
 
 bench: install
 	$(BIN)/python bench/run.py

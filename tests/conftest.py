@@ -34,6 +34,64 @@ from tests.vm_fixtures import vm_base, vm_cache, vm_settings  # noqa: E402,F401
 POSTGRES_ADMIN_URL = os.environ.get("OIB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STORES = ["sqlite", "postgresql"]
 
+# `make test` runs the suite on two pytest-xdist workers. Tests of what the whole host shares run
+# in one group, "host": one at a time, on one worker, while the other worker runs the rest. They are
+# every test of these files: real container builds (buildah, runc, docker-registry; some assert on
+# `runc list` and `ps` host-wide), QEMU machines (found through /proc), the README's quick start
+# (`make` in this checkout, a network namespace). A test elsewhere that uses a fixture of
+# HOST_FIXTURES is refused at collection until its file is listed here.
+HOST_FILES = frozenset({
+    "tests/e2e/test_container_builds.py", "tests/e2e/test_container_lifecycle.py",
+    "tests/e2e/test_containers_bootstrap.py", "tests/e2e/test_containers_buildah.py",
+    "tests/e2e/test_containers_executor.py", "tests/e2e/test_readme_quick_start.py",
+    "tests/e2e/test_vm_agent.py", "tests/e2e/test_vm_backend.py", "tests/e2e/test_vm_builds.py",
+    "tests/unit/test_containers_lifecycle.py",
+})
+HOST_FIXTURES = frozenset({"local_registry", "container_settings", "busybox_base", "vm_cache", "vm_base",
+                           "vm_settings"})
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_host_group(nodeid: str) -> bool:
+    """Whether a test (its node id, relative to the repository) runs in the "host" group."""
+    return nodeid.split("::", 1)[0] in HOST_FILES
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`-n N` (--dist load, the default, or loadgroup): xdist's loadgroup scheduling, with every
+    test of HOST_FILES in the group "host". Decided here, in the controller, from node ids: xdist's
+    own xdist_group marks reach the controller by a node id suffix that pytest 9.2 drops."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class HostGroupScheduling(LoadGroupScheduling):
+        # The largest scope is handed out first (xdist sorts scopes by size): the host group starts
+        # at once on one worker, the other takes tests one by one.
+        def _split_scope(self, nodeid: str) -> str:
+            return "host" if in_host_group(nodeid) else super()._split_scope(nodeid)
+
+    return HostGroupScheduling(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        # On an xdist worker a Hypothesis example's time includes the other worker's load: no
+        # deadlines (tests that set a deadline of their own keep it).
+        from hypothesis import settings
+        settings.register_profile("xdist-worker", deadline=None)
+        settings.load_profile("xdist-worker")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        used = HOST_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if used and item.path.is_relative_to(ROOT) and not in_host_group(item.path.relative_to(ROOT).as_posix()):
+            raise pytest.UsageError(
+                f"{item.nodeid} uses {', '.join(sorted(used))} (real builds): add its file to HOST_FILES in "
+                "tests/conftest.py, so that it runs in the host group under pytest -n")
+
 
 def free_port() -> int:
     with socket.socket() as sock:

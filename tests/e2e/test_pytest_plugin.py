@@ -3,6 +3,7 @@ stands by a pytest of its own (the plugin found through its entry point, nothing
 the service in process and as an `oib serve` process, shared by the run or fresh for each test."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -22,8 +23,11 @@ def example() -> str:
 
 
 def run_pytest(directory: Path, *options: str) -> subprocess.CompletedProcess:
+    # A pytest of its own: nothing of this run's (its xdist worker's variables, PYTEST_ADDOPTS) reaches it.
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("PYTEST_XDIST_") and key != "PYTEST_ADDOPTS"}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
-                          cwd=directory, capture_output=True, text=True, timeout=300)
+                          cwd=directory, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_the_plugin_is_registered_as_a_pytest_entry_point():
