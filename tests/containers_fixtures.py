@@ -5,13 +5,11 @@ registry reference). Without root or the tools they skip with the reason, except
 where that is a failure: real builds are never skipped there."""
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,16 +21,6 @@ from openimagebuilder.containers.settings import ContainerSettings, missing_tool
 
 # Where the Debian root filesystem is cached between test sessions (built once, ~40 s).
 TEST_CACHE = Path(os.environ.get("OIB_TEST_CACHE", Path.home() / ".cache" / "openimagebuilder-tests"))
-
-
-@contextmanager
-def cache_lock() -> Iterator[None]:
-    """TEST_CACHE to this process alone while held (an exclusive flock): two test processes (pytest
-    -n workers, or two runs) never build the same cached root filesystem at once."""
-    TEST_CACHE.mkdir(parents=True, exist_ok=True)
-    with open(TEST_CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def require_container_tools() -> None:

@@ -429,12 +429,11 @@ def debian_parent(scratch) -> str:
     from openimagebuilder.containers.buildah import Buildah
     from openimagebuilder.containers.registry import LocalRegistry
     from openimagebuilder.containers.settings import ContainerSettings
-    from tests.containers_fixtures import TEST_CACHE, cache_lock
+    from tests.containers_fixtures import TEST_CACHE
     with LocalRegistry(scratch / "debian-registry") as debian_registry:
         buildah = Buildah(ContainerSettings(storage_root=scratch / "debian" / "storage",
                                             run_root=scratch / "debian" / "run", registry_url=debian_registry.url))
-        with cache_lock():   # the cached root filesystem: built by one test process at a time
-            bootstrap("debian", buildah, debian_registry, TEST_CACHE)
+        bootstrap("debian", buildah, debian_registry, TEST_CACHE)   # its root filesystem built once, under a lock
         yield f"{debian_registry.url}/oib-base/debian:latest"
 
 

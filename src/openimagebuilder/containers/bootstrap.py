@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..file_lock import file_lock
 from .buildah import Buildah, BuildahError
 from .registry import Registry
 from .settings import STATIC_BUSYBOX, require_tools
@@ -182,6 +183,17 @@ def debian_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | None
     if tarball.exists():
         say(f"using the cached Debian root filesystem {tarball}")
         return tarball
+    # Processes sharing the cache (workers, `oib images bootstrap`) build it once, in turn.
+    with file_lock(cache_dir / (tarball.name + ".lock")):
+        if tarball.exists():
+            say(f"using the cached Debian root filesystem {tarball}")
+            return tarball
+        _build_debian_rootfs(tarball, say, cancel)
+    return tarball
+
+
+def _build_debian_rootfs(tarball: Path, say: Progress, cancel: threading.Event | None) -> None:
+    cache_dir = tarball.parent
     say(f"building a Debian {DEBIAN_SUITE} minbase root filesystem from {DEBIAN_MIRROR} (about a minute, once)")
     # Scratch on tmpfs when there is one: unpacking is small-file work, ~20x faster there.
     scratch_parent = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -199,7 +211,6 @@ def debian_rootfs(cache_dir: Path, say: Progress, cancel: threading.Event | None
             raise BuildahError(f"mmdebstrap failed (exit status {process.returncode}):\n{output[-3000:]}")
         shutil.move(partial, cache_dir / (tarball.name + ".partial"))
         os.replace(cache_dir / (tarball.name + ".partial"), tarball)
-    return tarball
 
 
 def _wait_cancellable(process: subprocess.Popen[str], cancel: threading.Event | None, timeout: float) -> str:

@@ -18,9 +18,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..file_lock import file_lock
 from ..host_tools import ToolsMissing
 from ..toe.executor import OutputSink, RunOutcome, TargetError
 from ..toe.local import _Reader, _SerialSink, _wait
@@ -326,14 +327,8 @@ class Buildah:
     # pulls or builds holds this storage's image lock shared, and every removal holds it alone. It
     # is an flock on a file of the storage: it orders threads and processes (several workers may
     # share one storage), and the kernel drops it with a killed holder.
-    @contextlib.contextmanager
-    def _image_lock(self, mode: int) -> Iterator[None]:
-        descriptor = os.open(self.settings.storage_root / "oib-images.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(descriptor, mode)
-            yield
-        finally:
-            os.close(descriptor)
+    def _image_lock(self, mode: int) -> contextlib.AbstractContextManager[None]:
+        return file_lock(self.settings.storage_root / "oib-images.lock", mode)
 
     @property
     def _buildah(self) -> str:

@@ -9,7 +9,6 @@ on "Amazon Linux" fails here, as it should, rather than run on a pretend Amazon 
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..containers.bootstrap import DEBIAN_MIRROR, DEBIAN_SUITE, _wait_cancellable
+from ..file_lock import file_lock
 from ..host_tools import ToolsMissing
 from .disk import ROOT_LABEL, DiskError, make_bootable_disk
 from .initramfs import STANDALONE_MODULES, InitramfsError, build_initramfs, guest_code_hash, module_load_order
@@ -115,8 +115,7 @@ def bootstrap_vm(settings: VmSettings, cache_dir: Path, progress: Progress | Non
     say = progress or (lambda message: None)
     settings.bases_dir.mkdir(parents=True, exist_ok=True)
     # One bootstrap at a time per base directory (builds that need the base start it, as the CLI does).
-    with open(settings.bases_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(settings.bases_dir / ".lock"):
         if not rebuild and (existing := load_base(settings)) is not None:
             say(f"VM base {existing.name} is there already ({existing.disk}, kernel {existing.kernel_release})")
             return existing
