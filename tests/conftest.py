@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -163,16 +164,35 @@ def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: f
 
 
 def start_server(store: str, database_url: str, tmp: Path, extra_env: dict | None = None) -> Server:
-    port = free_port()
+    # Port 0: the server takes a free port itself and says which (a port picked here and handed
+    # over could be taken meanwhile by another test process, and its health check answered by
+    # another server). A restart keeps the port.
     # The API's tests build nothing for real: the simulated backend, unless a test asks otherwise.
-    env = {**os.environ, "OIB_PORT": str(port), "OIB_HOST": "127.0.0.1", "OIB_LOG_LEVEL": "info",
+    env = {**os.environ, "OIB_PORT": "0", "OIB_HOST": "127.0.0.1", "OIB_LOG_LEVEL": "info",
            "OIB_DATA_DIR": str(tmp / "data"), "OIB_DATABASE_URL": database_url if store != "sqlite" else "",
            "OIB_BACKEND": "simulated", **(extra_env or {})}
-    log_path = tmp / f"oib-{store}-{port}.log"
+    log_path = tmp / f"oib-{store}-{uuid.uuid4().hex[:8]}.log"
     process = _spawn(env, log_path)
-    url = f"http://127.0.0.1:{port}"
+    url = served_url(process, log_path)
+    env["OIB_PORT"] = url.rsplit(":", 1)[1]
     wait_healthy(url, process, log_path)
     return Server(url, store, database_url, process, log_path, env)
+
+
+SERVING = re.compile(r"serving the Image Builder API on (http://\S+?:\d+)")
+
+
+def served_url(process: subprocess.Popen, log_path: Path, timeout: float = 30) -> str:
+    """The URL `oib serve` says it serves on (its log's first lines)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = SERVING.search(log_path.read_text(errors="replace"))
+        if found:
+            return found.group(1)
+        if process.poll() is not None:
+            raise RuntimeError(f"oib serve exited early:\n{log_path.read_text()[-4000:]}")
+        time.sleep(0.05)
+    raise RuntimeError(f"oib serve did not say where it serves:\n{log_path.read_text()[-4000:]}")
 
 
 @dataclass

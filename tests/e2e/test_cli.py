@@ -20,7 +20,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import free_port, isolated_server, new_account_id, scratch_database, unique, wait_healthy
+from tests.conftest import (
+    free_port,
+    isolated_server,
+    new_account_id,
+    scratch_database,
+    served_url,
+    unique,
+    wait_healthy,
+)
 from tests.e2e.helpers import PARENT_IMAGE, UPDATE_LINUX, error_of
 
 BIN_DIR = Path(sys.executable).parent
@@ -86,15 +94,17 @@ def _oib() -> str:
 def oib_serve(tmp: Path, *flags: str, port: int | None = None, env: dict[str, str] | None = None,
               data_dir: Path | None = None) -> Iterator[OibProcess]:
     """`oib serve --host 127.0.0.1 --port <port> --data-dir <data_dir> <flags>`, healthy; SIGTERM on exit."""
-    port = port or free_port()
     data_dir = data_dir or tmp / "data"
-    log_path = tmp / f"oib-cli-{port}-{uuid.uuid4().hex[:6]}.log"
-    command = [_oib(), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *flags]
+    log_path = tmp / f"oib-cli-{port or 0}-{uuid.uuid4().hex[:6]}.log"
+    command = [_oib(), "serve", "--host", "127.0.0.1", "--port", str(port or 0), "--data-dir", str(data_dir), *flags]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, env=env if env is not None else _clean_env(), stdout=log,
                                    stderr=subprocess.STDOUT, cwd=tmp)
     started = OibProcess(f"http://127.0.0.1:{port}", process, log_path)
     try:
+        if not port:
+            # The server takes a free port and says which (see conftest.start_server).
+            started.url = served_url(process, log_path)
         wait_healthy(started.url, started.process, started.log_path)
         yield started
     finally:
