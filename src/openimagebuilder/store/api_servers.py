@@ -4,22 +4,17 @@ limit by their number). Times are epoch seconds from each server's own clock, as
 the hosts' clocks must agree to well within the timeout."""
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .database import dialect_insert
 from .tables import api_servers
-
-_UPSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def heartbeat(connection: Connection, server_id: str, now: float, timeout: float) -> int:
     """Records that `server_id` is live at `now`, forgets the servers silent for more than
     `timeout` seconds (killed, or cut off from the store), and answers how many are live, this
     one included."""
-    upsert = _UPSERTS[connection.dialect.name](api_servers).values(server_id=server_id, heartbeat_at=now)
+    upsert = dialect_insert(connection, api_servers).values(server_id=server_id, heartbeat_at=now)
     connection.execute(upsert.on_conflict_do_update(index_elements=[api_servers.c.server_id],
                                                     set_={"heartbeat_at": now}))
     connection.execute(delete(api_servers).where(api_servers.c.heartbeat_at < now - timeout))

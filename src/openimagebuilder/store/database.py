@@ -15,12 +15,15 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .checkpoint import BACKSTOP_PAGES
@@ -86,6 +89,13 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
         except sqlite3.Error as error:
             raise driver_error(connection, error, statement) from error
+
+
+def dialect_insert(connection: Connection, table: Table) -> Any:
+    """The dialect's INSERT of `table`, which has ON CONFLICT upserts (SQLite's and PostgreSQL's
+    insert() make the same one; their classes share no base that has it)."""
+    dialect = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return dialect(table)
 
 
 MIGRATION_LOCK = 0x6F69625F6D6967   # the PostgreSQL advisory lock migrations hold ("oib_mig")

@@ -8,13 +8,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .database import dialect_insert
 from .tables import build_jobs, counters, log_events, step_executions, workflow_executions
-
-# Both dialects' insert() make the same ON CONFLICT upsert; their classes share no base that has it.
-_UPSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 # The due time of a job whose lease is held: out of reach of the due-job query while a worker has it.
 LEASED_DUE_AT = 1e18
@@ -91,7 +87,7 @@ class ExecutionRepository:
         # One upsert: two transactions creating the same counter at once (two schedulers firing
         # pipelines of one recipe version) are ordered by the row's key, and the second counts on
         # from the first instead of failing on it.
-        upsert = _UPSERTS[self.connection.dialect.name](counters).values(
+        upsert = dialect_insert(self.connection, counters).values(
             account_id=self.account_id, region=self.region, counter_key=key, value=1)
         upsert = upsert.on_conflict_do_update(index_elements=[counters.c.account_id, counters.c.region,
                                                               counters.c.counter_key],
