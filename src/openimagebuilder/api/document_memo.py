@@ -36,11 +36,9 @@ class RememberedParse(Generic[Parsed]):
         self._lock = threading.Lock()
 
     def warm(self, text: str, variant: str) -> None:
-        if self._known(text, variant) is not None:
-            return
-        parse = functools.partial(faults_as_values, self._parse_of(variant), self._fault, text)
-        outcome = PARSER.run(parse) if len(text) >= PARSER_PROCESS_CHARACTERS else parse()
-        self._remember(text, variant, outcome)
+        """Parses the document unless its outcome is known: off the event loop, so a large one in
+        the parser process."""
+        self._outcome(text, variant, len(text) >= PARSER_PROCESS_CHARACTERS)
 
     def preparer(self, variant_member: str) -> Callable[[Mapping[str, Any], S3Inputs], None]:
         """A request's preparation (api/registry.prepares): its document — `data`, or the content
@@ -53,28 +51,24 @@ class RememberedParse(Generic[Parsed]):
 
     def __call__(self, text: str, variant: str) -> Parsed:
         """The parsed document; InvalidParameterValueException at `data` saying what is wrong."""
-        outcome = self._known(text, variant)
-        if outcome is None:
-            outcome = faults_as_values(self._parse_of(variant), self._fault, text)
-            self._remember(text, variant, outcome)
-        parsed, problem = outcome
+        parsed, problem = self._outcome(text, variant, in_parser_process=False)
         if problem is not None or parsed is None:
             raise invalid_parameter("data", problem or "The document is not valid.")
         return cast(Parsed, parsed)
 
-    def _parse_of(self, variant: str) -> Callable[[str], Parsed]:
-        return functools.partial(self._parse, **{self._variant_keyword: variant})
-
-    def _known(self, text: str, variant: str) -> Outcome | None:
+    def _outcome(self, text: str, variant: str, in_parser_process: bool) -> Outcome:
+        """The remembered outcome of parsing `text` as `variant`, parsed now if it is not known."""
         with self._lock:
             outcome = self._outcomes.get((text, variant))
             if outcome is not None:
                 self._outcomes.move_to_end((text, variant))
-            return outcome
-
-    def _remember(self, text: str, variant: str, outcome: Outcome) -> None:
+                return outcome
+        parse = functools.partial(faults_as_values, functools.partial(self._parse, **{self._variant_keyword: variant}),
+                                  self._fault, text)
+        outcome = PARSER.run(parse) if in_parser_process else parse()
         with self._lock:
             self._outcomes[(text, variant)] = outcome
             self._outcomes.move_to_end((text, variant))
             while len(self._outcomes) > self._size:
                 self._outcomes.popitem(last=False)
+        return outcome
