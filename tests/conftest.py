@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+
+from openimagebuilder.testing.service import SERVING_LINE
 
 # Real container builds: container_settings, local_registry, busybox_base (tests/containers_fixtures.py).
 from tests.containers_fixtures import busybox_base, container_settings, local_registry  # noqa: E402,F401
@@ -179,14 +180,11 @@ def start_server(store: str, database_url: str, tmp: Path, extra_env: dict | Non
     return Server(url, store, database_url, process, log_path, env)
 
 
-SERVING = re.compile(r"serving the Image Builder API on (http://\S+?:\d+)")
-
-
 def served_url(process: subprocess.Popen, log_path: Path, timeout: float = 30) -> str:
     """The URL `oib serve` says it serves on (its log's first lines)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = SERVING.search(log_path.read_text(errors="replace"))
+        found = SERVING_LINE.search(log_path.read_text(errors="replace"))
         if found:
             return found.group(1)
         if process.poll() is not None:

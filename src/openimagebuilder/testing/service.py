@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 MODES = ("inprocess", "process")
-_SERVING = re.compile(r"serving the Image Builder API on (http://\S+?:\d+)")
+SERVING_LINE = re.compile(r"serving the Image Builder API on (http://\S+?:\d+)")
 START_TIMEOUT = 60.0
 
 
@@ -100,7 +100,7 @@ class OibService:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise ServiceFailed(f"oib serve exited with status {self._process.returncode}:\n{self.log()[-4000:]}")
-            found = _SERVING.search(self.log())
+            found = SERVING_LINE.search(self.log())
             if found and _healthy(found.group(1)):
                 self.url = found.group(1)
                 return
